@@ -1,0 +1,54 @@
+import { KMSClient } from '@aws-sdk/client-kms';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { resolveAuthSettings } from './auth/auth-settings.ts';
+import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.ts';
+import { createKmsCipher } from './crypto/kms-cipher.ts';
+import type { KeyCipher } from './crypto/key-cipher.ts';
+import { createLocalCipher, loadOrCreateLocalKey } from './crypto/local-cipher.ts';
+import { createDocumentClient } from './db/client.ts';
+import { readSettings, type Settings } from './settings.ts';
+
+export interface Tables {
+  models: string;
+  configs: string;
+  sessions: string;
+}
+
+/** What the core needs from the outside world, built once per process. */
+export interface Runtime {
+  settings: Settings;
+  db: DynamoDBDocumentClient;
+  tables: Tables;
+  cipher: KeyCipher;
+  verifyToken: TokenVerifier;
+}
+
+const createCipher = (settings: Settings): KeyCipher => {
+  if (settings.KMS_KEY_ID) return createKmsCipher(new KMSClient({ region: settings.AWS_REGION }), settings.KMS_KEY_ID);
+  if (settings.LOCAL_CIPHER_KEY_FILE) {
+    return createLocalCipher(loadOrCreateLocalKey(settings.LOCAL_CIPHER_KEY_FILE), settings.LOCAL_CIPHER_KEY_FILE);
+  }
+  throw new Error('configuration: set KMS_KEY_ID or LOCAL_CIPHER_KEY_FILE');
+};
+
+export const createRuntime = async (env: NodeJS.ProcessEnv = process.env): Promise<Runtime> => {
+  const settings = readSettings(env);
+  return {
+    settings,
+    db: createDocumentClient({ endpoint: settings.DYNAMODB_ENDPOINT, region: settings.AWS_REGION }),
+    tables: { models: settings.MODELS_TABLE, configs: settings.CONFIGS_TABLE, sessions: settings.SESSIONS_TABLE },
+    cipher: createCipher(settings),
+    verifyToken: createTokenVerifier(await resolveAuthSettings(settings)),
+  };
+};
+
+let shared: Promise<Runtime> | undefined;
+
+/** The process-wide runtime; a failed build is retried on the next call instead of cached. */
+export const getRuntime = (): Promise<Runtime> => {
+  shared ??= createRuntime().catch((err: unknown) => {
+    shared = undefined;
+    throw err;
+  });
+  return shared;
+};

@@ -1,0 +1,19 @@
+/**
+ * Item keys of the sessions table. One partition per session holds its header, its
+ * runs (sorted by start time) and the overflow parts of large runs; each run's status
+ * item has its own partition so cancel can find it by run id alone.
+ */
+export const sessionPk = (sessionId: string) => `SESSION#${sessionId}`;
+export const HEADER_SK = 'HEADER';
+export const RUN_PREFIX = 'RUN#';
+export const PART_PREFIX = 'PART#';
+export const runSk = (startedAtMs: number, runId: string) => `${RUN_PREFIX}${startedAtMs.toString().padStart(15, '0')}#${runId}`;
+export const partSk = (runSortKey: string, index: number) =>
+  `${PART_PREFIX}${runSortKey.slice(RUN_PREFIX.length)}#${index.toString().padStart(4, '0')}`;
+
+export const userPk = (userId: string) => `USER#${userId}`;
+/** Sort key of the byUser index: newest first when read backwards. */
+export const updatedSk = (updatedAtMs: number, sessionId: string) => `${updatedAtMs.toString().padStart(15, '0')}#${sessionId}`;
+
+export const runStatusPk = (runId: string) => `RUNSTATUS#${runId}`;
+export const RUN_STATUS_SK = 'STATUS';

@@ -1,0 +1,74 @@
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ServiceError } from '../errors/service-error.ts';
+import type { Runtime } from '../runtime.ts';
+import { RUN_STATUS_SK, runStatusPk } from './keys.ts';
+import type { RunState } from './types.ts';
+
+type Deps = Pick<Runtime, 'db' | 'tables'>;
+
+export interface RunStatusItem {
+  runId: string;
+  sessionId: string;
+  userId: string;
+  status: RunState;
+}
+
+/** Marks a run RUNNING before the model is called; the TTL removes forgotten items. */
+export const createRunStatus = async (
+  deps: Deps,
+  item: Omit<RunStatusItem, 'status'>,
+  ttlSeconds: number,
+): Promise<void> => {
+  await deps.db.send(
+    new PutCommand({
+      TableName: deps.tables.sessions,
+      Item: {
+        pk: runStatusPk(item.runId),
+        sk: RUN_STATUS_SK,
+        ...item,
+        status: 'RUNNING',
+        expiresAt: Math.floor(Date.now() / 1000) + ttlSeconds,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+  );
+};
+
+export const readRunState = async (deps: Deps, runId: string): Promise<RunState | undefined> => {
+  const out = await deps.db.send(
+    new GetCommand({
+      TableName: deps.tables.sessions,
+      Key: { pk: runStatusPk(runId), sk: RUN_STATUS_SK },
+      ProjectionExpression: '#s',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ConsistentRead: true,
+    }),
+  );
+  return out.Item?.status as RunState | undefined;
+};
+
+/**
+ * RUNNING → CANCELLED, only for the run's owner: one conditional update, so it holds
+ * whichever instance runs the stream.
+ */
+export const cancelRun = async (deps: Deps, runId: string, userId: string): Promise<void> => {
+  try {
+    await deps.db.send(
+      new UpdateCommand({
+        TableName: deps.tables.sessions,
+        Key: { pk: runStatusPk(runId), sk: RUN_STATUS_SK },
+        UpdateExpression: 'SET #s = :cancelled, cancelledAt = :now',
+        ConditionExpression: 'userId = :uid AND #s = :running',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':cancelled': 'CANCELLED', ':running': 'RUNNING', ':uid': userId, ':now': Date.now() },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+  } catch (err) {
+    if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    const old = err.Item as { userId?: { S?: string } } | undefined;
+    if (!old || old.userId?.S !== userId) throw ServiceError.service('无权取消该运行');
+    throw ServiceError.service('取消运行失败');
+  }
+};

@@ -1,0 +1,216 @@
+import {
+  BatchWriteCommand,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { ServiceError } from '../errors/service-error.ts';
+import type { Runtime } from '../runtime.ts';
+import {
+  HEADER_SK,
+  PART_PREFIX,
+  RUN_PREFIX,
+  RUN_STATUS_SK,
+  partSk,
+  runSk,
+  runStatusPk,
+  sessionPk,
+  updatedSk,
+  userPk,
+} from './keys.ts';
+import { sessionTitle } from './title.ts';
+import { SUMMED_METRICS, type RunRecord, type RunState, type SessionHeader } from './types.ts';
+
+type Deps = Pick<Runtime, 'db' | 'tables'>;
+
+/** Text kept inside the run item up to this many UTF-8 bytes; beyond, it goes to parts. */
+const INLINE_TEXT_BYTES = 300_000;
+/** UTF-16 units per part: at most 3 bytes each in UTF-8, well under the 400 KB item cap. */
+const PART_UNITS = 100_000;
+const SESSION_TYPE = 'agent';
+
+const TERMINAL_STATE: Record<RunRecord['status'], RunState> = {
+  completed: 'COMPLETED',
+  cancelled: 'CANCELLED',
+  failed: 'FAILED',
+};
+
+interface RunText {
+  userMessage: string;
+  content: string;
+  reasoning: string;
+}
+
+/** Splits text into parts without cutting a surrogate pair in two. */
+export const splitText = (text: string, units = PART_UNITS): string[] => {
+  const parts: string[] = [];
+  let at = 0;
+  while (at < text.length) {
+    let end = Math.min(at + units, text.length);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end -= 1;
+    parts.push(text.slice(at, end));
+    at = end;
+  }
+  return parts;
+};
+
+const batchPut = async (deps: Deps, items: Record<string, unknown>[]): Promise<void> => {
+  for (let i = 0; i < items.length; i += 25) {
+    let pending = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 0; pending.length; attempt++) {
+      if (attempt > 5) throw new Error('batch write left unprocessed items');
+      if (attempt) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+      const out = await deps.db.send(new BatchWriteCommand({ RequestItems: { [deps.tables.sessions]: pending } }));
+      pending = (out.UnprocessedItems?.[deps.tables.sessions] ?? []) as typeof pending;
+    }
+  }
+};
+
+/**
+ * Stores a finished run, whatever its outcome, in a fixed number of writes however
+ * long the session is: overflow parts first (only for very large replies; readers
+ * ignore parts no run points at), then one transaction of run item, session header
+ * and run-status item, so a reader never sees one without the others.
+ */
+export const persistRun = async (deps: Deps, run: RunRecord): Promise<void> => {
+  const sk = runSk(run.startedAt, run.runId);
+  const pk = sessionPk(run.sessionId);
+  const text: RunText = { userMessage: run.userMessage, content: run.content, reasoning: run.reasoning };
+  const serialized = JSON.stringify(text);
+  const parts = Buffer.byteLength(serialized) > INLINE_TEXT_BYTES ? splitText(serialized) : [];
+  if (parts.length) {
+    await batchPut(
+      deps,
+      parts.map((chunk, index) => ({ pk, sk: partSk(sk, index), runId: run.runId, chunk })),
+    );
+  }
+  const { userMessage: _m, content: _c, reasoning: _r, ...rest } = run;
+  const runItem = { pk, sk, type: 'run', ...rest, ...(parts.length ? { parts: parts.length } : text) };
+
+  const sums = SUMMED_METRICS.map((k, i) => ({ name: `sum_${k}`, value: `:m${i}`, amount: run.metrics?.[k] ?? 0 }));
+  const now = run.finishedAt;
+  await deps.db.send(
+    new TransactWriteCommand({
+      TransactItems: [
+        { Put: { TableName: deps.tables.sessions, Item: runItem } },
+        {
+          Update: {
+            TableName: deps.tables.sessions,
+            Key: { pk, sk: HEADER_SK },
+            UpdateExpression:
+              'SET sessionId = :sid, userId = if_not_exists(userId, :uid), title = if_not_exists(title, :title), ' +
+              'sessionType = if_not_exists(sessionType, :type), createdAt = if_not_exists(createdAt, :started), ' +
+              'updatedAt = :now, userPk = :upk, updatedSk = :usk, model = :model ' +
+              `ADD runCount :one, ${sums.map((s) => `${s.name} ${s.value}`).join(', ')}`,
+            ConditionExpression: 'attribute_not_exists(pk) OR userId = :uid',
+            ExpressionAttributeValues: {
+              ':sid': run.sessionId,
+              ':uid': run.userId,
+              ':title': sessionTitle(run.userMessage),
+              ':type': SESSION_TYPE,
+              ':started': run.startedAt,
+              ':now': now,
+              ':upk': userPk(run.userId),
+              ':usk': updatedSk(now, run.sessionId),
+              ':model': run.model,
+              ':one': 1,
+              ...Object.fromEntries(sums.map((s) => [s.value, s.amount])),
+            },
+          },
+        },
+        {
+          Update: {
+            TableName: deps.tables.sessions,
+            Key: { pk: runStatusPk(run.runId), sk: RUN_STATUS_SK },
+            UpdateExpression: 'SET #s = :state, finishedAt = :now',
+            ConditionExpression: 'userId = :uid',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: { ':state': TERMINAL_STATE[run.status], ':now': now, ':uid': run.userId },
+          },
+        },
+      ],
+    }),
+  );
+};
+
+const queryAll = async (deps: Deps, input: QueryCommandInput, stop?: (items: Record<string, unknown>[]) => boolean) => {
+  const items: Record<string, unknown>[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const out = await deps.db.send(new QueryCommand({ ...input, ExclusiveStartKey }));
+    items.push(...(out.Items ?? []));
+    ExclusiveStartKey = out.LastEvaluatedKey;
+  } while (ExclusiveStartKey && !stop?.(items));
+  return items;
+};
+
+/** Puts a run's text back together from its item or its overflow parts. */
+const hydrateRun = async (deps: Deps, item: Record<string, unknown>): Promise<RunRecord> => {
+  const { pk, sk, type: _t, parts, ...rest } = item as Record<string, unknown> & { pk: string; sk: string; parts?: number };
+  if (!parts) return rest as unknown as RunRecord;
+  const chunks = await queryAll(deps, {
+    TableName: deps.tables.sessions,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': pk, ':prefix': `${PART_PREFIX}${sk.slice(RUN_PREFIX.length)}#` },
+  });
+  const text = JSON.parse(chunks.map((c) => c.chunk as string).join('')) as RunText;
+  return { ...(rest as unknown as RunRecord), ...text };
+};
+
+/** Every run of a session, oldest first. */
+export const loadRuns = async (deps: Deps, sessionId: string): Promise<RunRecord[]> => {
+  const items = await queryAll(deps, {
+    TableName: deps.tables.sessions,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': sessionPk(sessionId), ':prefix': RUN_PREFIX },
+  });
+  return Promise.all(items.map((item) => hydrateRun(deps, item)));
+};
+
+/** The last `count` completed runs of a session, oldest first: the history sent to the model. */
+export const loadHistory = async (deps: Deps, sessionId: string, count: number): Promise<RunRecord[]> => {
+  const items = await queryAll(
+    deps,
+    {
+      TableName: deps.tables.sessions,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      FilterExpression: '#s = :completed',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':pk': sessionPk(sessionId), ':prefix': RUN_PREFIX, ':completed': 'completed' },
+      ScanIndexForward: false,
+      Limit: count + 5,
+    },
+    (found) => found.length >= count,
+  );
+  const runs = await Promise.all(items.slice(0, count).map((item) => hydrateRun(deps, item)));
+  return runs.reverse();
+};
+
+export const getSessionHeader = async (deps: Deps, sessionId: string): Promise<SessionHeader | undefined> => {
+  const out = await deps.db.send(
+    new GetCommand({ TableName: deps.tables.sessions, Key: { pk: sessionPk(sessionId), sk: HEADER_SK } }),
+  );
+  return out.Item ? headerFromItem(out.Item) : undefined;
+};
+
+export const headerFromItem = (item: Record<string, unknown>): SessionHeader => ({
+  sessionId: item.sessionId as string,
+  userId: item.userId as string,
+  title: item.title as string,
+  sessionType: item.sessionType as string,
+  createdAt: item.createdAt as number,
+  updatedAt: item.updatedAt as number,
+  runCount: item.runCount as number,
+  metrics: Object.fromEntries(SUMMED_METRICS.map((k) => [k, (item[`sum_${k}`] as number | undefined) ?? 0])),
+  model: item.model as SessionHeader['model'],
+});
+
+/** The session, if it exists and belongs to the caller; the contract's messages otherwise. */
+export const requireOwnedSession = async (deps: Deps, sessionId: string, userId: string): Promise<SessionHeader> => {
+  const header = await getSessionHeader(deps, sessionId);
+  if (!header) throw ServiceError.service('会话不存在');
+  if (header.userId !== userId) throw ServiceError.service('无权访问该会话');
+  return header;
+};

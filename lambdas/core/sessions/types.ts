@@ -1,0 +1,62 @@
+export type RunOutcome = 'completed' | 'cancelled' | 'failed';
+export type RunState = 'RUNNING' | 'CANCELLED' | 'COMPLETED' | 'FAILED';
+
+/** The contract's metrics keys (seconds for the times). */
+export interface RunMetrics {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  reasoningTokens: number;
+  cacheReadTokens: number;
+  duration: number;
+  timeToFirstToken: number;
+}
+
+export const SUMMED_METRICS = [
+  'inputTokens',
+  'outputTokens',
+  'totalTokens',
+  'reasoningTokens',
+  'cacheReadTokens',
+  'duration',
+  'timeToFirstToken',
+] as const satisfies readonly (keyof RunMetrics)[];
+
+export interface ModelInfo {
+  id: number;
+  name: string;
+  provider: string;
+  temperature: number | null;
+}
+
+/** One turn: the user's message and what the assistant answered, whatever the outcome. */
+export interface RunRecord {
+  runId: string;
+  sessionId: string;
+  userId: string;
+  status: RunOutcome;
+  userMessage: string;
+  /** Image keys the user attached. */
+  images: string[];
+  content: string;
+  reasoning: string;
+  metrics: RunMetrics | null;
+  model: ModelInfo;
+  /** Epoch milliseconds; orders the runs of a session. */
+  startedAt: number;
+  finishedAt: number;
+  /** Readable failure text shown to the user (no internals). */
+  error?: string;
+}
+
+export interface SessionHeader {
+  sessionId: string;
+  userId: string;
+  title: string;
+  sessionType: string;
+  createdAt: number;
+  updatedAt: number;
+  runCount: number;
+  metrics: Partial<Record<keyof RunMetrics, number>>;
+  model?: ModelInfo;
+}

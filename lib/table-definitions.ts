@@ -1,0 +1,65 @@
+/**
+ * The tables, described once. The CDK stack builds them from these objects and the
+ * local stack and tests create them in DynamoDB Local from the same objects, so the
+ * keys and indexes can never drift apart. Plain data: no CDK or SDK types here.
+ */
+export type AttributeType = 'S' | 'N';
+
+export interface KeyAttribute {
+  name: string;
+  type: AttributeType;
+}
+
+export interface IndexDefinition {
+  indexName: string;
+  partitionKey: KeyAttribute;
+  sortKey?: KeyAttribute;
+}
+
+export interface TableDefinition {
+  /** Logical id in the stack and suffix of the local table name. */
+  id: 'Models' | 'Configs' | 'Sessions';
+  /** Name of the Lambda environment variable that carries the deployed table name. */
+  envVar: 'MODELS_TABLE' | 'CONFIGS_TABLE' | 'SESSIONS_TABLE';
+  partitionKey: KeyAttribute;
+  sortKey?: KeyAttribute;
+  globalIndexes: IndexDefinition[];
+  timeToLiveAttribute?: string;
+}
+
+/** One item per model, keyed by the integer id; `modelId = 0` holds the id counter. */
+export const modelsTable: TableDefinition = {
+  id: 'Models',
+  envVar: 'MODELS_TABLE',
+  partitionKey: { name: 'modelId', type: 'N' },
+  globalIndexes: [],
+};
+
+/** One item per user; `userId = "#counter"` holds the chatConfigId counter. */
+export const configsTable: TableDefinition = {
+  id: 'Configs',
+  envVar: 'CONFIGS_TABLE',
+  partitionKey: { name: 'userId', type: 'S' },
+  globalIndexes: [],
+};
+
+/**
+ * Session headers, runs (and overflow parts of large runs), run-status items and
+ * rate-limit windows, in one table. `byUser` lists a user's sessions newest first.
+ */
+export const sessionsTable: TableDefinition = {
+  id: 'Sessions',
+  envVar: 'SESSIONS_TABLE',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  globalIndexes: [
+    {
+      indexName: 'byUser',
+      partitionKey: { name: 'userPk', type: 'S' },
+      sortKey: { name: 'updatedSk', type: 'S' },
+    },
+  ],
+  timeToLiveAttribute: 'expiresAt',
+};
+
+export const tableDefinitions: readonly TableDefinition[] = [modelsTable, configsTable, sessionsTable];
