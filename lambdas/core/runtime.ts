@@ -6,6 +6,8 @@ import { createKmsCipher } from './crypto/kms-cipher.ts';
 import type { KeyCipher } from './crypto/key-cipher.ts';
 import { createLocalCipher, loadOrCreateLocalKey } from './crypto/local-cipher.ts';
 import { createDocumentClient } from './db/client.ts';
+import { createImageStore } from './images/create-image-store.ts';
+import type { ImageStore } from './images/image-store.ts';
 import { readSettings, type Settings } from './settings.ts';
 
 export interface Tables {
@@ -21,6 +23,7 @@ export interface Runtime {
   tables: Tables;
   cipher: KeyCipher;
   verifyToken: TokenVerifier;
+  images: ImageStore;
 }
 
 const createCipher = (settings: Settings): KeyCipher => {
@@ -39,6 +42,7 @@ export const createRuntime = async (env: NodeJS.ProcessEnv = process.env): Promi
     tables: { models: settings.MODELS_TABLE, configs: settings.CONFIGS_TABLE, sessions: settings.SESSIONS_TABLE },
     cipher: createCipher(settings),
     verifyToken: createTokenVerifier(await resolveAuthSettings(settings)),
+    images: createImageStore(settings),
   };
 };
 

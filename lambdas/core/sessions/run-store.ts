@@ -1,10 +1,10 @@
 import {
-  BatchWriteCommand,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { batchWriteAll } from '../db/batch-write.ts';
 import { ServiceError } from '../errors/service-error.ts';
 import type { Runtime } from '../runtime.ts';
 import {
@@ -56,18 +56,6 @@ export const splitText = (text: string, units = PART_UNITS): string[] => {
   return parts;
 };
 
-const batchPut = async (deps: Deps, items: Record<string, unknown>[]): Promise<void> => {
-  for (let i = 0; i < items.length; i += 25) {
-    let pending = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
-    for (let attempt = 0; pending.length; attempt++) {
-      if (attempt > 5) throw new Error('batch write left unprocessed items');
-      if (attempt) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
-      const out = await deps.db.send(new BatchWriteCommand({ RequestItems: { [deps.tables.sessions]: pending } }));
-      pending = (out.UnprocessedItems?.[deps.tables.sessions] ?? []) as typeof pending;
-    }
-  }
-};
-
 /**
  * Stores a finished run, whatever its outcome, in a fixed number of writes however
  * long the session is: overflow parts first (only for very large replies; readers
@@ -81,9 +69,10 @@ export const persistRun = async (deps: Deps, run: RunRecord): Promise<void> => {
   const serialized = JSON.stringify(text);
   const parts = Buffer.byteLength(serialized) > INLINE_TEXT_BYTES ? splitText(serialized) : [];
   if (parts.length) {
-    await batchPut(
-      deps,
-      parts.map((chunk, index) => ({ pk, sk: partSk(sk, index), runId: run.runId, chunk })),
+    await batchWriteAll(
+      deps.db,
+      deps.tables.sessions,
+      parts.map((chunk, index) => ({ PutRequest: { Item: { pk, sk: partSk(sk, index), runId: run.runId, chunk } } })),
     );
   }
   const { userMessage: _m, content: _c, reasoning: _r, ...rest } = run;

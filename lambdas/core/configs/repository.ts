@@ -1,0 +1,66 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { nextSequence } from '../db/counter.ts';
+import { ServiceError } from '../errors/service-error.ts';
+import type { Runtime } from '../runtime.ts';
+import { nowIso } from '../time.ts';
+import { defaultChatConfig, type ChatConfig, type ChatConfigInput } from './schema.ts';
+
+type Deps = Pick<Runtime, 'db' | 'tables'>;
+
+const COUNTER_KEY = { userId: '#counter' };
+const NOT_YOURS = '只允许修改当前用户的配置';
+
+/** The caller's saved config merged over the defaults; never null where a value is expected. */
+export const getChatConfig = async (deps: Deps, userId: string): Promise<ChatConfig> => {
+  const out = await deps.db.send(new GetCommand({ TableName: deps.tables.configs, Key: { userId } }));
+  const saved = (out.Item ?? {}) as Partial<ChatConfig>;
+  const defaults = defaultChatConfig(userId);
+  return Object.fromEntries(
+    Object.entries(defaults).map(([k, v]) => [k, saved[k as keyof ChatConfig] ?? v]),
+  ) as unknown as ChatConfig;
+};
+
+/**
+ * Saves the caller's config in one conditional update: fields the body leaves out keep
+ * their value, so concurrent saves of different fields don't erase each other, and a
+ * `chatConfigId` that is not the caller's own is refused without writing anything.
+ */
+export const saveChatConfig = async (deps: Deps, userId: string, input: ChatConfigInput): Promise<void> => {
+  const current = await getChatConfig(deps, userId);
+  const claimed = input.chatConfigId ?? null;
+  if (claimed !== null && claimed !== current.chatConfigId) throw ServiceError.service(NOT_YOURS);
+  const newId = current.chatConfigId ?? (await nextSequence(deps.db, deps.tables.configs, COUNTER_KEY));
+
+  const { chatConfigId: _ignored, ...fields } = input;
+  const provided = Object.entries(fields).filter(([, v]) => v !== undefined);
+  const now = nowIso();
+  const sets = provided.map((_, i) => `#f${i} = :v${i}`);
+  try {
+    await deps.db.send(
+      new UpdateCommand({
+        TableName: deps.tables.configs,
+        Key: { userId },
+        UpdateExpression: [
+          'SET chatConfigId = if_not_exists(chatConfigId, :newId)',
+          'createTime = if_not_exists(createTime, :now)',
+          'updateTime = :now',
+          ...sets,
+        ].join(', '),
+        ConditionExpression: claimed === null ? undefined : 'chatConfigId = :claimed',
+        ExpressionAttributeNames: provided.length
+          ? Object.fromEntries(provided.map(([k], i) => [`#f${i}`, k]))
+          : undefined,
+        ExpressionAttributeValues: {
+          ':newId': newId,
+          ':now': now,
+          ...(claimed === null ? {} : { ':claimed': claimed }),
+          ...Object.fromEntries(provided.map(([, v], i) => [`:v${i}`, v])),
+        },
+      }),
+    );
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) throw ServiceError.service(NOT_YOURS);
+    throw err;
+  }
+};

@@ -1,0 +1,37 @@
+/** Where uploaded images live: S3 in AWS, a local folder on the local stack. */
+export interface ImageStore {
+  /** A presigned POST the browser uploads one image with. */
+  createUpload(request: UploadRequest): Promise<UploadTicket>;
+  /** The image bytes, or undefined when the key does not exist. */
+  read(key: string): Promise<StoredImage | undefined>;
+  /** A URL the browser can open (presigned GET in AWS). */
+  viewUrl(key: string): Promise<string>;
+}
+
+export interface UploadRequest {
+  userId: string;
+  fileName: string;
+  contentType: string;
+  size: number;
+  maxBytes: number;
+}
+
+export interface UploadTicket {
+  uploadUrl: string;
+  fields: Record<string, string>;
+  key: string;
+  expiresAt: string;
+}
+
+export interface StoredImage {
+  contentType: string;
+  bytes: Buffer;
+}
+
+/** The caller's own upload prefix; keys elsewhere are ignored, as the seed ignores paths outside its folder. */
+export const uploadPrefix = (userId: string) => `uploads/${userId}/`;
+
+const KEY_NAME = /^[A-Za-z0-9-]{1,64}\.[a-z0-9]{1,5}$/;
+
+export const isOwnImageKey = (userId: string, key: unknown): key is string =>
+  typeof key === 'string' && key.startsWith(uploadPrefix(userId)) && KEY_NAME.test(key.slice(uploadPrefix(userId).length));
