@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { errorEnvelope } from '../core/http/envelope.ts';
 import { logger } from '../core/observability/logger.ts';
 import { getRuntime } from '../core/runtime.ts';
 import { requestFromEvent } from './event.ts';
@@ -9,17 +10,19 @@ import { routes } from './routes/index.ts';
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 
+const logUnexpected = (err: unknown) => logger.error('unexpected error', err as Error);
+
 /** Every REST route behind one function, so one warm pool serves them all. */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .handler(async (event) => {
-    const runtime = await getRuntime();
-    const { status, envelope } = await dispatch(
-      routes,
-      requestFromEvent(event),
-      runtime,
-      (err) => logger.error('unexpected error', err as Error),
-      (identity) => logger.appendKeys({ userId: identity.userId }),
-    );
-    return { statusCode: status, headers: JSON_HEADERS, body: JSON.stringify(envelope) };
+    let dispatched;
+    try {
+      dispatched = await dispatch(routes, requestFromEvent(event), await getRuntime(), logUnexpected, (identity) =>
+        logger.appendKeys({ userId: identity.userId }),
+      );
+    } catch (err) {
+      dispatched = { status: 500, envelope: errorEnvelope(err, logUnexpected) };
+    }
+    return { statusCode: dispatched.status, headers: JSON_HEADERS, body: JSON.stringify(dispatched.envelope) };
   });

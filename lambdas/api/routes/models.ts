@@ -1,4 +1,70 @@
+import { z } from 'zod';
+import { ok, okPage } from '../../core/http/envelope.ts';
+import { modelInputSchema, modelListQuerySchema, modelUpdateSchema } from '../../core/models/schema.ts';
+import {
+  addModel,
+  editModel,
+  enabledModels,
+  listModels,
+  modelDetail,
+  parseModelIds,
+  removeModels,
+} from '../../core/models/service.ts';
+import { parseInput, parseJsonBody } from '../../core/validation/parse.ts';
 import type { Route } from '../router.ts';
 
-/** `/ai/model/*` routes. */
-export const modelRoutes: readonly Route[] = [];
+const modelIdParam = z.coerce
+  .number({ error: 'modelId: 必须是正整数' })
+  .int('modelId: 必须是正整数')
+  .positive('modelId: 必须是正整数')
+  .max(Number.MAX_SAFE_INTEGER, 'modelId: 必须是正整数');
+
+/** `/ai/model/*`: the admin pages' CRUD and the chat page's picker. */
+export const modelRoutes: readonly Route[] = [
+  {
+    method: 'GET',
+    path: '/ai/model/list',
+    permission: 'ai:model:list',
+    handle: async ({ runtime, identity, query }) =>
+      okPage(await listModels(runtime, identity, parseInput(modelListQuerySchema, query))),
+  },
+  {
+    method: 'GET',
+    path: '/ai/model/all',
+    handle: async ({ runtime, identity }) => ok(await enabledModels(runtime, identity)),
+  },
+  {
+    method: 'GET',
+    path: '/ai/model/{modelId}',
+    permission: 'ai:model:query',
+    handle: async ({ runtime, identity, params }) =>
+      ok(await modelDetail(runtime, identity, parseInput(modelIdParam, params.modelId))),
+  },
+  {
+    method: 'POST',
+    path: '/ai/model',
+    permission: 'ai:model:add',
+    handle: async ({ runtime, identity, body }) => {
+      await addModel(runtime, identity, parseJsonBody(modelInputSchema, body));
+      return ok(undefined, '新增成功');
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/ai/model',
+    permission: 'ai:model:edit',
+    handle: async ({ runtime, identity, body }) => {
+      await editModel(runtime, identity, parseJsonBody(modelUpdateSchema, body));
+      return ok(undefined, '修改成功');
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/ai/model/{ids}',
+    permission: 'ai:model:remove',
+    handle: async ({ runtime, identity, params }) => {
+      await removeModels(runtime, identity, parseModelIds(params.ids ?? ''));
+      return ok(undefined, '删除成功');
+    },
+  },
+];

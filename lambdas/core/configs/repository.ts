@@ -13,7 +13,8 @@ const NOT_YOURS = '只允许修改当前用户的配置';
 
 /** The caller's saved config merged over the defaults; never null where a value is expected. */
 export const getChatConfig = async (deps: Deps, userId: string): Promise<ChatConfig> => {
-  const out = await deps.db.send(new GetCommand({ TableName: deps.tables.configs, Key: { userId } }));
+  // Consistent: the page reads its config right after saving it.
+  const out = await deps.db.send(new GetCommand({ TableName: deps.tables.configs, Key: { userId }, ConsistentRead: true }));
   const saved = (out.Item ?? {}) as Partial<ChatConfig>;
   const defaults = defaultChatConfig(userId);
   return Object.fromEntries(

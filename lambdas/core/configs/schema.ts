@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { publicUserId } from '../http/public-user-id.ts';
 
 const flag = (field: string) => z.enum(['0', '1'], { error: `${field}: 只能是 0/1` });
 
@@ -13,10 +14,12 @@ export const chatConfigInputSchema = z.object({
   temperature: z.number({ error: 'temperature: 必须是数字' }).min(0, 'temperature: 取值范围0-2').max(2, 'temperature: 取值范围0-2').nullish(),
   addHistoryToContext: flag('addHistoryToContext').optional(),
   numHistoryRuns: z.number({ error: 'numHistoryRuns: 必须是整数' }).int('numHistoryRuns: 必须是整数').min(1, 'numHistoryRuns: 取值范围1-50').max(50, 'numHistoryRuns: 取值范围1-50').optional(),
+  // A blank prompt means "the default prompt", stored as null so readers need one test only.
   systemPrompt: z
     .string({ error: 'systemPrompt: 必须是字符串' })
     .max(MAX_SYSTEM_PROMPT_LENGTH, `systemPrompt: 长度不能超过${MAX_SYSTEM_PROMPT_LENGTH}个字符`)
-    .nullish(),
+    .nullish()
+    .transform((v) => (v === undefined ? undefined : v?.trim() ? v : null)),
   metricsDefaultVisible: flag('metricsDefaultVisible').optional(),
   visionEnabled: flag('visionEnabled').optional(),
   imageMaxSizeMb: z.number({ error: 'imageMaxSizeMb: 必须是整数' }).int('imageMaxSizeMb: 必须是整数').min(1, 'imageMaxSizeMb: 取值范围1-20').max(20, 'imageMaxSizeMb: 取值范围1-20').optional(),
@@ -51,4 +54,14 @@ export const defaultChatConfig = (userId: string): ChatConfig => ({
   imageMaxSizeMb: 5,
   createTime: null,
   updateTime: null,
+});
+
+/**
+ * The config as the front end reads it: numeric user ids as numbers, and an empty prompt
+ * instead of null because the form binds it to a text box.
+ */
+export const toPublicChatConfig = (config: ChatConfig) => ({
+  ...config,
+  userId: publicUserId(config.userId),
+  systemPrompt: config.systemPrompt ?? '',
 });

@@ -1,6 +1,22 @@
+import { S3Client } from '@aws-sdk/client-s3';
 import type { Settings } from '../settings.ts';
 import type { ImageStore } from './image-store.ts';
+import { createLocalImageStore } from './local-image-store.ts';
+import { createS3ImageStore } from './s3-image-store.ts';
 
-export const createImageStore = (_settings: Settings): ImageStore => {
-  throw new Error('image store: not built yet');
+/** Where `npm start` answers unless LOCAL_PUBLIC_URL says otherwise. */
+const DEFAULT_LOCAL_PUBLIC_URL = 'http://127.0.0.1:3000';
+
+/** The local folder when LOCAL_IMAGE_DIR is set (the local stack), the S3 bucket otherwise. */
+export const createImageStore = (settings: Settings): ImageStore => {
+  if (settings.LOCAL_IMAGE_DIR) {
+    return createLocalImageStore({
+      dir: settings.LOCAL_IMAGE_DIR,
+      publicUrl: settings.LOCAL_PUBLIC_URL ?? DEFAULT_LOCAL_PUBLIC_URL,
+    });
+  }
+  if (settings.IMAGE_BUCKET) {
+    return createS3ImageStore({ client: new S3Client({ region: settings.AWS_REGION }), bucket: settings.IMAGE_BUCKET });
+  }
+  throw new Error('configuration: set IMAGE_BUCKET or LOCAL_IMAGE_DIR');
 };

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ServiceError } from '../errors/service-error.ts';
+import { recordRateLimitHit } from '../observability/metrics.ts';
 import type { Runtime } from '../runtime.ts';
 
 type Deps = Pick<Runtime, 'db' | 'tables'>;
@@ -32,7 +33,8 @@ export const enforceRateLimit = async (
       }),
     );
   } catch (err) {
-    if (err instanceof ConditionalCheckFailedException) throw ServiceError.tooManyRequests();
-    throw err;
+    if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    recordRateLimitHit(action);
+    throw ServiceError.tooManyRequests();
   }
 };

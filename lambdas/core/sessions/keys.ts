@@ -7,6 +7,9 @@ export const sessionPk = (sessionId: string) => `SESSION#${sessionId}`;
 export const HEADER_SK = 'HEADER';
 export const RUN_PREFIX = 'RUN#';
 export const PART_PREFIX = 'PART#';
+/** Marks a run still in progress, so deleting the session can find and stop it. */
+export const ACTIVE_PREFIX = 'ACTIVE#';
+export const activeRunSk = (runId: string) => `${ACTIVE_PREFIX}${runId}`;
 export const runSk = (startedAtMs: number, runId: string) => `${RUN_PREFIX}${startedAtMs.toString().padStart(15, '0')}#${runId}`;
 export const partSk = (runSortKey: string, index: number) =>
   `${PART_PREFIX}${runSortKey.slice(RUN_PREFIX.length)}#${index.toString().padStart(4, '0')}`;

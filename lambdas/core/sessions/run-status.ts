@@ -1,8 +1,8 @@
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { ServiceError } from '../errors/service-error.ts';
 import type { Runtime } from '../runtime.ts';
-import { RUN_STATUS_SK, runStatusPk } from './keys.ts';
+import { RUN_STATUS_SK, activeRunSk, runStatusPk, sessionPk } from './keys.ts';
 import type { RunState } from './types.ts';
 
 type Deps = Pick<Runtime, 'db' | 'tables'>;
@@ -14,23 +14,34 @@ export interface RunStatusItem {
   status: RunState;
 }
 
-/** Marks a run RUNNING before the model is called; the TTL removes forgotten items. */
+/**
+ * Marks a run RUNNING before the model is called, and in the same transaction leaves a
+ * marker in the session's partition: a run-status item can only be found by run id, and
+ * deleting the session must find its runs in progress to stop them. The TTL removes both.
+ */
 export const createRunStatus = async (
   deps: Deps,
   item: Omit<RunStatusItem, 'status'>,
   ttlSeconds: number,
 ): Promise<void> => {
+  const expiresAt = Math.floor(Date.now() / 1000) + ttlSeconds;
   await deps.db.send(
-    new PutCommand({
-      TableName: deps.tables.sessions,
-      Item: {
-        pk: runStatusPk(item.runId),
-        sk: RUN_STATUS_SK,
-        ...item,
-        status: 'RUNNING',
-        expiresAt: Math.floor(Date.now() / 1000) + ttlSeconds,
-      },
-      ConditionExpression: 'attribute_not_exists(pk)',
+    new TransactWriteCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: deps.tables.sessions,
+            Item: { pk: runStatusPk(item.runId), sk: RUN_STATUS_SK, ...item, status: 'RUNNING', expiresAt },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Put: {
+            TableName: deps.tables.sessions,
+            Item: { pk: sessionPk(item.sessionId), sk: activeRunSk(item.runId), runId: item.runId, userId: item.userId, expiresAt },
+          },
+        },
+      ],
     }),
   );
 };

@@ -124,7 +124,8 @@ export const persistRun = async (deps: Deps, run: RunRecord): Promise<void> => {
   );
 };
 
-const queryAll = async (deps: Deps, input: QueryCommandInput, stop?: (items: Record<string, unknown>[]) => boolean) => {
+/** Every item a query matches, page by page, until `stop` says enough. */
+export const queryAll = async (deps: Deps, input: QueryCommandInput, stop?: (items: Record<string, unknown>[]) => boolean) => {
   const items: Record<string, unknown>[] = [];
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {

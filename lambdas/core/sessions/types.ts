@@ -24,6 +24,8 @@ export const SUMMED_METRICS = [
 
 export interface ModelInfo {
   id: number;
+  /** The model's code (what the provider calls it); the front end shows it as `agentData.model.id`. */
+  code?: string;
   name: string;
   provider: string;
   temperature: number | null;

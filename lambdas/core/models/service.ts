@@ -1,0 +1,122 @@
+import type { Identity } from '../auth/identity.ts';
+import { ServiceError } from '../errors/service-error.ts';
+import type { Page } from '../http/envelope.ts';
+import type { Runtime } from '../runtime.ts';
+import { nowIso } from '../time.ts';
+import { deleteModelItems, getModel, insertModel, nextModelId, replaceModel, scanModels } from './repository.ts';
+import {
+  API_KEY_MASK,
+  toPublicModel,
+  type ModelInput,
+  type ModelListQuery,
+  type ModelUpdate,
+  type PublicModel,
+  type StoredModel,
+} from './schema.ts';
+import { modelInScope, requireModelInScope } from './scope.ts';
+
+type Deps = Pick<Runtime, 'db' | 'tables' | 'cipher'>;
+
+const byModelSort = (a: StoredModel, b: StoredModel) => a.modelSort - b.modelSort || a.modelId - b.modelId;
+
+const contains = (value: string | null | undefined, needle: string | undefined) =>
+  !needle || (value ?? '').toLowerCase().includes(needle.toLowerCase());
+
+/** The admin list: scope, then the page's filters, ordered by `modelSort`. */
+export const listModels = async (deps: Deps, identity: Identity, query: ModelListQuery): Promise<Page<PublicModel>> => {
+  const matching = (await scanModels(deps))
+    .filter((m) => modelInScope(identity, m))
+    .filter((m) => contains(m.modelName, query.modelName) && contains(m.modelCode, query.modelCode))
+    .filter((m) => (!query.provider || m.provider === query.provider) && (!query.status || m.status === query.status))
+    .sort(byModelSort);
+  const start = (query.pageNum - 1) * query.pageSize;
+  return {
+    rows: matching.slice(start, start + query.pageSize).map(toPublicModel),
+    pageNum: query.pageNum,
+    pageSize: query.pageSize,
+    total: matching.length,
+  };
+};
+
+/** The chat page's picker: enabled models in scope. */
+export const enabledModels = async (deps: Deps, identity: Identity): Promise<PublicModel[]> =>
+  (await scanModels(deps))
+    .filter((m) => m.status === '0' && modelInScope(identity, m))
+    .sort(byModelSort)
+    .map(toPublicModel);
+
+/** One model, or `{}` as the contract says when it does not exist. */
+export const modelDetail = async (deps: Deps, identity: Identity, modelId: number): Promise<PublicModel | Record<string, never>> => {
+  const model = await getModel(deps, modelId);
+  if (!model) return {};
+  requireModelInScope(identity, model);
+  return toPublicModel(model);
+};
+
+/** A key given as the mask, or not given, means "unchanged"; an empty string removes it. */
+const resolveKeyCipher = async (
+  deps: Deps,
+  modelId: number,
+  apiKey: string | null | undefined,
+  current: string | undefined,
+): Promise<string | undefined> => {
+  if (apiKey === undefined || apiKey === null || apiKey === API_KEY_MASK) return current;
+  if (apiKey.trim() === '') return undefined;
+  return deps.cipher.encrypt(apiKey.trim(), { modelId });
+};
+
+const fieldsOf = (input: ModelInput) => {
+  const { apiKey: _key, ...fields } = input;
+  return fields;
+};
+
+export const addModel = async (deps: Deps, identity: Identity, input: ModelInput): Promise<void> => {
+  const modelId = await nextModelId(deps);
+  const apiKeyCipher = await resolveKeyCipher(deps, modelId, input.apiKey, undefined);
+  await insertModel(deps, {
+    ...fieldsOf(input),
+    modelId,
+    apiKeyCipher,
+    userId: identity.userId,
+    deptId: identity.deptId,
+    createBy: identity.userName ?? identity.userId,
+    createTime: nowIso(),
+  });
+};
+
+export const editModel = async (deps: Deps, identity: Identity, input: ModelUpdate): Promise<void> => {
+  const current = await getModel(deps, input.modelId);
+  if (!current) throw ServiceError.service('AI模型不存在');
+  requireModelInScope(identity, current);
+  const { modelId: _id, ...rest } = input;
+  await replaceModel(deps, {
+    ...fieldsOf(rest),
+    modelId: current.modelId,
+    apiKeyCipher: await resolveKeyCipher(deps, current.modelId, input.apiKey, current.apiKeyCipher),
+    userId: current.userId,
+    deptId: current.deptId,
+    createBy: current.createBy,
+    createTime: current.createTime,
+    updateBy: identity.userName ?? identity.userId,
+    updateTime: nowIso(),
+  });
+};
+
+/** Parses `1,2,3`; every id must be a positive integer. */
+export const parseModelIds = (raw: string): number[] => {
+  const parts = raw.split(',').map((p) => p.trim()).filter(Boolean);
+  if (!parts.length) throw ServiceError.service('传入AI模型id为空');
+  if (parts.length > 100) throw ServiceError.invalid('modelIds: 一次最多删除100个');
+  return [...new Set(parts.map((p) => {
+    const id = Number(p);
+    if (!/^\d+$/.test(p) || !Number.isSafeInteger(id) || id <= 0) throw ServiceError.invalid('modelIds: 必须是正整数');
+    return id;
+  }))];
+};
+
+/** Deletes the models in the caller's scope; nothing is deleted if any named one is outside it. */
+export const removeModels = async (deps: Deps, identity: Identity, modelIds: number[]): Promise<void> => {
+  const models = await Promise.all(modelIds.map((id) => getModel(deps, id)));
+  for (const model of models) if (model) requireModelInScope(identity, model);
+  await deleteModelItems(deps, models.filter((m): m is StoredModel => !!m).map((m) => m.modelId));
+};

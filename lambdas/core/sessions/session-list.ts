@@ -1,0 +1,57 @@
+import { publicUserId } from '../http/public-user-id.ts';
+import type { Runtime } from '../runtime.ts';
+import { toIso } from '../time.ts';
+import { userPk } from './keys.ts';
+import { headerFromItem, queryAll } from './run-store.ts';
+import type { SessionHeader } from './types.ts';
+
+type Deps = Pick<Runtime, 'db' | 'tables'>;
+
+/** The sessions table's index of a user's session headers, ordered by update time. */
+const BY_USER_INDEX = 'byUser';
+
+/**
+ * The list answers with at most this many sessions (the newest), so a user with thousands
+ * still gets an answer well within one Lambda call; older ones stay reachable by id.
+ */
+const SESSION_LIST_MAX = 1000;
+/** Paging stops early past this much time and answers with what it has (the newest). */
+const LIST_TIME_BUDGET_MS = 5000;
+
+export interface ListOptions {
+  max?: number;
+  /** Items per Query page; DynamoDB's own 1 MB page when absent. */
+  pageLimit?: number;
+  budgetMs?: number;
+}
+
+/** A session as the list and the detail show it. */
+export const toSessionListItem = (header: SessionHeader) => ({
+  sessionId: header.sessionId,
+  sessionTitle: header.title,
+  sessionType: header.sessionType,
+  userId: publicUserId(header.userId),
+  createdAt: toIso(new Date(header.createdAt)),
+  updatedAt: toIso(new Date(header.updatedAt)),
+});
+
+export type SessionListItem = ReturnType<typeof toSessionListItem>;
+
+/** The caller's sessions, newest first: a Query on the by-user index, page by page, never a Scan. */
+export const listSessions = async (deps: Deps, userId: string, options: ListOptions = {}): Promise<SessionListItem[]> => {
+  const max = options.max ?? SESSION_LIST_MAX;
+  const deadline = Date.now() + (options.budgetMs ?? LIST_TIME_BUDGET_MS);
+  const items = await queryAll(
+    deps,
+    {
+      TableName: deps.tables.sessions,
+      IndexName: BY_USER_INDEX,
+      KeyConditionExpression: 'userPk = :upk',
+      ExpressionAttributeValues: { ':upk': userPk(userId) },
+      ScanIndexForward: false,
+      Limit: options.pageLimit ?? max,
+    },
+    (found) => found.length >= max || Date.now() >= deadline,
+  );
+  return items.slice(0, max).map((item) => toSessionListItem(headerFromItem(item)));
+};

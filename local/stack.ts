@@ -1,0 +1,156 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SignJWT } from 'jose';
+import { createTables, tableEnv } from './create-tables.ts';
+import { startDynamoDbLocal } from './dynamodb-local.ts';
+import './lambda-stream-shim.ts';
+import { startModelServer } from './model-server.ts';
+import { seedModel } from './seed-model.ts';
+import { createLocalServer, type ApiHandler, type StreamHandler } from './server.ts';
+import { createUploadRoute } from './upload-route.ts';
+
+export const DEV_JWT_SECRET = 'local-dev-secret-change-me-0123456789abcdef';
+
+export interface LocalStackOptions {
+  /** 0 picks a free port. */
+  port?: number;
+  host?: string;
+  /** Folder for DynamoDB data, the cipher key and images; a fresh temp folder (DynamoDB in memory) when absent. */
+  dataDir?: string;
+  /** Upstream for the seeded model; absent: the bundled offline model server. */
+  modelBaseUrl?: string;
+  modelApiKey?: string;
+  modelCode?: string;
+  jwtSecret?: string;
+  /** Extra environment for the handlers (limits, poll interval, ...). */
+  env?: Record<string, string>;
+}
+
+export interface LocalStack {
+  url: string;
+  adminToken: string;
+  userToken: string;
+  modelId: number;
+  modelBaseUrl: string;
+  offlineModel: boolean;
+  cipherDescription: string;
+  dynamoDbEndpoint: string;
+  stop(): Promise<void>;
+}
+
+const TOKEN_TTL_S = 12 * 3600;
+
+const devToken = (secret: string, claims: Record<string, unknown>) =>
+  new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuedAt()
+    .setExpirationTime(`${TOKEN_TTL_S}s`)
+    .sign(new TextEncoder().encode(secret));
+
+const listen = async (server: Server, port: number, host: string): Promise<number> => {
+  server.listen(port, host);
+  const [err] = await Promise.race([once(server, 'listening').then(() => [undefined]), once(server, 'error')]);
+  if (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw code === 'EADDRINUSE' ? new Error(`port ${port} is already in use (is another npm start running?)`) : err;
+  }
+  return (server.address() as { port: number }).port;
+};
+
+const hostOf = (url: string) => new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+
+/**
+ * The whole stack in one process: DynamoDB Local, tables from the stack's definitions,
+ * the offline model server (unless a real endpoint is given), a seeded model, and one
+ * HTTP server running the real api and stream handlers. Handlers read process.env once,
+ * so one stack per process.
+ */
+export const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalStack> => {
+  const host = options.host ?? '127.0.0.1';
+  const dataDir = resolve(options.dataDir ?? join(tmpdir(), `aichat-${process.pid}-${Date.now()}`));
+  const jwtSecret = options.jwtSecret ?? DEV_JWT_SECRET;
+  const imageDir = join(dataDir, 'images');
+  const stops: (() => Promise<unknown>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+  };
+
+  // The port is taken first, so a second start fails at once instead of after setup;
+  // the handlers are plugged in once the environment they read is in place.
+  let api: ApiHandler | undefined;
+  let stream: StreamHandler | undefined;
+  const server = createLocalServer({
+    apiHandler: (event, context) => api!(event, context),
+    streamHandler: (event, responseStream, context) => stream!(event, responseStream, context),
+    localRoutes: [createUploadRoute({ dir: imageDir })],
+  });
+  const port = await listen(server, options.port ?? 0, host);
+  stops.push(
+    () =>
+      new Promise((done) => {
+        server.close(done);
+        server.closeAllConnections();
+      }),
+  );
+  const url = `http://${host}:${port}`;
+
+  try {
+    const ddb = await startDynamoDbLocal({ dataDir: options.dataDir ? join(dataDir, 'dynamodb') : undefined });
+    stops.push(() => ddb.stop());
+    const client = new DynamoDBClient({ endpoint: ddb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    await createTables(client, 'local');
+    client.destroy();
+
+    const startOffline = async () => {
+      const modelServer = await startModelServer({ host: '127.0.0.1' });
+      stops.push(() => modelServer.close());
+      return modelServer.url;
+    };
+    const modelBaseUrl = options.modelBaseUrl ?? (await startOffline());
+
+    const allowlist = [process.env.MODEL_HOST_ALLOWLIST ?? '', options.modelBaseUrl ? '' : hostOf(modelBaseUrl)];
+    Object.assign(process.env, {
+      DYNAMODB_ENDPOINT: ddb.endpoint,
+      ...tableEnv('local'),
+      JWT_SECRET: jwtSecret,
+      LOCAL_CIPHER_KEY_FILE: join(dataDir, 'cipher.key'),
+      LOCAL_IMAGE_DIR: imageDir,
+      LOCAL_PUBLIC_URL: url,
+      MODEL_HOST_ALLOWLIST: allowlist.filter(Boolean).join(','),
+      ...options.env,
+    });
+
+    const [apiModule, streamModule, { getRuntime }] = await Promise.all([
+      import('../lambdas/api/handler.ts'),
+      import('../lambdas/chat-stream/handler.ts'),
+      import('../lambdas/core/runtime.ts'),
+    ]);
+    const runtime = await getRuntime();
+    const modelId = await seedModel(runtime, {
+      offline: !options.modelBaseUrl,
+      baseUrl: modelBaseUrl,
+      apiKey: options.modelApiKey,
+      modelCode: options.modelCode,
+    });
+    api = apiModule.handler as unknown as ApiHandler;
+    stream = streamModule.handler as unknown as StreamHandler;
+
+    return {
+      url,
+      adminToken: await devToken(jwtSecret, { user_id: 1, user_name: 'admin', roles: ['admin'] }),
+      userToken: await devToken(jwtSecret, { user_id: 2, user_name: 'demo', perms: ['ai:chat:list'] }),
+      modelId,
+      modelBaseUrl,
+      offlineModel: !options.modelBaseUrl,
+      cipherDescription: runtime.cipher.description,
+      dynamoDbEndpoint: ddb.endpoint,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+};

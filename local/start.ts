@@ -1,0 +1,59 @@
+import { resolve } from 'node:path';
+import { JAVA_MISSING, javaAvailable } from './dynamodb-local.ts';
+import { startLocalStack } from './stack.ts';
+
+/** `npm start`: the local stack on PORT, data under LOCAL_DATA_DIR, until Ctrl-C or SIGTERM. */
+const main = async () => {
+  if (!javaAvailable()) {
+    console.error(JAVA_MISSING);
+    process.exit(1);
+  }
+  process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE ??= '1';
+  const port = Number(process.env.PORT ?? 3000);
+  const dataDir = resolve(process.env.LOCAL_DATA_DIR ?? '.local');
+  const stack = await startLocalStack({
+    port,
+    host: process.env.HOST ?? '127.0.0.1',
+    dataDir,
+    modelBaseUrl: process.env.LOCAL_MODEL_BASE_URL || undefined,
+    modelApiKey: process.env.LOCAL_MODEL_API_KEY || undefined,
+    modelCode: process.env.LOCAL_MODEL_CODE || undefined,
+    jwtSecret: process.env.JWT_SECRET || undefined,
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping the local stack…`);
+    await stack.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  console.log(
+    [
+      '',
+      `AI chat local stack on ${stack.url}`,
+      `  web page:        ${stack.url}/`,
+      `  REST API:        ${stack.url}/ai/...`,
+      `  chat stream:     POST ${stack.url}/ai/chat/send`,
+      `  DynamoDB Local:  ${stack.dynamoDbEndpoint} (data in ${dataDir})`,
+      `  API key cipher:  ${stack.cipherDescription}`,
+      `  model:           id ${stack.modelId} → ${stack.modelBaseUrl}${stack.offlineModel ? ' (bundled OFFLINE model server: canned replies, not a real LLM)' : ''}`,
+      process.env.JWT_SECRET ? '  JWT:             HS256 with JWT_SECRET' : `  JWT:             HS256 with the dev default secret (set JWT_SECRET to change)`,
+      '',
+      `Admin token (user_id 1):\n  ${stack.adminToken}`,
+      `User token (user_id 2, ai:chat:list):\n  ${stack.userToken}`,
+      '',
+      'Ctrl-C stops everything.',
+    ].join('\n'),
+  );
+};
+
+main().catch((err: unknown) => {
+  console.error(`npm start failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
+

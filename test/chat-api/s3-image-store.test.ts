@@ -1,0 +1,93 @@
+import { GetObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createImageStore } from '../../lambdas/core/images/create-image-store.ts';
+import { createS3ImageStore } from '../../lambdas/core/images/s3-image-store.ts';
+import { readSettings } from '../../lambdas/core/settings.ts';
+
+const BUCKET = 'chat-images-test';
+const MAX = 5 * 1024 * 1024;
+
+/** A real client with fixed credentials: presigning is local computation, no request is sent. */
+const client = () =>
+  new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
+
+const amzDateMs = (amzDate: string) =>
+  Date.parse(amzDate.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, '$1-$2-$3T$4:$5:$6Z'));
+
+describe('S3 image store: presigned POST', () => {
+  it("pins the key under the caller's prefix, the content type and the size range, for five minutes", async () => {
+    const store = createS3ImageStore({ client: client(), bucket: BUCKET });
+    const ticket = await store.createUpload({ userId: '7', fileName: 'x.webp', contentType: 'image/webp', size: 1000, maxBytes: MAX });
+    expect(ticket.key).toMatch(/^uploads\/7\/[0-9a-f-]{36}\.webp$/);
+    expect(ticket.uploadUrl).toContain(BUCKET);
+    expect(ticket.fields).toMatchObject({ key: ticket.key, 'Content-Type': 'image/webp', bucket: BUCKET });
+    expect(ticket.fields['X-Amz-Signature']).toMatch(/^[0-9a-f]{64}$/);
+
+    const policy = JSON.parse(Buffer.from(ticket.fields.Policy!, 'base64').toString('utf8'));
+    expect(policy.conditions).toEqual(
+      expect.arrayContaining([
+        ['content-length-range', 1, MAX],
+        { 'Content-Type': 'image/webp' },
+        { key: ticket.key },
+        { bucket: BUCKET },
+      ]),
+    );
+    expect(policy.conditions.some((c: unknown) => Array.isArray(c) && c[0] === 'starts-with')).toBe(false);
+    expect(Date.parse(policy.expiration) - amzDateMs(ticket.fields['X-Amz-Date']!)).toBe(5 * 60_000);
+    expect(Date.parse(`${ticket.expiresAt}Z`)).toBeGreaterThanOrEqual(amzDateMs(ticket.fields['X-Amz-Date']!));
+  });
+
+  it('refuses a type outside the allowlist', async () => {
+    const store = createS3ImageStore({ client: client(), bucket: BUCKET });
+    await expect(store.createUpload({ userId: '7', fileName: 'x', contentType: 'image/svg+xml', size: 1, maxBytes: MAX })).rejects.toMatchObject({ code: 601 });
+  });
+});
+
+describe('S3 image store: presigned GET', () => {
+  it('signs a one-hour GET of exactly that key', async () => {
+    const url = new URL(await createS3ImageStore({ client: client(), bucket: BUCKET }).viewUrl('uploads/7/abc.png'));
+    expect(url.hostname).toContain(BUCKET);
+    expect(url.pathname).toBe('/uploads/7/abc.png');
+    expect(url.searchParams.get('X-Amz-Expires')).toBe('3600');
+    expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('S3 image store: read (S3 mocked)', () => {
+  const s3 = mockClient(S3Client);
+  afterEach(() => s3.reset());
+
+  it('returns the bytes and type of an object', async () => {
+    const bytes = Buffer.from([1, 2, 3, 4]);
+    s3.on(GetObjectCommand, { Bucket: BUCKET, Key: 'uploads/7/a.png' }).resolves({
+      ContentType: 'image/png',
+      Body: { transformToByteArray: async () => new Uint8Array(bytes) } as never,
+    });
+    const store = createS3ImageStore({ client: new S3Client({ region: 'eu-west-1' }), bucket: BUCKET });
+    expect(await store.read('uploads/7/a.png')).toEqual({ contentType: 'image/png', bytes });
+  });
+
+  it('returns undefined for a missing key and passes other errors on', async () => {
+    const store = createS3ImageStore({ client: new S3Client({ region: 'eu-west-1' }), bucket: BUCKET });
+    s3.on(GetObjectCommand).rejects(new S3ServiceException({ name: 'NoSuchKey', $fault: 'client', $metadata: { httpStatusCode: 404 } }));
+    expect(await store.read('uploads/7/gone.png')).toBeUndefined();
+    s3.reset();
+    s3.on(GetObjectCommand).rejects(new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 } }));
+    await expect(store.read('uploads/7/secret.png')).rejects.toMatchObject({ name: 'AccessDenied' });
+  });
+});
+
+describe('createImageStore', () => {
+  const base = { MODELS_TABLE: 'm', CONFIGS_TABLE: 'c', SESSIONS_TABLE: 's' };
+
+  afterEach(() => vi.unstubAllEnvs());
+
+  it('uses the bucket in AWS and refuses a deployment with neither bucket nor folder', async () => {
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
+    const s3Store = createImageStore(readSettings({ ...base, IMAGE_BUCKET: BUCKET, AWS_REGION: 'eu-west-1' }));
+    expect(new URL(await s3Store.viewUrl('uploads/7/a.png')).hostname).toContain(BUCKET);
+    expect(() => createImageStore(readSettings(base))).toThrow('IMAGE_BUCKET or LOCAL_IMAGE_DIR');
+  });
+});
