@@ -13,14 +13,15 @@ export interface LocalResponseStream extends Writable {
 type StreamHandler = (event: unknown, stream: Writable, context: unknown) => Promise<unknown>;
 
 export const installLambdaStreamShim = (): void => {
-  const global = globalThis as { awslambda?: unknown };
-  global.awslambda ??= {
-    streamifyResponse: (fn: StreamHandler) => fn,
-    HttpResponseStream: {
-      from(stream: Writable, prelude: Record<string, unknown>) {
-        (stream as LocalResponseStream).setPrelude?.(prelude as never);
-        return stream;
-      },
+  // The AWS SDK's invoke store may have created `awslambda` already (as `{}`): fill in
+  // what is missing rather than skip it, so import order does not matter.
+  const global = globalThis as { awslambda?: Record<string, unknown> };
+  const awslambda = (global.awslambda ??= {});
+  awslambda.streamifyResponse ??= (fn: StreamHandler) => fn;
+  awslambda.HttpResponseStream ??= {
+    from(stream: Writable, prelude: Record<string, unknown>) {
+      (stream as LocalResponseStream).setPrelude?.(prelude as never);
+      return stream;
     },
   };
 };

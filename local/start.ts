@@ -8,7 +8,11 @@ const main = async () => {
     console.error(JAVA_MISSING);
     process.exit(1);
   }
-  process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE ??= '1';
+  // Lambda runs Node 22; the SDK's notice about Node 20 is noise on a dev machine.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // No CloudWatch locally: embedded-metric lines would bury the console.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  const ownSecret = !!process.env.JWT_SECRET;
   const port = Number(process.env.PORT ?? 3000);
   const dataDir = resolve(process.env.LOCAL_DATA_DIR ?? '.local');
   const stack = await startLocalStack({
@@ -42,7 +46,7 @@ const main = async () => {
       `  DynamoDB Local:  ${stack.dynamoDbEndpoint} (data in ${dataDir})`,
       `  API key cipher:  ${stack.cipherDescription}`,
       `  model:           id ${stack.modelId} → ${stack.modelBaseUrl}${stack.offlineModel ? ' (bundled OFFLINE model server: canned replies, not a real LLM)' : ''}`,
-      process.env.JWT_SECRET ? '  JWT:             HS256 with JWT_SECRET' : `  JWT:             HS256 with the dev default secret (set JWT_SECRET to change)`,
+      ownSecret ? '  JWT:             HS256 with JWT_SECRET' : `  JWT:             HS256 with the dev default secret (set JWT_SECRET to change)`,
       '',
       `Admin token (user_id 1):\n  ${stack.adminToken}`,
       `User token (user_id 2, ai:chat:list):\n  ${stack.userToken}`,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 const intFrom = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const list = z

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { publicUserId } from '../http/public-user-id.ts';
 
 const flag = (field: string) => z.enum(['0', '1'], { error: `${field}: 只能是 0/1` });

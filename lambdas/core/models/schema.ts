@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PROVIDERS } from './providers.ts';
 
 /** What every response shows instead of a stored API key. */

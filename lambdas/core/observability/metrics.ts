@@ -28,7 +28,7 @@ export const DIMENSION = { model: 'model', action: 'action' } as const;
 
 type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
 
-export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE });
+export const metrics = new Metrics({ namespace: METRICS_NAMESPACE });
 
 /** CloudWatch takes ASCII dimension values; a non-ASCII model name is kept distinct by percent-encoding it. */
 const MAX_DIMENSION_VALUE = 250;

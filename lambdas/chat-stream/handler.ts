@@ -1,0 +1,74 @@
+import type { Readable } from 'node:stream';
+import middy from '@middy/core';
+import { executionModeStreamifyResponse } from '@middy/core/StreamifyResponse';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { requestFromEvent } from '../api/event.ts';
+import { createChatDeps, type ChatDeps } from '../core/chat/deps.ts';
+import { startChat } from '../core/chat/start-chat.ts';
+import { errorEnvelope, fail, type Envelope } from '../core/http/envelope.ts';
+import { logger } from '../core/observability/logger.ts';
+import { getRuntime } from '../core/runtime.ts';
+
+interface StreamResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string | Readable;
+}
+
+const STREAM_PATHS = new Set(['/', '/ai/chat/send']);
+
+const STREAM_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  'x-content-type-options': 'nosniff',
+};
+
+const json = (envelope: Envelope, statusCode = 200): StreamResponse => ({
+  statusCode,
+  headers: { 'content-type': 'application/json; charset=utf-8' },
+  body: JSON.stringify(envelope),
+});
+
+let deps: Promise<ChatDeps> | undefined;
+const chatDeps = (): Promise<ChatDeps> => {
+  deps ??= getRuntime()
+    .then((runtime) => createChatDeps(runtime))
+    .catch((err: unknown) => {
+      deps = undefined;
+      throw err;
+    });
+  return deps;
+};
+
+/** Runs still writing their body, by invocation: the invocation must not end before its run is stored. */
+const runs = new WeakMap<Context, Promise<void>>();
+
+/**
+ * The chat stream on the function URL. Middy's streamify mode sends the prelude
+ * (status, headers) and pipes the returned body into Lambda's response stream; a
+ * refusal before streaming is a plain JSON envelope instead.
+ */
+export const handler = middy<APIGatewayProxyEventV2, StreamResponse>({
+  executionMode: executionModeStreamifyResponse,
+  requestEnd: (request) => runs.get(request.context),
+})
+  .use(injectLambdaContext(logger, { logEvent: false }))
+  .handler(async (event, context) => {
+    const request = requestFromEvent(event);
+    if (request.method !== 'POST' || !STREAM_PATHS.has(request.path)) return json(fail(404, '请求的资源不存在'), 404);
+    const log = logger.createChild();
+    try {
+      const start = await startChat(await chatDeps(), {
+        authorization: request.headers.authorization,
+        body: request.body,
+        remainingTimeMs: () => context.getRemainingTimeInMillis(),
+        log,
+      });
+      if (start.kind === 'envelope') return json(start.envelope);
+      runs.set(context, start.done);
+      return { statusCode: 200, headers: STREAM_HEADERS, body: start.body };
+    } catch (err) {
+      return json(errorEnvelope(err, (e) => log.error('chat stream failed to start', e as Error)));
+    }
+  });

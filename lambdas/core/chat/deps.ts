@@ -1,0 +1,19 @@
+import { cachingResolver, systemResolver, type HostResolver } from '../llm/base-url-guard.ts';
+import type { Runtime } from '../runtime.ts';
+import { createKeyCache, type KeyCache } from './key-cache.ts';
+
+/** Checked DNS answers are reused this long (they stay pinned, so reuse is safe). */
+const DNS_CACHE_MS = 30_000;
+
+/** What a chat run needs beyond the runtime; built once per process, replaceable in tests. */
+export interface ChatDeps {
+  runtime: Runtime;
+  keys: KeyCache;
+  resolveHost: HostResolver;
+}
+
+export const createChatDeps = (runtime: Runtime, overrides: Partial<Omit<ChatDeps, 'runtime'>> = {}): ChatDeps => ({
+  runtime,
+  keys: overrides.keys ?? createKeyCache(runtime.cipher, runtime.settings.KEY_CACHE_TTL_MS),
+  resolveHost: overrides.resolveHost ?? cachingResolver(systemResolver, DNS_CACHE_MS),
+});

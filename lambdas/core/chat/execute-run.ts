@@ -1,0 +1,268 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { callModel } from '../llm/call-model.ts';
+import { preloadOpenAi } from '../llm/client.ts';
+import type { TokenUsage, UpstreamSink } from '../llm/types.ts';
+import { upstreamErrorForLog, upstreamErrorMessage, UPSTREAM_MSG } from '../llm/upstream-errors.ts';
+import {
+  recordRunOutcome,
+  recordStreamDuration,
+  recordTimeToFirstToken,
+  recordTokens,
+} from '../observability/metrics.ts';
+import { createRunStatus, readRunState } from '../sessions/run-status.ts';
+import { loadHistory } from '../sessions/run-store.ts';
+import type { ModelInfo, RunMetrics, RunOutcome, RunRecord } from '../sessions/types.ts';
+import type { ChatDeps } from './deps.ts';
+import { persistWithRetry } from './persist.ts';
+import type { PreparedRun } from './prepare-run.ts';
+import { buildPrompt, effectiveTemperature, historyWanted, reasoningEnabled, visionEnabled } from './prompt.ts';
+import { readPromptImages } from './prompt-images.ts';
+import type { RunStream } from './run-stream.ts';
+import { startWatchdog, type WatchdogStop } from './watchdog.ts';
+
+/** Time kept back from the Lambda timeout to stop the model and store the run. */
+export const SAFETY_MARGIN_MS = 10_000;
+
+export const RUN_MSG = {
+  timeLimit: '生成时间超过上限，已停止生成',
+  startFailed: '运行创建失败，请稍后重试',
+  historyFailed: '加载会话历史失败，请稍后重试',
+  saveFailed: '会话保存失败，本次回复未能保存',
+  unexpected: '生成失败，请稍后重试',
+} as const;
+
+type StopReason = WatchdogStop | 'disconnected';
+
+/**
+ * How a stopped run ends. A cancel and a client that went away are the user's choice
+ * (cancelled); the idle timeout and the function's own time limit are failures the
+ * user is told about.
+ */
+const STOP_OUTCOME: Record<StopReason, { status: RunOutcome; error?: string }> = {
+  cancelled: { status: 'cancelled' },
+  disconnected: { status: 'cancelled' },
+  idle: { status: 'failed', error: UPSTREAM_MSG.timeout },
+  deadline: { status: 'failed', error: RUN_MSG.timeLimit },
+};
+
+export interface RunContext {
+  log: Logger;
+  /** Epoch ms the request arrived: `duration` and `timeToFirstToken` count from here. */
+  startedAt: number;
+  remainingTimeMs(): number;
+}
+
+const seconds = (ms: number) => Math.round(ms) / 1000;
+
+const NO_USAGE: TokenUsage = { inputTokens: 0, outputTokens: 0, totalTokens: 0, reasoningTokens: 0, cacheReadTokens: 0 };
+
+const modelInfo = (plan: PreparedRun): ModelInfo => ({
+  id: plan.model.modelId,
+  code: plan.model.modelCode,
+  name: plan.model.modelName || plan.model.modelCode,
+  provider: plan.model.provider,
+  temperature: effectiveTemperature(plan.config, plan.model) ?? null,
+});
+
+/** What the run produced so far; whatever the outcome, this is what gets stored. */
+interface Progress {
+  content: string[];
+  reasoning: string[];
+  usage?: TokenUsage;
+  firstTokenAt?: number;
+}
+
+/** One run in flight: what it was given, what it produced, whether its status item exists. */
+interface ActiveRun {
+  deps: ChatDeps;
+  plan: PreparedRun;
+  stream: RunStream;
+  ctx: RunContext;
+  runId: string;
+  progress: Progress;
+  statusCreated: boolean;
+}
+
+type Outcome = { status: RunOutcome; error?: string } | { status: 'not-started' };
+
+/**
+ * The streaming part of a run, after `meta` went out: the run-status item (then
+ * `run_info`), history and images, the model call under the watchdog, the closing
+ * line, then one persistence of the run whatever happened. Never throws: the returned
+ * promise settles once the run is stored (or could not be) and the stream has ended.
+ */
+export const executeRun = async (deps: ChatDeps, plan: PreparedRun, stream: RunStream, ctx: RunContext): Promise<void> => {
+  const active: ActiveRun = { deps, plan, stream, ctx, runId: randomUUID(), progress: { content: [], reasoning: [] }, statusCreated: false };
+  ctx.log.appendKeys({ runId: active.runId });
+  try {
+    await finish(active, await streamRun(active));
+  } catch (err) {
+    ctx.log.error('run failed unexpectedly', err as Error);
+    if (active.statusCreated) await finish(active, { status: 'failed', error: RUN_MSG.unexpected });
+    else {
+      stream.error(RUN_MSG.unexpected);
+      stream.end();
+    }
+  }
+};
+
+const streamRun = async (active: ActiveRun): Promise<Outcome> => {
+  const { deps, plan, stream, ctx, runId, progress } = active;
+  const { runtime } = deps;
+  const { settings } = runtime;
+  const { log } = ctx;
+  const [status, history, images] = await Promise.allSettled([
+    createRunStatus(runtime, { runId, sessionId: plan.sessionId, userId: plan.identity.userId }, settings.RUN_STATUS_TTL_SECONDS),
+    !plan.isNewSession && historyWanted(plan.config)
+      ? loadHistory(runtime, plan.sessionId, plan.config.numHistoryRuns)
+      : Promise.resolve([]),
+    visionEnabled(plan.config, plan.model) && plan.imageKeys.length
+      ? readPromptImages(runtime.images, plan.imageKeys, log)
+      : Promise.resolve([]),
+  ]);
+  if (status.status === 'rejected') {
+    log.error('run status could not be created', status.reason as Error);
+    stream.error(RUN_MSG.startFailed);
+    return { status: 'not-started' };
+  }
+  active.statusCreated = true;
+  stream.runInfo(runId);
+  if (history.status === 'rejected') {
+    log.error('session history could not be loaded', history.reason as Error);
+    return { status: 'failed', error: RUN_MSG.historyFailed };
+  }
+  if (images.status === 'rejected') throw images.reason;
+
+  // Loading the SDK (started with the request) is the function's own time, not the provider's silence.
+  await preloadOpenAi();
+  const reasoning = reasoningEnabled(plan.request.isReasoning, plan.model);
+  const controller = new AbortController();
+  let stopReason: StopReason | undefined;
+  const stop = (reason: StopReason) => {
+    if (stopReason) return;
+    stopReason = reason;
+    controller.abort(reason);
+  };
+  const watchdog = startWatchdog({
+    intervalMs: settings.CANCEL_POLL_MS,
+    idleTimeoutMs: settings.UPSTREAM_IDLE_TIMEOUT_MS,
+    deadline: Date.now() + ctx.remainingTimeMs() - SAFETY_MARGIN_MS,
+    // A vanished status item means the session was deleted mid-run: stop as for a cancel.
+    isCancelled: async () => {
+      const state = await readRunState(runtime, runId);
+      return state === 'CANCELLED' || state === undefined;
+    },
+    onStop: stop,
+    onPollError: (err) => log.warn('run status poll failed', { errorName: (err as Error)?.name }),
+  });
+  stream.onGone(() => stop('disconnected'));
+  const sink: UpstreamSink = {
+    seen: watchdog.touch,
+    content(text) {
+      if (stopReason) return;
+      progress.firstTokenAt ??= Date.now();
+      progress.content.push(text);
+      stream.content(text);
+    },
+    reasoning(text) {
+      if (!reasoning || stopReason) return;
+      progress.firstTokenAt ??= Date.now();
+      progress.reasoning.push(text);
+      stream.reasoning(text);
+    },
+    usage(usage) {
+      progress.usage = usage;
+    },
+  };
+
+  let failure: unknown;
+  try {
+    await callModel(
+      {
+        profile: plan.profile,
+        target: plan.target,
+        apiKey: plan.apiKey,
+        headersTimeoutMs: settings.UPSTREAM_IDLE_TIMEOUT_MS * 2,
+        request: {
+          model: plan.model.modelCode,
+          messages: buildPrompt({ config: plan.config, history: history.value, message: plan.request.message, images: images.value }),
+          temperature: effectiveTemperature(plan.config, plan.model),
+          maxTokens: plan.model.maxTokens ?? undefined,
+          reasoning,
+        },
+      },
+      sink,
+      controller.signal,
+    );
+  } catch (err) {
+    failure = err;
+  } finally {
+    watchdog.stop();
+  }
+  if (stopReason) {
+    log.info('run stopped', { reason: stopReason });
+    return STOP_OUTCOME[stopReason];
+  }
+  if (failure !== undefined) {
+    log.warn('model call failed', { upstream: upstreamErrorForLog(failure, plan.apiKey) });
+    return { status: 'failed', error: upstreamErrorMessage(failure) };
+  }
+  return { status: 'completed' };
+};
+
+/** Sends the closing line, stores the run, ends the stream, and reports the run. */
+const finish = async ({ deps, plan, stream, ctx, runId, progress }: ActiveRun, outcome: Outcome): Promise<void> => {
+  const modelName = plan.model.modelName || plan.model.modelCode;
+  if (outcome.status === 'not-started') {
+    stream.end();
+    recordRunOutcome('failed', modelName);
+    return;
+  }
+  const finishedAt = Date.now();
+  const usage = progress.usage ?? NO_USAGE;
+  const metrics: RunMetrics = {
+    ...usage,
+    duration: seconds(finishedAt - ctx.startedAt),
+    timeToFirstToken: progress.firstTokenAt ? seconds(progress.firstTokenAt - ctx.startedAt) : 0,
+  };
+  if (outcome.status === 'completed') stream.metrics(metrics);
+  else if (outcome.error) stream.error(outcome.error);
+
+  const record: RunRecord = {
+    runId,
+    sessionId: plan.sessionId,
+    userId: plan.identity.userId,
+    status: outcome.status,
+    userMessage: plan.request.message,
+    images: plan.imageKeys,
+    content: progress.content.join(''),
+    reasoning: progress.reasoning.join(''),
+    metrics,
+    model: modelInfo(plan),
+    startedAt: ctx.startedAt,
+    finishedAt,
+    ...(outcome.error ? { error: outcome.error } : {}),
+  };
+  const saved = await persistWithRetry(deps.runtime, record);
+  if (!saved.stored) {
+    ctx.log.error('run could not be stored', saved.error as Error);
+    stream.error(RUN_MSG.saveFailed);
+  }
+  stream.end();
+
+  recordRunOutcome(outcome.status, modelName);
+  recordStreamDuration(metrics.duration);
+  if (progress.firstTokenAt) recordTimeToFirstToken(metrics.timeToFirstToken);
+  if (progress.usage) recordTokens(modelName, usage.inputTokens, usage.outputTokens);
+  ctx.log.info('run finished', {
+    outcome: outcome.status,
+    stored: saved.stored,
+    clientGone: stream.clientGone,
+    durationMs: finishedAt - ctx.startedAt,
+    timeToFirstTokenMs: progress.firstTokenAt ? progress.firstTokenAt - ctx.startedAt : null,
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+    contentChars: record.content.length,
+  });
+};

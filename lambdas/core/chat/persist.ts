@@ -1,0 +1,61 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Runtime } from '../runtime.ts';
+import { RUN_STATUS_SK, runStatusPk } from '../sessions/keys.ts';
+import { persistRun } from '../sessions/run-store.ts';
+import type { RunRecord } from '../sessions/types.ts';
+
+type Deps = Pick<Runtime, 'db' | 'tables'>;
+
+const ATTEMPTS = 3;
+const RETRYABLE = new Set(['ThrottlingException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded']);
+const RETRYABLE_REASONS = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
+
+/**
+ * Retried only when DynamoDB certainly applied nothing: a cancelled transaction (a
+ * concurrent write to the same session header) or a throttle. The SDK already retried
+ * network failures with the same idempotency token; a blind retry here could count a
+ * turn twice on the header.
+ */
+const isRetryable = (err: unknown): boolean => {
+  const e = err as { name?: string; CancellationReasons?: { Code?: string }[] };
+  if (e.name === 'TransactionCanceledException') {
+    const codes = (e.CancellationReasons ?? []).map((r) => r.Code ?? 'None').filter((c) => c !== 'None');
+    return codes.length > 0 && codes.every((c) => RETRYABLE_REASONS.has(c));
+  }
+  return RETRYABLE.has(e.name ?? '');
+};
+
+/** Last resort when the run could not be stored: at least the status must not stay RUNNING. */
+const markStatusFailed = (deps: Deps, run: RunRecord) =>
+  deps.db.send(
+    new UpdateCommand({
+      TableName: deps.tables.sessions,
+      Key: { pk: runStatusPk(run.runId), sk: RUN_STATUS_SK },
+      UpdateExpression: 'SET #s = :failed, finishedAt = :now',
+      ConditionExpression: 'userId = :uid AND #s = :running',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':failed': 'FAILED', ':running': 'RUNNING', ':uid': run.userId, ':now': Date.now() },
+    }),
+  );
+
+export interface PersistOutcome {
+  stored: boolean;
+  error?: unknown;
+}
+
+/** Stores the run with a bounded retry; never throws, the caller reports the outcome. */
+export const persistWithRetry = async (deps: Deps, run: RunRecord, backoffMs = 100): Promise<PersistOutcome> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await persistRun(deps, run);
+      return { stored: true };
+    } catch (err) {
+      if (attempt < ATTEMPTS && isRetryable(err)) {
+        await new Promise((r) => setTimeout(r, backoffMs * 3 ** (attempt - 1)));
+        continue;
+      }
+      await markStatusFailed(deps, run).catch(() => {});
+      return { stored: false, error: err };
+    }
+  }
+};

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Identity } from '../auth/identity.ts';
+import { getChatConfig } from '../configs/repository.ts';
+import type { ChatConfig } from '../configs/schema.ts';
+import { ServiceError } from '../errors/service-error.ts';
+import { isOwnImageKey } from '../images/image-store.ts';
+import { checkBaseUrl, type CheckedTarget } from '../llm/base-url-guard.ts';
+import { profileOf, type ProviderProfile } from '../llm/provider-profiles.ts';
+import { getModel } from '../models/repository.ts';
+import type { StoredModel } from '../models/schema.ts';
+import { requireModelInScope } from '../models/scope.ts';
+import { enforceRateLimit } from '../ratelimit/rate-limit.ts';
+import { requireOwnedSession } from '../sessions/run-store.ts';
+import type { ChatDeps } from './deps.ts';
+import type { ChatRequest } from './request-schema.ts';
+
+export const MODEL_MISSING_MSG = '模型不存在';
+export const MODEL_DISABLED_MSG = '模型已停用';
+export const KEY_DECRYPT_MSG = '模型API密钥解密失败';
+
+/** Everything a run needs once the pre-stream checks passed. */
+export interface PreparedRun {
+  identity: Identity;
+  request: ChatRequest;
+  sessionId: string;
+  isNewSession: boolean;
+  model: StoredModel;
+  config: ChatConfig;
+  profile: ProviderProfile;
+  target: CheckedTarget;
+  apiKey: string;
+  /** The caller's own image keys among those sent, without repeats. */
+  imageKeys: string[];
+}
+
+const usableModel = (identity: Identity, model: StoredModel | undefined): StoredModel => {
+  if (!model) throw ServiceError.service(MODEL_MISSING_MSG);
+  requireModelInScope(identity, model);
+  if (model.status !== '0') throw ServiceError.service(MODEL_DISABLED_MSG);
+  return model;
+};
+
+/**
+ * Awaits every piece of work and then throws the first failure in list order, so the
+ * error a caller sees does not depend on which read happened to finish first.
+ */
+const allInOrder = async <T extends readonly unknown[]>(work: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> => {
+  const settled = await Promise.allSettled(work);
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
+};
+
+/**
+ * The pre-stream part of a run: the rate limit, the model, the caller's config and the
+ * session's ownership, all at once; then, as soon as the model is known, its key and
+ * its base URL in parallel. Anything refused here becomes the JSON envelope.
+ */
+export const prepareRun = async (deps: ChatDeps, identity: Identity, request: ChatRequest, log: Logger): Promise<PreparedRun> => {
+  const { runtime } = deps;
+  const { settings } = runtime;
+  const rateLimit = enforceRateLimit(runtime, identity.userId, 'send', settings.RATE_LIMIT_SENDS_PER_MINUTE);
+  const model = getModel(runtime, request.modelId).then((found) => usableModel(identity, found));
+  const session = request.sessionId ? requireOwnedSession(runtime, request.sessionId, identity.userId) : undefined;
+  const config = getChatConfig(runtime, identity.userId);
+  const connection = model.then((found) => {
+    const profile = profileOf(found.provider);
+    return Promise.all([
+      deps.keys.apiKey(found).catch((err: unknown) => {
+        log.error('model API key could not be decrypted', { modelId: found.modelId, errorName: (err as Error)?.name });
+        throw ServiceError.service(KEY_DECRYPT_MSG);
+      }),
+      checkBaseUrl(profile.apiRoot(found.baseUrl), { allowlist: settings.MODEL_HOST_ALLOWLIST, resolve: deps.resolveHost }),
+      profile,
+    ] as const);
+  });
+  const [, checkedModel, , chatConfig, [apiKey, target, profile]] = await allInOrder([rateLimit, model, session, config, connection] as const);
+  return {
+    identity,
+    request,
+    sessionId: request.sessionId ?? randomUUID(),
+    isNewSession: !request.sessionId,
+    model: checkedModel,
+    config: chatConfig,
+    profile,
+    target,
+    apiKey,
+    imageKeys: [...new Set((request.images ?? []).filter((key) => isOwnImageKey(identity.userId, key)))],
+  };
+};

@@ -1,0 +1,76 @@
+import { Readable } from 'node:stream';
+import type { RunMetrics } from '../sessions/types.ts';
+
+/**
+ * The response body of a run: one JSON object per line, pushed the moment it is
+ * produced (no batching). Lines are assembled as strings in the contract's key order,
+ * which also spares an object per token. Once the consumer is gone (client
+ * disconnected, the pipe destroyed the body) writes are dropped and `onGone` fires once.
+ */
+export class RunStream {
+  readonly body = new Readable({ read() {} });
+  private ended = false;
+  private gone = false;
+  private errored = false;
+  private goneListener?: () => void;
+
+  constructor() {
+    this.body.on('error', () => {});
+    this.body.on('close', () => {
+      if (this.ended) return;
+      this.gone = true;
+      this.goneListener?.();
+    });
+  }
+
+  /** Calls `listener` when the client goes away before the run ended the stream. */
+  onGone(listener: () => void): void {
+    this.goneListener = listener;
+    if (this.gone) listener();
+  }
+
+  get clientGone(): boolean {
+    return this.gone;
+  }
+
+  private push(line: string): void {
+    if (!this.gone && !this.ended) this.body.push(line);
+  }
+
+  meta(sessionId: string): void {
+    this.push(`{"session_id":${JSON.stringify(sessionId)},"type":"meta"}\n`);
+  }
+
+  runInfo(runId: string): void {
+    this.push(`{"run_id":${JSON.stringify(runId)},"type":"run_info"}\n`);
+  }
+
+  reasoning(text: string): void {
+    this.push(`{"content":${JSON.stringify(text)},"type":"reasoning"}\n`);
+  }
+
+  content(text: string): void {
+    this.push(`{"content":${JSON.stringify(text)},"type":"content"}\n`);
+  }
+
+  metrics(metrics: RunMetrics): void {
+    this.push(`{"metrics":${JSON.stringify(metrics)},"type":"metrics"}\n`);
+  }
+
+  /** At most one error line per run: the client shows it and stops. */
+  error(message: string): void {
+    if (this.errored) return;
+    this.errored = true;
+    this.push(`{"error":${JSON.stringify(message)},"type":"error"}\n`);
+  }
+
+  get hasError(): boolean {
+    return this.errored;
+  }
+
+  end(): void {
+    if (this.ended || this.gone) return;
+    this.ended = true;
+    this.body.push(null);
+  }
+}

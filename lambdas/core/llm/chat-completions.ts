@@ -1,0 +1,62 @@
+import type OpenAI from 'openai';
+import type { ChatCompletionContentPart, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import type { CompletionUsage } from 'openai/resources/completions';
+import type { LlmRequest, PromptMessage, TokenUsage, UpstreamSink } from './types.ts';
+
+/** Providers put reasoning text in either field (DeepSeek, vLLM: `reasoning_content`; OpenRouter, Ollama: `reasoning`). */
+interface ReasoningDelta {
+  content?: string | null;
+  reasoning_content?: string | null;
+  reasoning?: string | null;
+}
+
+const dataUrl = (image: { contentType: string; base64: string }) => `data:${image.contentType};base64,${image.base64}`;
+
+const toMessage = (message: PromptMessage): ChatCompletionMessageParam => {
+  if (message.role !== 'user' || !message.images?.length) return { role: message.role, content: message.text };
+  const parts: ChatCompletionContentPart[] = [
+    { type: 'text', text: message.text },
+    ...message.images.map((image): ChatCompletionContentPart => ({ type: 'image_url', image_url: { url: dataUrl(image) } })),
+  ];
+  return { role: 'user', content: parts };
+};
+
+export const usageFromChat = (usage: CompletionUsage): TokenUsage => ({
+  inputTokens: usage.prompt_tokens ?? 0,
+  outputTokens: usage.completion_tokens ?? 0,
+  totalTokens: usage.total_tokens ?? (usage.prompt_tokens ?? 0) + (usage.completion_tokens ?? 0),
+  reasoningTokens: usage.completion_tokens_details?.reasoning_tokens ?? 0,
+  cacheReadTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
+});
+
+/** Streams one reply through `/chat/completions`, usage included in the last chunk. */
+export const streamChatCompletions = async (
+  client: OpenAI,
+  request: LlmRequest,
+  maxTokensParam: 'max_tokens' | 'max_completion_tokens',
+  sink: UpstreamSink,
+  signal: AbortSignal,
+): Promise<void> => {
+  const stream = await client.chat.completions.create(
+    {
+      model: request.model,
+      messages: request.messages.map(toMessage),
+      stream: true,
+      stream_options: { include_usage: true },
+      ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+      ...(request.maxTokens === undefined ? {} : { [maxTokensParam]: request.maxTokens }),
+      ...(request.reasoning ? { reasoning_effort: 'medium' as const } : {}),
+    },
+    { signal },
+  );
+  for await (const chunk of stream) {
+    sink.seen();
+    const delta = chunk.choices[0]?.delta as ReasoningDelta | undefined;
+    if (delta) {
+      const reasoning = delta.reasoning_content || delta.reasoning;
+      if (reasoning) sink.reasoning(reasoning);
+      if (delta.content) sink.content(delta.content);
+    }
+    if (chunk.usage) sink.usage(usageFromChat(chunk.usage));
+  }
+};

@@ -1,0 +1,73 @@
+import type OpenAI from 'openai';
+import type { ResponseInputContent, ResponseInputItem, ResponseUsage } from 'openai/resources/responses/responses';
+import type { LlmRequest, PromptMessage, TokenUsage, UpstreamSink } from './types.ts';
+
+/** The provider reported the response as failed inside an otherwise healthy stream. */
+export class UpstreamResponseFailed extends Error {
+  constructor() {
+    super('upstream response failed');
+    this.name = 'UpstreamResponseFailed';
+  }
+}
+
+const toInput = (message: PromptMessage): ResponseInputItem => {
+  if (message.role !== 'user') return { role: message.role, content: message.text };
+  const content: ResponseInputContent[] = [
+    { type: 'input_text', text: message.text },
+    ...(message.images ?? []).map(
+      (image): ResponseInputContent => ({ type: 'input_image', image_url: `data:${image.contentType};base64,${image.base64}`, detail: 'auto' }),
+    ),
+  ];
+  return { role: 'user', content };
+};
+
+export const usageFromResponses = (usage: ResponseUsage): TokenUsage => ({
+  inputTokens: usage.input_tokens ?? 0,
+  outputTokens: usage.output_tokens ?? 0,
+  totalTokens: usage.total_tokens ?? (usage.input_tokens ?? 0) + (usage.output_tokens ?? 0),
+  reasoningTokens: usage.output_tokens_details?.reasoning_tokens ?? 0,
+  cacheReadTokens: usage.input_tokens_details?.cached_tokens ?? 0,
+});
+
+/** Streams one reply through the Responses API (`OpenAIResponses`); the system prompt goes in as `instructions`. */
+export const streamResponses = async (
+  client: OpenAI,
+  request: LlmRequest,
+  sink: UpstreamSink,
+  signal: AbortSignal,
+): Promise<void> => {
+  const system = request.messages.filter((m) => m.role === 'system').map((m) => m.text);
+  const stream = await client.responses.create(
+    {
+      model: request.model,
+      input: request.messages.filter((m) => m.role !== 'system').map(toInput),
+      ...(system.length ? { instructions: system.join('\n\n') } : {}),
+      stream: true,
+      store: false,
+      ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+      ...(request.maxTokens === undefined ? {} : { max_output_tokens: request.maxTokens }),
+      ...(request.reasoning ? { reasoning: { effort: 'medium' as const, summary: 'auto' as const } } : {}),
+    },
+    { signal },
+  );
+  for await (const event of stream) {
+    sink.seen();
+    switch (event.type) {
+      case 'response.output_text.delta':
+        sink.content(event.delta);
+        break;
+      case 'response.reasoning_summary_text.delta':
+      case 'response.reasoning_text.delta':
+        sink.reasoning(event.delta);
+        break;
+      case 'response.completed':
+      case 'response.incomplete':
+        if (event.response.usage) sink.usage(usageFromResponses(event.response.usage));
+        break;
+      case 'response.failed':
+        throw new UpstreamResponseFailed();
+      default:
+        break;
+    }
+  }
+};

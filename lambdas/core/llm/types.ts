@@ -1,0 +1,40 @@
+/** A prompt as the run builds it, free of any one provider API's shape. */
+export interface PromptImage {
+  contentType: string;
+  base64: string;
+}
+
+export interface PromptMessage {
+  role: 'system' | 'user' | 'assistant';
+  text: string;
+  images?: PromptImage[];
+}
+
+export interface LlmRequest {
+  /** The provider's model name (the model's `modelCode`). */
+  model: string;
+  messages: PromptMessage[];
+  temperature?: number;
+  maxTokens?: number;
+  reasoning: boolean;
+}
+
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  reasoningTokens: number;
+  cacheReadTokens: number;
+}
+
+/**
+ * Receives the normalised upstream stream. Plain callbacks rather than an event
+ * object per chunk: this sits on the per-token path.
+ */
+export interface UpstreamSink {
+  /** Any chunk arrived, even one without text: the stream is alive. */
+  seen(): void;
+  content(text: string): void;
+  reasoning(text: string): void;
+  usage(usage: TokenUsage): void;
+}

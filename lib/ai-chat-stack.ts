@@ -1,0 +1,115 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { ApiKeyEncryption } from './api-key-encryption.ts';
+import { ChatStream } from './chat-stream.ts';
+import type { StackConfig } from './config.ts';
+import { DataTables, TABLE_READ, TABLE_SCAN, TABLE_WRITE } from './data-tables.ts';
+import { ImageBucket } from './image-bucket.ts';
+import { Monitoring } from './monitoring.ts';
+import { RestApi } from './rest-api.ts';
+import type { FunctionDefaults, ServiceFunction } from './service-function.ts';
+import { TokenAuth } from './token-auth.ts';
+
+export interface AiChatStackProps extends StackProps {
+  config: StackConfig;
+}
+
+/**
+ * Everything one stage of the AI chat service needs in an account: data, the two
+ * functions and their entry points, and the alarms and dashboard that watch them.
+ * Environment-agnostic (no account or region lookups), so it synthesizes offline.
+ */
+export class AiChatStack extends Stack {
+  readonly restApi: RestApi;
+  readonly chatStream: ChatStream;
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: AiChatStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const serviceName = (fn: string) => `ai-chat-${fn}-${config.stage}`;
+
+    const tables = new DataTables(this, 'Tables', { production: config.production });
+    const apiKeys = new ApiKeyEncryption(this, 'ApiKeys', { production: config.production });
+    const images = new ImageBucket(this, 'Images', {
+      production: config.production,
+      allowedOrigins: config.allowedOrigins,
+      imageExpirationDays: config.imageExpirationDays,
+      accessLogDays: config.logRetention,
+    });
+    const auth = new TokenAuth(this, 'Auth', { auth: config.auth, production: config.production });
+
+    const defaults: FunctionDefaults = {
+      logLevel: config.logLevel,
+      logSampleRate: config.logSampleRate,
+      logRetention: config.logRetention,
+      removalPolicy: config.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      environment: {
+        ...tables.environment,
+        ...apiKeys.environment,
+        ...images.environment,
+        ...auth.environment,
+        ...config.tunables,
+      },
+    };
+
+    this.restApi = new RestApi(this, 'Api', {
+      defaults,
+      serviceName: serviceName('api'),
+      allowedOrigins: config.allowedOrigins,
+      throttle: config.apiThrottle,
+    });
+    const api = this.restApi.handler;
+    tables.grant(api, 'Models', [...TABLE_READ, ...TABLE_WRITE, ...TABLE_SCAN]);
+    tables.grant(api, 'Configs', [...TABLE_READ, ...TABLE_WRITE]);
+    tables.grant(api, 'Sessions', [...TABLE_READ, ...TABLE_WRITE]);
+    apiKeys.allowEncryptDecrypt(api);
+    images.allowUploadAndView(api);
+    auth.allowRead(api);
+
+    const streamTimeout = Duration.seconds(config.streamTimeoutSeconds);
+    this.chatStream = new ChatStream(this, 'ChatStream', {
+      defaults,
+      serviceName: serviceName('stream'),
+      allowedOrigins: config.allowedOrigins,
+      timeout: streamTimeout,
+      reservedConcurrency: config.streamReservedConcurrency,
+    });
+    const stream = this.chatStream.handler;
+    tables.grant(stream, 'Models', TABLE_READ);
+    tables.grant(stream, 'Configs', TABLE_READ);
+    tables.grant(stream, 'Sessions', [...TABLE_READ, ...TABLE_WRITE]);
+    apiKeys.allowDecrypt(stream);
+    images.allowRead(stream);
+    auth.allowRead(stream);
+
+    for (const fn of [api, stream]) acknowledgeRuntime(fn);
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      api: this.restApi.api,
+      apiFunction: { label: 'api', handler: api, serviceName: serviceName('api') },
+      streamFunction: { label: 'stream', handler: stream, serviceName: serviceName('stream') },
+      streamTimeout,
+      tables: tables.all(),
+      alarmEmail: config.alarmEmail,
+      dashboardName: id,
+    });
+
+    new CfnOutput(this, 'ApiUrl', {
+      description: 'REST API base URL: the front end\'s /ai/* requests go here',
+      value: this.restApi.url,
+    });
+    new CfnOutput(this, 'ChatStreamUrl', {
+      description: 'Chat stream URL: replaces /ai/chat/send in the front end',
+      value: this.chatStream.url.url,
+    });
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+  }
+}
+
+const acknowledgeRuntime = (fn: ServiceFunction) =>
+  Validations.of(fn.function).acknowledge({
+    id: 'AwsSolutions-L1',
+    reason: 'Node.js 22 is the runtime the project builds, tests and benchmarks against; moving on is a deliberate, tested change.',
+  });

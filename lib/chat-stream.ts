@@ -1,0 +1,47 @@
+import { Duration } from 'aws-cdk-lib';
+import { FunctionUrlAuthType, HttpMethod, InvokeMode, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { REQUEST_HEADERS } from './rest-api.ts';
+import { ServiceFunction, type FunctionDefaults } from './service-function.ts';
+
+export interface ChatStreamProps {
+  defaults: FunctionDefaults;
+  serviceName: string;
+  allowedOrigins: string[];
+  /** Long enough for a long reasoning reply; the alarm watches runs coming near it. */
+  timeout: Duration;
+  reservedConcurrency?: number;
+}
+
+/**
+ * The chat stream: a function URL in RESPONSE_STREAM mode, so reply lines reach the
+ * browser as the model produces them (API Gateway would buffer them). The URL has no
+ * IAM auth: browsers cannot sign requests, and the handler verifies the bearer token
+ * before doing anything else.
+ */
+export class ChatStream extends Construct {
+  readonly handler: ServiceFunction;
+  readonly url: FunctionUrl;
+
+  constructor(scope: Construct, id: string, props: ChatStreamProps) {
+    super(scope, id);
+    this.handler = new ServiceFunction(this, 'Handler', {
+      defaults: props.defaults,
+      entry: 'lambdas/chat-stream/handler.ts',
+      serviceName: props.serviceName,
+      description: 'AI chat stream (function URL, response streaming)',
+      timeout: props.timeout,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+    });
+    this.url = this.handler.function.addFunctionUrl({
+      authType: FunctionUrlAuthType.NONE,
+      invokeMode: InvokeMode.RESPONSE_STREAM,
+      cors: {
+        allowedOrigins: props.allowedOrigins,
+        allowedMethods: [HttpMethod.POST],
+        allowedHeaders: REQUEST_HEADERS,
+        maxAge: Duration.hours(1),
+      },
+    });
+  }
+}

@@ -1,0 +1,127 @@
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+import * as z from 'zod';
+
+/** The stage whose data is protected: deletion protection on, everything RETAINed. */
+export const PRODUCTION_STAGE = 'prod';
+
+/** CLI context (`-c key=value`) arrives as strings, cdk.json context as JSON: accept both. */
+const stringList = z.union([z.string(), z.array(z.string())]).transform((value) =>
+  (Array.isArray(value) ? value : value.split(',')).map((s) => s.trim()).filter(Boolean),
+);
+
+const origin = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}, 'must be an exact origin such as https://admin.example.com (scheme and host, no path, no wildcard)');
+
+const positiveInt = z.coerce.number().int().positive();
+
+const retentionDays = z.coerce
+  .number()
+  .refine((days) => Object.values(RetentionDays).includes(days), 'must be a CloudWatch Logs retention period');
+
+/**
+ * Function settings a deployment may tune, by context key → environment variable.
+ * Unset keys are left out of the environment, so lambdas/core/settings.ts keeps the
+ * one set of defaults.
+ */
+const TUNABLE_SETTINGS = {
+  cancelPollMs: 'CANCEL_POLL_MS',
+  maxMessageLength: 'MAX_MESSAGE_LENGTH',
+  runStatusTtlSeconds: 'RUN_STATUS_TTL_SECONDS',
+  upstreamIdleTimeoutMs: 'UPSTREAM_IDLE_TIMEOUT_MS',
+  keyCacheTtlMs: 'KEY_CACHE_TTL_MS',
+  rateLimitSendsPerMinute: 'RATE_LIMIT_SENDS_PER_MINUTE',
+  rateLimitCancelsPerMinute: 'RATE_LIMIT_CANCELS_PER_MINUTE',
+} as const;
+
+type TunableKey = keyof typeof TUNABLE_SETTINGS;
+
+const tunableShape = Object.fromEntries(
+  Object.keys(TUNABLE_SETTINGS).map((key) => [key, positiveInt.optional()]),
+) as Record<TunableKey, z.ZodOptional<typeof positiveInt>>;
+
+const contextShape = z.object({
+  stage: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,19}$/, 'lower-case letters, digits and dashes, starting with a letter')
+    .default('dev'),
+  allowedOrigins: stringList.pipe(z.array(origin).min(1, 'name at least one origin')),
+  jwtSecretArn: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/,
+      'must be a complete secret ARN (with its 6-character suffix)',
+    )
+    .optional(),
+  jwksUrl: z.url({ protocol: /^https$/, error: 'must be an https URL' }).optional(),
+  jwtIssuer: z.string().min(1).optional(),
+  jwtAudience: z.string().min(1).optional(),
+  alarmEmail: z.email().optional(),
+  logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  logSampleRate: z.coerce.number().min(0).max(1).default(0),
+  logRetentionDays: retentionDays.default(RetentionDays.ONE_MONTH),
+  streamTimeoutSeconds: z.coerce.number().int().min(60).max(900).default(600),
+  streamReservedConcurrency: positiveInt.optional(),
+  apiThrottleRateLimit: positiveInt.default(50),
+  apiThrottleBurstLimit: positiveInt.default(100),
+  imageExpirationDays: positiveInt.default(365),
+  ...tunableShape,
+});
+
+const CONTEXT_KEYS = Object.keys(contextShape.shape);
+
+const contextSchema = contextShape
+  .superRefine((ctx, issues) => {
+    if (ctx.jwksUrl && ctx.jwtSecretArn) {
+      issues.addIssue({ code: 'custom', path: ['jwksUrl'], message: 'choose JWKS or an HS256 secret, not both' });
+    }
+    const jwksParts = [ctx.jwksUrl, ctx.jwtIssuer, ctx.jwtAudience].filter(Boolean).length;
+    if (jwksParts > 0 && jwksParts < 3) {
+      issues.addIssue({ code: 'custom', path: ['jwksUrl'], message: 'JWKS needs jwksUrl, jwtIssuer and jwtAudience together' });
+    }
+  })
+  .transform((ctx) => ({
+    stage: ctx.stage,
+    production: ctx.stage === PRODUCTION_STAGE,
+    allowedOrigins: ctx.allowedOrigins,
+    /** JWKS, or HS256 with a secret imported by ARN (created by the stack when absent). */
+    auth: ctx.jwksUrl
+      ? { mode: 'jwks' as const, jwksUrl: ctx.jwksUrl, issuer: ctx.jwtIssuer!, audience: ctx.jwtAudience! }
+      : { mode: 'hs256' as const, secretArn: ctx.jwtSecretArn },
+    alarmEmail: ctx.alarmEmail,
+    logLevel: ctx.logLevel,
+    logSampleRate: ctx.logSampleRate,
+    logRetention: ctx.logRetentionDays as RetentionDays,
+    streamTimeoutSeconds: ctx.streamTimeoutSeconds,
+    streamReservedConcurrency: ctx.streamReservedConcurrency,
+    apiThrottle: { rateLimit: ctx.apiThrottleRateLimit, burstLimit: ctx.apiThrottleBurstLimit },
+    imageExpirationDays: ctx.imageExpirationDays,
+    /** Environment entries for the tunables the deployment set. */
+    tunables: Object.fromEntries(
+      (Object.entries(TUNABLE_SETTINGS) as [TunableKey, string][])
+        .filter(([key]) => ctx[key] !== undefined)
+        .map(([key, envVar]) => [envVar, String(ctx[key])]),
+    ),
+  }));
+
+export type StackConfig = z.output<typeof contextSchema>;
+export type AuthConfig = StackConfig['auth'];
+
+/** Reads and checks the deployment's context once, so a bad value fails the synth with its key named. */
+export const readStackConfig = (node: Node): StackConfig => {
+  const raw = Object.fromEntries(CONTEXT_KEYS.map((key) => [key, node.tryGetContext(key)]).filter(([, v]) => v !== undefined));
+  const parsed = contextSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`context ${issue.path.join('.')}: ${issue.message}`);
+  }
+  return parsed.data;
+};
+
+export const stackId = (stage: string) => `AiChat-${stage}`;
