@@ -77,9 +77,20 @@ export class ImageBucket extends Construct {
     this.allowOnUploads(fn, ['s3:PutObject', 's3:GetObject']);
   }
 
-  /** The stream reads the images a message refers to. */
+  /**
+   * The stream reads the images a message refers to. ListBucket (on the uploads prefix
+   * only) makes S3 answer 404 rather than 403 for a key that was never uploaded, so
+   * such a key is ignored instead of failing the run.
+   */
   allowRead(fn: ServiceFunction): void {
     this.allowOnUploads(fn, ['s3:GetObject']);
+    fn.allow(
+      new PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [this.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${IMAGE_KEY_PREFIX}*`] } },
+      }),
+    );
   }
 
   private allowOnUploads(fn: ServiceFunction, actions: string[]): void {

@@ -347,9 +347,12 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
           ...pairs(['dynamodb:Query'], `${ids.sessions}.Arn/index/byUser`),
           ...pairs(['kms:Decrypt'], `${ids.key}.Arn`),
           ...pairs(['s3:GetObject'], `${ids.images}.Arn/${IMAGE_KEY_PREFIX}*`),
+          ...pairs(['s3:ListBucket'], `${ids.images}.Arn`),
           ...pairs(['secretsmanager:GetSecretValue'], ids.secret),
         ].sort(),
       );
+      const list = statements.find((st) => [st.Action].flat().includes('s3:ListBucket'));
+      expect(list!.Condition).toEqual({ StringLike: { 's3:prefix': [`${IMAGE_KEY_PREFIX}*`] } });
     });
   });
 
