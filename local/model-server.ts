@@ -22,6 +22,7 @@ import type { AddressInfo } from 'node:net';
  * | `fail_after=N` | drop the connection after N content chunks |
  * | `error_after=N` | send an error event after N content chunks |
  * | `stall_after=N` | go silent after N content chunks, connection left open |
+ * | `malformed_after=N` | send an event whose data is not JSON after N content chunks, then end |
  * | `status=CODE` | answer with that HTTP error instead of a stream |
  * | `xss` | reply with Markdown and HTML that a page must not execute |
  */
@@ -69,6 +70,7 @@ interface Knobs {
   failAfter?: number;
   errorAfter?: number;
   stallAfter?: number;
+  malformedAfter?: number;
   status?: number;
   xss: boolean;
 }
@@ -97,6 +99,7 @@ const parseKnobs = (text: string): Knobs => {
     failAfter: int('fail_after'),
     errorAfter: int('error_after'),
     stallAfter: int('stall_after'),
+    malformedAfter: int('malformed_after'),
     status: int('status'),
     xss: values.has('xss'),
   };
@@ -231,6 +234,10 @@ const play = async (
     }
     if (i === knobs.stallAfter) {
       await once(res, 'close');
+      return false;
+    }
+    if (i === knobs.malformedAfter) {
+      res.end('data: {"choices":[{"delta":{"content":"cut\n\n');
       return false;
     }
     if (i || plan.reasoning.length) await sleep(knobs.intervalMs);
