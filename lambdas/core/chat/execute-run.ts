@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { callModel } from '../llm/call-model.ts';
-import { preloadOpenAi } from '../llm/client.ts';
 import type { TokenUsage, UpstreamSink } from '../llm/types.ts';
 import { upstreamErrorForLog, upstreamErrorMessage, UPSTREAM_MSG } from '../llm/upstream-errors.ts';
 import {
@@ -11,12 +10,11 @@ import {
   recordTokens,
 } from '../observability/metrics.ts';
 import { createRunStatus, readRunState } from '../sessions/run-status.ts';
-import { loadHistory } from '../sessions/run-store.ts';
 import type { ModelInfo, RunMetrics, RunOutcome, RunRecord } from '../sessions/types.ts';
 import type { ChatDeps } from './deps.ts';
 import { persistWithRetry } from './persist.ts';
 import type { PreparedRun } from './prepare-run.ts';
-import { buildPrompt, effectiveTemperature, historyWanted, reasoningEnabled, visionEnabled } from './prompt.ts';
+import { buildPrompt, effectiveTemperature, reasoningEnabled, visionEnabled } from './prompt.ts';
 import { readPromptImages } from './prompt-images.ts';
 import type { RunStream } from './run-stream.ts';
 import { startWatchdog, type WatchdogStop } from './watchdog.ts';
@@ -87,10 +85,11 @@ interface ActiveRun {
 type Outcome = { status: RunOutcome; error?: string } | { status: 'not-started' };
 
 /**
- * The streaming part of a run, after `meta` went out: the run-status item (then
- * `run_info`), history and images, the model call under the watchdog, the closing
- * line, then one persistence of the run whatever happened. Never throws: the returned
- * promise settles once the run is stored (or could not be) and the stream has ended.
+ * The streaming part of a run, after `meta` went out: history and images, then the
+ * model request sent beside the run-status write, `run_info` once the status item
+ * exists and only then the model's reply read, under the watchdog; then one persistence
+ * of the run whatever happened, and the closing line. Never throws: the returned promise
+ * settles once the run is stored (or could not be) and the stream has ended.
  */
 export const executeRun = async (deps: ChatDeps, plan: PreparedRun, stream: RunStream, ctx: RunContext): Promise<void> => {
   const active: ActiveRun = { deps, plan, stream, ctx, runId: randomUUID(), progress: { content: [], reasoning: [] }, statusCreated: false };
@@ -107,35 +106,46 @@ export const executeRun = async (deps: ChatDeps, plan: PreparedRun, stream: RunS
   }
 };
 
+/**
+ * Writes the run-status item; once it exists, `run_info` goes out. False (and the error
+ * line sent) when it could not be written: the run never started.
+ */
+const createStatus = async (active: ActiveRun, write: Promise<void>): Promise<boolean> => {
+  try {
+    await write;
+  } catch (err) {
+    active.ctx.log.error('run status could not be created', err as Error);
+    active.stream.error(RUN_MSG.startFailed);
+    return false;
+  }
+  active.statusCreated = true;
+  active.stream.runInfo(active.runId);
+  return true;
+};
+
+/** How the model call ended: `error` is what it threw, absent when it finished. */
+type CallEnd = { error?: unknown };
+
 const streamRun = async (active: ActiveRun): Promise<Outcome> => {
   const { deps, plan, stream, ctx, runId, progress } = active;
   const { runtime } = deps;
   const { settings } = runtime;
   const { log } = ctx;
-  const [status, history, images] = await Promise.allSettled([
-    createRunStatus(runtime, { runId, sessionId: plan.sessionId, userId: plan.identity.userId }, settings.RUN_STATUS_TTL_SECONDS),
-    !plan.isNewSession && historyWanted(plan.config)
-      ? loadHistory(runtime, plan.sessionId, plan.config.numHistoryRuns)
-      : Promise.resolve([]),
+  const writeStatus = () =>
+    createRunStatus(runtime, { runId, sessionId: plan.sessionId, userId: plan.identity.userId }, settings.RUN_STATUS_TTL_SECONDS);
+  const [history, images] = await Promise.allSettled([
+    plan.history,
     visionEnabled(plan.config, plan.model) && plan.imageKeys.length
       ? readPromptImages(runtime.images, plan.imageKeys, log)
       : Promise.resolve([]),
   ]);
-  if (status.status === 'rejected') {
-    log.error('run status could not be created', status.reason as Error);
-    stream.error(RUN_MSG.startFailed);
-    return { status: 'not-started' };
-  }
-  active.statusCreated = true;
-  stream.runInfo(runId);
-  if (history.status === 'rejected') {
-    log.error('session history could not be loaded', history.reason as Error);
+  if (history.status === 'rejected' || images.status === 'rejected') {
+    if (!(await createStatus(active, writeStatus()))) return { status: 'not-started' };
+    if (images.status === 'rejected') throw images.reason;
+    log.error('session history could not be loaded', (history as PromiseRejectedResult).reason as Error);
     return { status: 'failed', error: RUN_MSG.historyFailed };
   }
-  if (images.status === 'rejected') throw images.reason;
 
-  // Loading the SDK (started with the request) is the function's own time, not the provider's silence.
-  await preloadOpenAi();
   const reasoning = reasoningEnabled(plan.request.isReasoning, plan.model);
   const controller = new AbortController();
   let stopReason: StopReason | undefined;
@@ -144,21 +154,10 @@ const streamRun = async (active: ActiveRun): Promise<Outcome> => {
     stopReason = reason;
     controller.abort(reason);
   };
-  const watchdog = startWatchdog({
-    intervalMs: settings.CANCEL_POLL_MS,
-    idleTimeoutMs: settings.UPSTREAM_IDLE_TIMEOUT_MS,
-    deadline: Date.now() + ctx.remainingTimeMs() - SAFETY_MARGIN_MS,
-    // A vanished status item means the session was deleted mid-run: stop as for a cancel.
-    isCancelled: async () => {
-      const state = await readRunState(runtime, runId);
-      return state === 'CANCELLED' || state === undefined;
-    },
-    onStop: stop,
-    onPollError: (err) => log.warn('run status poll failed', { errorName: (err as Error)?.name }),
-  });
   stream.onGone(() => stop('disconnected'));
+  let touch = () => {};
   const sink: UpstreamSink = {
-    seen: watchdog.touch,
+    seen: () => touch(),
     content(text) {
       if (stopReason) return;
       progress.firstTokenAt ??= Date.now();
@@ -176,42 +175,66 @@ const streamRun = async (active: ActiveRun): Promise<Outcome> => {
     },
   };
 
-  let failure: unknown;
-  try {
-    await callModel(
-      {
-        profile: plan.profile,
-        target: plan.target,
-        apiKey: plan.apiKey,
-        headersTimeoutMs: settings.UPSTREAM_IDLE_TIMEOUT_MS * 2,
-        request: {
-          model: plan.model.modelCode,
-          messages: buildPrompt({ config: plan.config, history: history.value, message: plan.request.message, images: images.value }),
-          temperature: effectiveTemperature(plan.config, plan.model),
-          maxTokens: plan.model.maxTokens ?? undefined,
-          reasoning,
-        },
+  // The model request goes out beside the status write rather than after it (the
+  // provider's first token is the slow part), but its reply is read only once the
+  // status item exists and `run_info` is out: the run streams nothing it could not be
+  // cancelled from, and a fast reply is not parsed ahead of the write (a burst parsed in
+  // one go would hold up the write's own answer and so every line).
+  const started = createStatus(active, writeStatus());
+  const call: Promise<CallEnd> = callModel(
+    {
+      profile: plan.profile,
+      target: plan.target,
+      apiKey: plan.apiKey,
+      headersTimeoutMs: settings.UPSTREAM_IDLE_TIMEOUT_MS * 2,
+      request: {
+        model: plan.model.modelCode,
+        messages: buildPrompt({ config: plan.config, history: history.value, message: plan.request.message, images: images.value }),
+        temperature: effectiveTemperature(plan.config, plan.model),
+        maxTokens: plan.model.maxTokens ?? undefined,
+        reasoning,
       },
-      sink,
-      controller.signal,
-    );
-  } catch (err) {
-    failure = err;
-  } finally {
-    watchdog.stop();
+      readWhen: started,
+    },
+    sink,
+    controller.signal,
+  ).then(
+    () => ({}),
+    (error: unknown) => ({ error }),
+  );
+  if (!(await started)) {
+    controller.abort('not-started');
+    await call;
+    return { status: 'not-started' };
   }
+
+  const watchdog = startWatchdog({
+    intervalMs: settings.CANCEL_POLL_MS,
+    idleTimeoutMs: settings.UPSTREAM_IDLE_TIMEOUT_MS,
+    deadline: Date.now() + ctx.remainingTimeMs() - SAFETY_MARGIN_MS,
+    // A vanished status item means the session was deleted mid-run: stop as for a cancel.
+    isCancelled: async () => {
+      const state = await readRunState(runtime, runId);
+      return state === 'CANCELLED' || state === undefined;
+    },
+    onStop: stop,
+    onPollError: (err) => log.warn('run status poll failed', { errorName: (err as Error)?.name }),
+  });
+  touch = watchdog.touch;
+  const end = await call;
+  watchdog.stop();
   if (stopReason) {
     log.info('run stopped', { reason: stopReason });
     return STOP_OUTCOME[stopReason];
   }
-  if (failure !== undefined) {
-    log.warn('model call failed', { upstream: upstreamErrorForLog(failure, plan.apiKey) });
-    return { status: 'failed', error: upstreamErrorMessage(failure) };
+  if ('error' in end) {
+    log.warn('model call failed', { upstream: upstreamErrorForLog(end.error, plan.apiKey) });
+    return { status: 'failed', error: upstreamErrorMessage(end.error) };
   }
   return { status: 'completed' };
 };
 
-/** Sends the closing line, stores the run, ends the stream, and reports the run. */
+/** Stores the run, then sends the one closing line, ends the stream, and reports the run. */
 const finish = async ({ deps, plan, stream, ctx, runId, progress }: ActiveRun, outcome: Outcome): Promise<void> => {
   const modelName = plan.model.modelName || plan.model.modelCode;
   if (outcome.status === 'not-started') {
@@ -226,9 +249,6 @@ const finish = async ({ deps, plan, stream, ctx, runId, progress }: ActiveRun, o
     duration: seconds(finishedAt - ctx.startedAt),
     timeToFirstToken: progress.firstTokenAt ? seconds(progress.firstTokenAt - ctx.startedAt) : 0,
   };
-  if (outcome.status === 'completed') stream.metrics(metrics);
-  else if (outcome.error) stream.error(outcome.error);
-
   const record: RunRecord = {
     runId,
     sessionId: plan.sessionId,
@@ -245,10 +265,11 @@ const finish = async ({ deps, plan, stream, ctx, runId, progress }: ActiveRun, o
     ...(outcome.error ? { error: outcome.error } : {}),
   };
   const saved = await persistWithRetry(deps.runtime, record);
-  if (!saved.stored) {
-    ctx.log.error('run could not be stored', saved.error as Error);
-    stream.error(RUN_MSG.saveFailed);
-  }
+  if (!saved.stored) ctx.log.error('run could not be stored', saved.error as Error);
+  // Only once the store answered: a reply the session will not keep must not end on `metrics`.
+  const closingError = outcome.error ?? (saved.stored ? undefined : RUN_MSG.saveFailed);
+  if (closingError) stream.error(closingError);
+  else if (outcome.status === 'completed') stream.metrics(metrics);
   stream.end();
 
   recordRunOutcome(outcome.status, modelName);

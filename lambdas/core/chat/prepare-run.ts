@@ -11,8 +11,10 @@ import { getModel } from '../models/repository.ts';
 import type { StoredModel } from '../models/schema.ts';
 import { requireModelInScope } from '../models/scope.ts';
 import { enforceRateLimit } from '../ratelimit/rate-limit.ts';
-import { requireOwnedSession } from '../sessions/run-store.ts';
+import { loadHistory, requireOwnedSession } from '../sessions/run-store.ts';
+import type { RunRecord } from '../sessions/types.ts';
 import type { ChatDeps } from './deps.ts';
+import { historyWanted } from './prompt.ts';
 import type { ChatRequest } from './request-schema.ts';
 
 export const MODEL_MISSING_MSG = '模型不存在';
@@ -32,6 +34,11 @@ export interface PreparedRun {
   apiKey: string;
   /** The caller's own image keys among those sent, without repeats. */
   imageKeys: string[];
+  /**
+   * The session's history for the prompt, loading since the session's owner and the
+   * config were known; a failure is the run's to report (after `run_info`), not a refusal.
+   */
+  history: Promise<RunRecord[]>;
 }
 
 const usableModel = (identity: Identity, model: StoredModel | undefined): StoredModel => {
@@ -55,7 +62,8 @@ const allInOrder = async <T extends readonly unknown[]>(work: T): Promise<{ -rea
 /**
  * The pre-stream part of a run: the rate limit, the model, the caller's config and the
  * session's ownership, all at once; then, as soon as the model is known, its key and
- * its base URL in parallel. Anything refused here becomes the JSON envelope.
+ * its base URL in parallel, and as soon as the session is known to be the caller's, its
+ * history. Anything refused here becomes the JSON envelope.
  */
 export const prepareRun = async (deps: ChatDeps, identity: Identity, request: ChatRequest, log: Logger): Promise<PreparedRun> => {
   const { runtime } = deps;
@@ -75,6 +83,13 @@ export const prepareRun = async (deps: ChatDeps, identity: Identity, request: Ch
       profile,
     ] as const);
   });
+  const history = session
+    ? Promise.all([session, config]).then(([, found]) =>
+        historyWanted(found) ? loadHistory(runtime, request.sessionId!, found.numHistoryRuns) : [],
+      )
+    : Promise.resolve([]);
+  // A refused request never reads it; a run awaits it and reports its failure.
+  history.catch(() => {});
   const [, checkedModel, , chatConfig, [apiKey, target, profile]] = await allInOrder([rateLimit, model, session, config, connection] as const);
   return {
     identity,
@@ -87,5 +102,6 @@ export const prepareRun = async (deps: ChatDeps, identity: Identity, request: Ch
     target,
     apiKey,
     imageKeys: [...new Set((request.images ?? []).filter((key) => isOwnImageKey(identity.userId, key)))],
+    history,
   };
 };

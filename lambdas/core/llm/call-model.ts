@@ -12,6 +12,12 @@ export interface ModelCall {
   apiKey: string;
   request: LlmRequest;
   headersTimeoutMs: number;
+  /**
+   * The reply is read only once this settles true, so the request can go out before
+   * the caller is ready for the first token (its run's status item still being
+   * written); false ends the call unread, and the caller aborts it. Absent: read at once.
+   */
+  readWhen?: Promise<boolean>;
 }
 
 /**
@@ -21,6 +27,7 @@ export interface ModelCall {
  */
 export const callModel = async (call: ModelCall, sink: UpstreamSink, signal: AbortSignal): Promise<void> => {
   const client = await createModelClient({ target: call.target, apiKey: call.apiKey, timeoutMs: call.headersTimeoutMs });
-  if (call.profile.api === 'responses') await streamResponses(client, call.request, sink, signal);
-  else await streamChatCompletions(client, call.request, call.profile.maxTokensParam, sink, signal);
+  const readWhen = call.readWhen ?? Promise.resolve(true);
+  if (call.profile.api === 'responses') await streamResponses(client, call.request, readWhen, sink, signal);
+  else await streamChatCompletions(client, call.request, call.profile.maxTokensParam, readWhen, sink, signal);
 };

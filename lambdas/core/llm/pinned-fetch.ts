@@ -1,7 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { Readable } from 'node:stream';
 import type { CheckedTarget, ResolvedAddress } from './base-url-guard.ts';
 
 /** Connections to model providers are reused across requests of a warm instance. */
@@ -32,6 +31,54 @@ const bodyBytes = (body: RequestInit['body']): Buffer | undefined => {
 
 const NO_BODY_STATUS = new Set([101, 204, 205, 304]);
 
+/**
+ * The response body as a web stream that hands out every byte that arrived before it
+ * hands out the error that cut it. Bytes are taken off the socket as they come, so a
+ * reply read a little later (the run's status item still being written) loses nothing
+ * when the provider drops the connection meanwhile; `Readable.toWeb` would drop them
+ * with the error.
+ */
+const bodyStream = (res: http.IncomingMessage): ReadableStream<Uint8Array> => {
+  const chunks: Uint8Array[] = [];
+  let ended = false;
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  res.on('data', (chunk: Buffer) => {
+    chunks.push(chunk);
+    notify();
+  });
+  res.on('end', () => {
+    ended = true;
+    notify();
+  });
+  res.on('error', (err) => {
+    failure ??= err;
+    notify();
+  });
+  res.on('close', () => {
+    if (!ended) failure ??= Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+    notify();
+  });
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        while (!chunks.length && !ended && !failure) await new Promise<void>((resolve) => (wake = resolve));
+        if (chunks.length) controller.enqueue(chunks.shift()!);
+        else if (ended) controller.close();
+        else controller.error(failure);
+      },
+      cancel() {
+        res.destroy();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+};
+
 const toResponse = (res: http.IncomingMessage): Response => {
   const headers = new Headers();
   for (const [name, value] of Object.entries(res.headers)) {
@@ -39,7 +86,7 @@ const toResponse = (res: http.IncomingMessage): Response => {
     else if (value !== undefined) headers.set(name, value);
   }
   const status = res.statusCode ?? 502;
-  const body = NO_BODY_STATUS.has(status) ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
+  const body = NO_BODY_STATUS.has(status) ? null : bodyStream(res);
   if (!body) res.resume();
   return new Response(body, { status, statusText: res.statusMessage, headers });
 };

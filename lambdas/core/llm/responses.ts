@@ -29,10 +29,14 @@ export const usageFromResponses = (usage: ResponseUsage): TokenUsage => ({
   cacheReadTokens: usage.input_tokens_details?.cached_tokens ?? 0,
 });
 
-/** Streams one reply through the Responses API (`OpenAIResponses`); the system prompt goes in as `instructions`. */
+/**
+ * Streams one reply through the Responses API (`OpenAIResponses`); the system prompt goes
+ * in as `instructions`. Read once `readWhen` is true (see ModelCall).
+ */
 export const streamResponses = async (
   client: OpenAI,
   request: LlmRequest,
+  readWhen: Promise<boolean>,
   sink: UpstreamSink,
   signal: AbortSignal,
 ): Promise<void> => {
@@ -50,6 +54,7 @@ export const streamResponses = async (
     },
     { signal },
   );
+  if (!(await readWhen)) return;
   for await (const event of stream) {
     sink.seen();
     switch (event.type) {

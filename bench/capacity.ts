@@ -1,0 +1,83 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** Operations that return ConsumedCapacity when asked, split by the kind of capacity they use. */
+const READS = new Set(['GetItemCommand', 'QueryCommand', 'ScanCommand', 'BatchGetItemCommand', 'TransactGetItemsCommand']);
+const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand', 'TransactWriteItemsCommand']);
+
+export interface CapacityRecord {
+  operation: string;
+  kind: 'read' | 'write';
+  units: number;
+  /** The part of `units` spent on secondary indexes. */
+  indexUnits: number;
+}
+
+export interface CapacityTotals {
+  read: number;
+  write: number;
+  failed: number;
+  operations: CapacityRecord[];
+}
+
+interface TableCapacity {
+  CapacityUnits?: number;
+  GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }>;
+  LocalSecondaryIndexes?: Record<string, { CapacityUnits?: number }>;
+}
+type Consumed = TableCapacity | TableCapacity[] | undefined;
+
+const listOf = (consumed: Consumed): TableCapacity[] => (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []);
+
+const unitsOf = (consumed: Consumed) => ({
+  units: listOf(consumed).reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0),
+  indexUnits: listOf(consumed).reduce(
+    (sum, c) =>
+      sum +
+      [...Object.values(c.GlobalSecondaryIndexes ?? {}), ...Object.values(c.LocalSecondaryIndexes ?? {})].reduce(
+        (s, index) => s + (index.CapacityUnits ?? 0),
+        0,
+      ),
+    0,
+  ),
+});
+
+/**
+ * Counts the capacity every DynamoDB call of the real code paths consumes: a middleware
+ * on the runtime's own client asks each read and write for ReturnConsumedCapacity
+ * (INDEXES: the total, with the indexes' share in it) and records what came back. A call that throws (a failed condition) returns no
+ * figure: it is listed with 0 units and counted in `failed`, so a total never hides one.
+ */
+export const meterCapacity = (db: DynamoDBDocumentClient) => {
+  let records: CapacityRecord[] = [];
+  db.middlewareStack.add(
+    (next, context) => async (args) => {
+      const operation = context.commandName ?? 'unknown';
+      const kind = READS.has(operation) ? 'read' : WRITES.has(operation) ? 'write' : undefined;
+      if (!kind) return next(args);
+      (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'INDEXES';
+      try {
+        const out = await next(args);
+        records.push({ operation, kind, ...unitsOf((out.output as { ConsumedCapacity?: Consumed }).ConsumedCapacity) });
+        return out;
+      } catch (err) {
+        records.push({ operation: `${operation} (failed)`, kind, units: 0, indexUnits: 0 });
+        throw err;
+      }
+    },
+    { step: 'initialize', name: 'benchConsumedCapacity' },
+  );
+  return {
+    reset(): void {
+      records = [];
+    },
+    totals(): CapacityTotals {
+      const sum = (kind: 'read' | 'write') => records.filter((r) => r.kind === kind).reduce((s, r) => s + r.units, 0);
+      return {
+        read: sum('read'),
+        write: sum('write'),
+        failed: records.filter((r) => r.operation.endsWith('(failed)')).length,
+        operations: records,
+      };
+    },
+  };
+};

@@ -1,0 +1,43 @@
+import OpenAI from 'openai';
+import { defaultChatConfig } from '../lambdas/core/configs/schema.ts';
+import { systemPrompt } from '../lambdas/core/chat/prompt.ts';
+import { msSince } from './stats.ts';
+
+/**
+ * The baseline: the same `openai` client the stream function uses, with its default
+ * fetch, calling the same model server directly with the request the function would
+ * send (system prompt, message, usage asked for).
+ */
+export const createDirectClient = (baseURL: string): OpenAI => new OpenAI({ apiKey: 'no-api-key', baseURL, maxRetries: 0 });
+
+export interface DirectTimes {
+  firstContentMs?: number;
+  endMs: number;
+  contentChunks: number;
+}
+
+const SYSTEM_PROMPT = systemPrompt(defaultChatConfig('bench'));
+
+export const directChat = async (client: OpenAI, message: string): Promise<DirectTimes> => {
+  const sentAt = process.hrtime.bigint();
+  let firstContentMs: number | undefined;
+  let contentChunks = 0;
+  const stream = await client.chat.completions.create({
+    model: 'local-model',
+    messages: [
+      { role: 'system', content: SYSTEM_PROMPT },
+      { role: 'user', content: message },
+    ],
+    stream: true,
+    stream_options: { include_usage: true },
+    temperature: 0.7,
+    max_completion_tokens: 4096,
+  });
+  for await (const chunk of stream) {
+    if (chunk.choices[0]?.delta?.content) {
+      firstContentMs ??= msSince(sentAt);
+      contentChunks += 1;
+    }
+  }
+  return { firstContentMs, endMs: msSince(sentAt), contentChunks };
+};

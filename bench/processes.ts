@@ -1,0 +1,104 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { CapacityTotals } from './capacity.ts';
+import type { ModelProcessMessage } from './model-process.ts';
+import type { StackCommand, StackReady } from './stack-process.ts';
+
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+/** Children run TypeScript through tsx like the bench itself; their console output is dropped (as CloudWatch would take it). */
+const forkTs = (file: string, args: string[]): ChildProcess =>
+  fork(here(file), args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+
+const firstMessage = <T>(child: ChildProcess, what: string, timeoutMs = 120_000): Promise<T> =>
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not start within ${timeoutMs} ms`)), timeoutMs);
+    child.once('message', (message) => {
+      clearTimeout(timer);
+      resolve(message as T);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited (${code}) before it was ready`));
+    });
+  });
+
+const exited = (child: ChildProcess, timeoutMs = 10_000) =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve();
+    }, timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+
+export interface ModelProcess {
+  url: string;
+  /** hrtime marks of responses the client closed early, oldest first. */
+  aborts: bigint[];
+  stop(): Promise<void>;
+}
+
+export const startModelProcess = async (): Promise<ModelProcess> => {
+  const child = forkTs('./model-process.ts', []);
+  const ready = await firstMessage<ModelProcessMessage>(child, 'model server');
+  if (ready.type !== 'ready') throw new Error('model server: unexpected first message');
+  const aborts: bigint[] = [];
+  child.on('message', (message: ModelProcessMessage) => {
+    if (message.type === 'aborted') aborts.push(BigInt(message.at));
+  });
+  return {
+    url: ready.url,
+    aborts,
+    stop: async () => {
+      child.send({ type: 'stop' });
+      await exited(child);
+    },
+  };
+};
+
+type Request = StackCommand extends infer C ? (C extends { id: number } ? Omit<C, 'id'> : never) : never;
+
+export interface StackProcess extends Omit<StackReady, 'type'> {
+  capacityReset(): Promise<void>;
+  capacityRead(): Promise<CapacityTotals>;
+  seedSessions(userId: string, count: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const startStackProcess = async (modelBaseUrl: string): Promise<StackProcess> => {
+  const child = forkTs('./stack-process.ts', [modelBaseUrl]);
+  const ready = await firstMessage<StackReady>(child, 'local stack');
+  let nextId = 1;
+  const waiting = new Map<number, { resolve(value: unknown): void; reject(err: Error): void }>();
+  child.on('message', (message: { id?: number; result?: unknown; error?: string }) => {
+    const waiter = message.id === undefined ? undefined : waiting.get(message.id);
+    if (!waiter) return;
+    waiting.delete(message.id!);
+    if (message.error) waiter.reject(new Error(message.error));
+    else waiter.resolve(message.result);
+  });
+  const call = <T>(request: Request): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      child.send({ ...request, id });
+    });
+  return {
+    url: ready.url,
+    userToken: ready.userToken,
+    modelId: ready.modelId,
+    pollMs: ready.pollMs,
+    capacityReset: () => call({ cmd: 'capacity.reset' }),
+    capacityRead: () => call({ cmd: 'capacity.read' }),
+    seedSessions: (userId, count) => call({ cmd: 'seed.sessions', userId, count }),
+    stop: async () => {
+      await call({ cmd: 'stop' }).catch(() => {});
+      await exited(child);
+    },
+  };
+};

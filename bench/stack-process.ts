@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { startLocalStack } from '../local/stack.ts';
+import { meterCapacity } from './capacity.ts';
+
+/**
+ * The local stack in a process of its own (the function is its own machine in AWS),
+ * pointed at the bench's model server. It answers the bench over IPC: capacity
+ * counters from its runtime's DynamoDB client, and seeding through the real run store.
+ */
+export interface StackReady {
+  type: 'ready';
+  url: string;
+  userToken: string;
+  modelId: number;
+  pollMs: number;
+}
+
+export type StackCommand =
+  | { id: number; cmd: 'capacity.reset' }
+  | { id: number; cmd: 'capacity.read' }
+  | { id: number; cmd: 'seed.sessions'; userId: string; count: number }
+  | { id: number; cmd: 'stop' };
+
+const modelBaseUrl = process.argv[2];
+if (!modelBaseUrl) throw new Error('usage: stack-process <model base URL>');
+
+// The offline model server is on loopback, which the base-URL guard refuses unless allowed by name.
+process.env.MODEL_HOST_ALLOWLIST = '127.0.0.1';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+process.env.POWERTOOLS_SERVICE_NAME = 'chat-bench';
+
+/** Rate limits are the deployment's business, not the bench's: every send must go through. */
+const NO_LIMIT = '1000000';
+
+const stack = await startLocalStack({
+  modelBaseUrl,
+  env: { RATE_LIMIT_SENDS_PER_MINUTE: NO_LIMIT, RATE_LIMIT_CANCELS_PER_MINUTE: NO_LIMIT },
+});
+const { getRuntime } = await import('../lambdas/core/runtime.ts');
+const { createRunStatus } = await import('../lambdas/core/sessions/run-status.ts');
+const { persistRun } = await import('../lambdas/core/sessions/run-store.ts');
+const runtime = await getRuntime();
+const capacity = meterCapacity(runtime.db);
+
+/** One finished run in a new session, stored by the same two writes a real run makes. */
+const seedSession = async (userId: string, index: number) => {
+  const runId = randomUUID();
+  const sessionId = randomUUID();
+  const startedAt = Date.now() - 1000;
+  await createRunStatus(runtime, { runId, sessionId, userId }, runtime.settings.RUN_STATUS_TTL_SECONDS);
+  await persistRun(runtime, {
+    runId,
+    sessionId,
+    userId,
+    status: 'completed',
+    userMessage: `Seeded session ${index}: a question of ordinary length for a chat.`,
+    images: [],
+    content: 'A seeded answer of a few sentences. '.repeat(8),
+    reasoning: '',
+    metrics: { inputTokens: 40, outputTokens: 60, totalTokens: 100, reasoningTokens: 0, cacheReadTokens: 0, duration: 1.2, timeToFirstToken: 0.3 },
+    model: { id: stack.modelId, code: 'local-model', name: 'seeded', provider: 'OpenAI', temperature: 0.7 },
+    startedAt,
+    finishedAt: startedAt + 1000,
+  });
+};
+
+const seedSessions = async (userId: string, count: number) => {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) await seedSession(userId, next++);
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+};
+
+const answer = async (command: StackCommand): Promise<unknown> => {
+  switch (command.cmd) {
+    case 'capacity.reset':
+      return capacity.reset();
+    case 'capacity.read':
+      return capacity.totals();
+    case 'seed.sessions':
+      return seedSessions(command.userId, command.count);
+    case 'stop':
+      await stack.stop();
+      setImmediate(() => process.exit(0));
+      return undefined;
+  }
+};
+
+process.on('message', (command: StackCommand) => {
+  answer(command).then(
+    (result) => process.send!({ id: command.id, result }),
+    (err: unknown) => process.send!({ id: command.id, error: String((err as Error)?.stack ?? err) }),
+  );
+});
+process.on('disconnect', () => void stack.stop().then(() => process.exit(0)));
+
+const ready: StackReady = {
+  type: 'ready',
+  url: stack.url,
+  userToken: stack.userToken,
+  modelId: stack.modelId,
+  pollMs: runtime.settings.CANCEL_POLL_MS,
+};
+process.send!(ready);

@@ -1,0 +1,87 @@
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { RUN_MSG } from '../../lambdas/core/chat/execute-run.ts';
+import { UPSTREAM_MSG } from '../../lambdas/core/llm/upstream-errors.ts';
+import { loadRuns } from '../../lambdas/core/sessions/run-store.ts';
+import { bearer, CHAT_USER } from '../support/tokens.ts';
+import { setUpChatStream, type ChatStreamHarness } from './support.ts';
+
+/**
+ * The model call starts beside the run-status write (the provider's first token is the
+ * slow part), yet a run streams nothing before `run_info`: its status item exists before
+ * any line of the model's, so every line can be cancelled. Here the write really goes to
+ * DynamoDB Local, held back for a while by a middleware on the runtime's own client.
+ */
+let h: ChatStreamHarness;
+let auth: string;
+const USER = 81;
+const HOLD_MS = 300;
+const STEP = 'holdRunStatusWrite';
+
+beforeAll(async () => {
+  h = await setUpChatStream();
+  auth = await bearer(CHAT_USER(USER));
+});
+
+afterEach(() => {
+  h.runtime.db.middlewareStack.remove(STEP);
+});
+
+const isRunStatusWrite = (commandName: string | undefined, input: unknown) =>
+  commandName === 'TransactWriteItemsCommand' && JSON.stringify(input).includes('RUNSTATUS#');
+
+/** Holds the run-status write back for HOLD_MS, then sends it on (or fails it); notes how many requests the model server had by then. */
+const holdRunStatusWrite = (outcome: 'write' | 'fail') => {
+  const seen = { requestsAfter: -1 };
+  h.runtime.db.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (!isRunStatusWrite(context.commandName, args.input)) return next(args);
+      await new Promise((r) => setTimeout(r, HOLD_MS));
+      seen.requestsAfter = h.modelServer.stats.requests.length;
+      if (outcome === 'fail') throw Object.assign(new Error('run status write refused'), { name: 'InternalServerError' });
+      return next(args);
+    },
+    { step: 'initialize', name: STEP },
+  );
+  return seen;
+};
+
+describe('run start', () => {
+  it('calls the model while the status item is written, and reads its reply only after run_info', async () => {
+    const model = await h.addModel();
+    const sent = h.modelServer.stats.requests.length;
+    const seen = holdRunStatusWrite('write');
+    const out = await h.send({ modelId: model.modelId, message: '[[delay=0 interval=0 chunks=20]] hi' }, { authorization: auth });
+
+    expect(seen.requestsAfter, 'the model was called before the status write went out').toBe(sent + 1);
+    const types = out.lines.map((l) => l.type);
+    expect(types).toEqual(['meta', 'run_info', ...Array(20).fill('content'), 'metrics']);
+    const [stored] = await loadRuns(h.runtime, out.lines[0]!.session_id as string);
+    expect(stored!.content).toBe(out.text('content'));
+    expect(stored!.status).toBe('completed');
+  });
+
+  it('keeps what the model sent before it dropped the connection during the status write', async () => {
+    const model = await h.addModel();
+    holdRunStatusWrite('write');
+    const out = await h.send({ modelId: model.modelId, message: '[[delay=0 interval=0 chunks=50 fail_after=7]] hi' }, { authorization: auth });
+
+    expect(out.lines.map((l) => l.type)).toEqual(['meta', 'run_info', ...Array(7).fill('content'), 'error']);
+    expect(out.ofType('error')[0]!.error).toBe(UPSTREAM_MSG.interrupted);
+    const [stored] = await loadRuns(h.runtime, out.lines[0]!.session_id as string);
+    expect(stored).toMatchObject({ status: 'failed', content: out.text('content') });
+  });
+
+  it('aborts the model call and streams none of it when the status item cannot be written', async () => {
+    const model = await h.addModel();
+    const aborted = h.modelServer.stats.aborted;
+    const sent = h.modelServer.stats.requests.length;
+    const seen = holdRunStatusWrite('fail');
+    const out = await h.send({ modelId: model.modelId, message: '[[delay=0 interval=50 chunks=200]] hi' }, { authorization: auth });
+
+    expect(seen.requestsAfter).toBe(sent + 1);
+    expect(out.lines.map((l) => l.type)).toEqual(['meta', 'error']);
+    expect(out.ofType('error')[0]!.error).toBe(RUN_MSG.startFailed);
+    await vi.waitFor(() => expect(h.modelServer.stats.aborted).toBe(aborted + 1));
+    expect(await loadRuns(h.runtime, out.lines[0]!.session_id as string)).toEqual([]);
+  });
+});
