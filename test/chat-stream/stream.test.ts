@@ -77,6 +77,15 @@ describe('a turn streamed end to end', () => {
     expect(await readRunState(h.runtime, runId)).toBe('COMPLETED');
   });
 
+  it('stores and sends a message with a lone surrogate as well-formed text', async () => {
+    const model = await h.addModel();
+    // Its own user: the file's main user is near the per-minute send limit.
+    const out = await h.send({ modelId: model.modelId, message: `broken \ud800 pair ${FAST}` }, { authorization: await bearer(CHAT_USER(USER + 1)) });
+    const [run] = await loadRuns(h.runtime, out.lines[0]!.session_id as string);
+    expect(run!.userMessage).toBe(`broken \ufffd pair ${FAST}`);
+    expect(JSON.stringify(upstreamRequest(h.modelServer).body)).toContain('broken \ufffd pair');
+  });
+
   it('relays reasoning exactly, before the content, when asked and supported', async () => {
     const model = await h.addModel({ supportReasoning: 'Y' });
     const out = await h.send({ modelId: model.modelId, message: `Think ${FAST}`, isReasoning: true }, { authorization: auth });

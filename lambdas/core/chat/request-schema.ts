@@ -16,7 +16,9 @@ export const chatRequestSchema = (maxMessageLength: number) =>
     message: z
       .string({ error: 'message: 不能为空' })
       .refine((text) => text.trim() !== '', 'message: 不能为空')
-      .refine((text) => text.length <= maxMessageLength, `message: 长度不能超过${maxMessageLength}个字符`),
+      .refine((text) => text.length <= maxMessageLength, `message: 长度不能超过${maxMessageLength}个字符`)
+      // A lone surrogate has no UTF-8 form: DynamoDB and providers would reject or mangle it.
+      .transform((text) => text.toWellFormed()),
     sessionId: z.preprocess(
       (value) => (value === '' ? null : value),
       z.uuid({ error: 'sessionId: 必须是UUID' }).nullish(),
