@@ -9,8 +9,10 @@ import { startDynamoDbLocal } from './dynamodb-local.ts';
 import './lambda-stream-shim.ts';
 import { startModelServer } from './model-server.ts';
 import { seedModel } from './seed-model.ts';
-import { createLocalServer, type ApiHandler, type StreamHandler } from './server.ts';
+import { WEB_DIST_DIR } from './build-web.ts';
+import { createLocalServer, type ApiHandler, type LocalRoute, type StreamHandler } from './server.ts';
 import { createUploadRoute } from './upload-route.ts';
+import { createWebRoute } from './web-route.ts';
 
 export const DEV_JWT_SECRET = 'local-dev-secret-change-me-0123456789abcdef';
 
@@ -82,10 +84,12 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   // the handlers are plugged in once the environment they read is in place.
   let api: ApiHandler | undefined;
   let stream: StreamHandler | undefined;
+  // The page's route joins once the URL and tokens it hands to the page are known.
+  const localRoutes: LocalRoute[] = [createUploadRoute({ dir: imageDir })];
   const server = createLocalServer({
     apiHandler: (event, context) => api!(event, context),
     streamHandler: (event, responseStream, context) => stream!(event, responseStream, context),
-    localRoutes: [createUploadRoute({ dir: imageDir })],
+    localRoutes,
   });
   const port = await listen(server, options.port ?? 0, host);
   stops.push(
@@ -137,11 +141,19 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     });
     api = apiModule.handler as unknown as ApiHandler;
     stream = streamModule.handler as unknown as StreamHandler;
+    const adminToken = await devToken(jwtSecret, { user_id: 1, user_name: 'admin', roles: ['admin'] });
+    const userToken = await devToken(jwtSecret, { user_id: 2, user_name: 'demo', perms: ['ai:chat:list'] });
+    localRoutes.push(
+      createWebRoute({
+        distDir: WEB_DIST_DIR,
+        defaults: { apiBaseUrl: url, streamUrl: `${url}/ai/chat/send`, token: userToken },
+      }),
+    );
 
     return {
       url,
-      adminToken: await devToken(jwtSecret, { user_id: 1, user_name: 'admin', roles: ['admin'] }),
-      userToken: await devToken(jwtSecret, { user_id: 2, user_name: 'demo', perms: ['ai:chat:list'] }),
+      adminToken,
+      userToken,
       modelId,
       modelBaseUrl,
       offlineModel: !options.modelBaseUrl,

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { buildWeb } from './build-web.ts';
 import { JAVA_MISSING, javaAvailable } from './dynamodb-local.ts';
 import { startLocalStack } from './stack.ts';
 
@@ -15,6 +16,7 @@ const main = async () => {
   const ownSecret = !!process.env.JWT_SECRET;
   const port = Number(process.env.PORT ?? 3000);
   const dataDir = resolve(process.env.LOCAL_DATA_DIR ?? '.local');
+  await buildWeb();
   const stack = await startLocalStack({
     port,
     host: process.env.HOST ?? '127.0.0.1',

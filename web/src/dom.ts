@@ -1,0 +1,29 @@
+type Attrs = Record<string, string | number | boolean | undefined | ((event: Event) => void)>;
+type Child = Node | string | null | undefined | false;
+
+/** A small element builder: `on*` functions become listeners, `false`/`undefined` attributes are left out. */
+export const h = <K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]) => {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (typeof value === 'function') el.addEventListener(name.slice(2).toLowerCase(), value);
+    else if (value === true) el.setAttribute(name, '');
+    else if (value !== false && value !== undefined) el.setAttribute(name, String(value));
+  }
+  for (const child of children) if (child) el.append(child);
+  return el;
+};
+
+/** The element with this id, which the page's HTML is expected to have. */
+export const byId = <T extends HTMLElement>(id: string): T => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`page is missing #${id}`);
+  return el as T;
+};
+
+/** Contract times (`2026-11-24T12:00:00`) shortened for a list: today's show the time, older ones the date. */
+export const shortTime = (iso: string | null) => {
+  if (!iso) return '';
+  const [date, time = ''] = iso.split('T');
+  const today = new Date().toISOString().slice(0, 10);
+  return date === today ? time.slice(0, 5) : date;
+};
