@@ -43,29 +43,31 @@ const unitsOf = (consumed: Consumed) => ({
 
 /**
  * Counts the capacity every DynamoDB call of the real code paths consumes: a middleware
- * on the runtime's own client asks each read and write for ReturnConsumedCapacity
+ * on the runtimes' own clients asks each read and write for ReturnConsumedCapacity
  * (INDEXES: the total, with the indexes' share in it) and records what came back. A call that throws (a failed condition) returns no
  * figure: it is listed with 0 units and counted in `failed`, so a total never hides one.
  */
-export const meterCapacity = (db: DynamoDBDocumentClient) => {
+export const meterCapacity = (clients: DynamoDBDocumentClient[]) => {
   let records: CapacityRecord[] = [];
-  db.middlewareStack.add(
-    (next, context) => async (args) => {
-      const operation = context.commandName ?? 'unknown';
-      const kind = READS.has(operation) ? 'read' : WRITES.has(operation) ? 'write' : undefined;
-      if (!kind) return next(args);
-      (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'INDEXES';
-      try {
-        const out = await next(args);
-        records.push({ operation, kind, ...unitsOf((out.output as { ConsumedCapacity?: Consumed }).ConsumedCapacity) });
-        return out;
-      } catch (err) {
-        records.push({ operation: `${operation} (failed)`, kind, units: 0, indexUnits: 0 });
-        throw err;
-      }
-    },
-    { step: 'initialize', name: 'benchConsumedCapacity' },
-  );
+  for (const db of clients) {
+    db.middlewareStack.add(
+      (next, context) => async (args) => {
+        const operation = context.commandName ?? 'unknown';
+        const kind = READS.has(operation) ? 'read' : WRITES.has(operation) ? 'write' : undefined;
+        if (!kind) return next(args);
+        (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'INDEXES';
+        try {
+          const out = await next(args);
+          records.push({ operation, kind, ...unitsOf((out.output as { ConsumedCapacity?: Consumed }).ConsumedCapacity) });
+          return out;
+        } catch (err) {
+          records.push({ operation: `${operation} (failed)`, kind, units: 0, indexUnits: 0 });
+          throw err;
+        }
+      },
+      { step: 'initialize', name: 'benchConsumedCapacity' },
+    );
+  }
   return {
     reset(): void {
       records = [];

@@ -5,7 +5,7 @@ import { meterCapacity } from './capacity.ts';
 /**
  * The local stack in a process of its own (the function is its own machine in AWS),
  * pointed at the bench's model server. It answers the bench over IPC: capacity
- * counters from its runtime's DynamoDB client, and seeding through the real run store.
+ * counters from both handlers' DynamoDB clients, and seeding through the real run store.
  */
 export interface StackReady {
   type: 'ready';
@@ -36,11 +36,13 @@ const stack = await startLocalStack({
   modelBaseUrl,
   env: { RATE_LIMIT_SENDS_PER_MINUTE: NO_LIMIT, RATE_LIMIT_CANCELS_PER_MINUTE: NO_LIMIT },
 });
-const { getRuntime } = await import('../lambdas/core/runtime.ts');
+const { getApiRuntime } = await import('../lambdas/api/runtime.ts');
+const { getStreamRuntime } = await import('../lambdas/chat-stream/runtime.ts');
 const { createRunStatus } = await import('../lambdas/core/sessions/run-status.ts');
 const { persistRun } = await import('../lambdas/core/sessions/run-store.ts');
-const runtime = await getRuntime();
-const capacity = meterCapacity(runtime.db);
+// Each handler has its own runtime, so both clients are metered; seeding goes through the API's.
+const runtime = await getApiRuntime();
+const capacity = meterCapacity([runtime.db, (await getStreamRuntime()).db]);
 
 /** One finished run in a new session, stored by the same two writes a real run makes. */
 const seedSession = async (userId: string, index: number) => {

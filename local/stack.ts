@@ -127,12 +127,13 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       ...options.env,
     });
 
-    const [apiModule, streamModule, { getRuntime }] = await Promise.all([
+    const [apiModule, streamModule, { getApiRuntime }] = await Promise.all([
       import('../lambdas/api/handler.ts'),
       import('../lambdas/chat-stream/handler.ts'),
-      import('../lambdas/core/runtime.ts'),
+      import('../lambdas/api/runtime.ts'),
     ]);
-    const runtime = await getRuntime();
+    // The model is the admin's to add, through the REST function's runtime.
+    const runtime = await getApiRuntime();
     const modelId = await seedModel(runtime, {
       offline: !options.modelBaseUrl,
       baseUrl: modelBaseUrl,

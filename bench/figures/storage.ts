@@ -27,8 +27,8 @@ const flatFrom = (perTurn: number[]): number => {
 };
 
 /**
- * Figure 5: capacity consumed per turn (ReturnConsumedCapacity on the runtime's own
- * client, every call of the real code path), turn 1 against turn 50 of one session;
+ * Figure 5: capacity consumed per turn (ReturnConsumedCapacity on both handlers' own
+ * clients, every call of the real code path), turn 1 against turn 50 of one session;
  * then listing 1,000 sessions and opening the 50-run session through the REST API.
  * The index's share is shown apart: turn 1 adds the session to the byUser index, every
  * later turn moves it (its sort key is the update time), which DynamoDB charges as a

@@ -3,10 +3,10 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { errorEnvelope } from '../core/http/envelope.ts';
 import { logger } from '../core/observability/logger.ts';
-import { getRuntime } from '../core/runtime.ts';
 import { requestFromEvent } from './event.ts';
 import { dispatch } from './router.ts';
 import { routes } from './routes/index.ts';
+import { getApiRuntime } from './runtime.ts';
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 
@@ -18,7 +18,7 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
   .handler(async (event) => {
     let dispatched;
     try {
-      dispatched = await dispatch(routes, requestFromEvent(event), await getRuntime(), logUnexpected, (identity) =>
+      dispatched = await dispatch(routes, requestFromEvent(event), await getApiRuntime(), logUnexpected, (identity) =>
         logger.appendKeys({ userId: identity.userId }),
       );
     } catch (err) {

@@ -4,11 +4,12 @@ import { executionModeStreamifyResponse } from '@middy/core/StreamifyResponse';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { requestFromEvent } from '../api/event.ts';
-import { createChatDeps, type ChatDeps } from '../core/chat/deps.ts';
+import { createChatDeps } from '../core/chat/deps.ts';
 import { startChat } from '../core/chat/start-chat.ts';
 import { errorEnvelope, fail, type Envelope } from '../core/http/envelope.ts';
+import { memoizeAsync } from '../core/memo.ts';
 import { logger } from '../core/observability/logger.ts';
-import { getRuntime } from '../core/runtime.ts';
+import { getStreamRuntime } from './runtime.ts';
 
 interface StreamResponse {
   statusCode: number;
@@ -30,16 +31,7 @@ const json = (envelope: Envelope, statusCode = 200): StreamResponse => ({
   body: JSON.stringify(envelope),
 });
 
-let deps: Promise<ChatDeps> | undefined;
-const chatDeps = (): Promise<ChatDeps> => {
-  deps ??= getRuntime()
-    .then((runtime) => createChatDeps(runtime))
-    .catch((err: unknown) => {
-      deps = undefined;
-      throw err;
-    });
-  return deps;
-};
+const chatDeps = memoizeAsync(async () => createChatDeps(await getStreamRuntime()));
 
 /** Runs still writing their body, by invocation: the invocation must not end before its run is stored. */
 const runs = new WeakMap<Context, Promise<void>>();

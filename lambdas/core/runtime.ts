@@ -6,8 +6,7 @@ import { createKmsCipher } from './crypto/kms-cipher.ts';
 import type { KeyCipher } from './crypto/key-cipher.ts';
 import { createLocalCipher, loadOrCreateLocalKey } from './crypto/local-cipher.ts';
 import { createDocumentClient } from './db/client.ts';
-import { createImageStore } from './images/create-image-store.ts';
-import type { ImageStore } from './images/image-store.ts';
+import type { ImageReader, ImageStore } from './images/image-store.ts';
 import { readSettings, type Settings } from './settings.ts';
 
 export interface Tables {
@@ -16,14 +15,17 @@ export interface Tables {
   sessions: string;
 }
 
-/** What the core needs from the outside world, built once per process. */
-export interface Runtime {
+/**
+ * What the core needs from the outside world, built once per process. `Images` is as
+ * much of the image store as the function may use: the chat stream only reads.
+ */
+export interface Runtime<Images extends ImageReader = ImageStore> {
   settings: Settings;
   db: DynamoDBDocumentClient;
   tables: Tables;
   cipher: KeyCipher;
   verifyToken: TokenVerifier;
-  images: ImageStore;
+  images: Images;
 }
 
 const createCipher = (settings: Settings): KeyCipher => {
@@ -34,7 +36,11 @@ const createCipher = (settings: Settings): KeyCipher => {
   throw new Error('configuration: set KMS_KEY_ID or LOCAL_CIPHER_KEY_FILE');
 };
 
-export const createRuntime = async (env: NodeJS.ProcessEnv = process.env): Promise<Runtime> => {
+/** Each handler passes its own image factory, so this module imports none (and no presigner). */
+export const createRuntime = async <Images extends ImageReader>(
+  env: NodeJS.ProcessEnv,
+  createImages: (settings: Settings) => Images,
+): Promise<Runtime<Images>> => {
   const settings = readSettings(env);
   return {
     settings,
@@ -42,17 +48,6 @@ export const createRuntime = async (env: NodeJS.ProcessEnv = process.env): Promi
     tables: { models: settings.MODELS_TABLE, configs: settings.CONFIGS_TABLE, sessions: settings.SESSIONS_TABLE },
     cipher: createCipher(settings),
     verifyToken: createTokenVerifier(await resolveAuthSettings(settings)),
-    images: createImageStore(settings),
+    images: createImages(settings),
   };
-};
-
-let shared: Promise<Runtime> | undefined;
-
-/** The process-wide runtime; a failed build is retried on the next call instead of cached. */
-export const getRuntime = (): Promise<Runtime> => {
-  shared ??= createRuntime().catch((err: unknown) => {
-    shared = undefined;
-    throw err;
-  });
-  return shared;
 };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { enforceRateLimit } from '../../lambdas/core/ratelimit/rate-limit.ts';
+import { createImageStore } from '../../lambdas/core/images/create-image-store.ts';
 import { createRuntime, type Runtime } from '../../lambdas/core/runtime.ts';
 import { requestCancel } from '../../lambdas/core/sessions/request-cancel.ts';
 import { createRunStatus, readRunState } from '../../lambdas/core/sessions/run-status.ts';
@@ -17,7 +18,7 @@ let rt: Runtime;
 beforeAll(async () => {
   const env = await createTestEnv({ RATE_LIMIT_CANCELS_PER_MINUTE: String(CANCELS_PER_MINUTE) });
   api = await loadApiHandler(env);
-  rt = await createRuntime(env);
+  rt = await createRuntime(env, createImageStore);
 });
 
 const cancel = async (userId: number, body: unknown) =>

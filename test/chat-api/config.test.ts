@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createImageStore } from '../../lambdas/core/images/create-image-store.ts';
 import { createRuntime, type Runtime } from '../../lambdas/core/runtime.ts';
 import { getChatConfig } from '../../lambdas/core/configs/repository.ts';
 import { loadApiHandler, type ApiCall } from '../support/api-call.ts';
@@ -11,7 +12,7 @@ let rt: Runtime;
 beforeAll(async () => {
   const env = await createTestEnv();
   api = await loadApiHandler(env);
-  rt = await createRuntime(env);
+  rt = await createRuntime(env, createImageStore);
 });
 
 const as = (userId: number) => bearer(CHAT_USER(userId));

@@ -1,7 +1,9 @@
 import { GetObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createImageReader } from '../../lambdas/core/images/create-image-reader.ts';
 import { createImageStore } from '../../lambdas/core/images/create-image-store.ts';
+import { createS3ImageReader } from '../../lambdas/core/images/s3-image-reader.ts';
 import { createS3ImageStore } from '../../lambdas/core/images/s3-image-store.ts';
 import { readSettings } from '../../lambdas/core/settings.ts';
 
@@ -54,27 +56,33 @@ describe('S3 image store: presigned GET', () => {
   });
 });
 
-describe('S3 image store: read (S3 mocked)', () => {
+describe('S3 image read (S3 mocked)', () => {
   const s3 = mockClient(S3Client);
   afterEach(() => s3.reset());
 
-  it('returns the bytes and type of an object', async () => {
-    const bytes = Buffer.from([1, 2, 3, 4]);
-    s3.on(GetObjectCommand, { Bucket: BUCKET, Key: 'uploads/7/a.png' }).resolves({
-      ContentType: 'image/png',
-      Body: { transformToByteArray: async () => new Uint8Array(bytes) } as never,
+  // The store reads through the reader; both are checked so neither can drift.
+  describe.each([
+    ['reader', createS3ImageReader],
+    ['store', createS3ImageStore],
+  ])('through the %s', (_name, create) => {
+    it('returns the bytes and type of an object', async () => {
+      const bytes = Buffer.from([1, 2, 3, 4]);
+      s3.on(GetObjectCommand, { Bucket: BUCKET, Key: 'uploads/7/a.png' }).resolves({
+        ContentType: 'image/png',
+        Body: { transformToByteArray: async () => new Uint8Array(bytes) } as never,
+      });
+      const store = create({ client: new S3Client({ region: 'eu-west-1' }), bucket: BUCKET });
+      expect(await store.read('uploads/7/a.png')).toEqual({ contentType: 'image/png', bytes });
     });
-    const store = createS3ImageStore({ client: new S3Client({ region: 'eu-west-1' }), bucket: BUCKET });
-    expect(await store.read('uploads/7/a.png')).toEqual({ contentType: 'image/png', bytes });
-  });
 
-  it('returns undefined for a missing key and passes other errors on', async () => {
-    const store = createS3ImageStore({ client: new S3Client({ region: 'eu-west-1' }), bucket: BUCKET });
-    s3.on(GetObjectCommand).rejects(new S3ServiceException({ name: 'NoSuchKey', $fault: 'client', $metadata: { httpStatusCode: 404 } }));
-    expect(await store.read('uploads/7/gone.png')).toBeUndefined();
-    s3.reset();
-    s3.on(GetObjectCommand).rejects(new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 } }));
-    await expect(store.read('uploads/7/secret.png')).rejects.toMatchObject({ name: 'AccessDenied' });
+    it('returns undefined for a missing key and passes other errors on', async () => {
+      const store = create({ client: new S3Client({ region: 'eu-west-1' }), bucket: BUCKET });
+      s3.on(GetObjectCommand).rejects(new S3ServiceException({ name: 'NoSuchKey', $fault: 'client', $metadata: { httpStatusCode: 404 } }));
+      expect(await store.read('uploads/7/gone.png')).toBeUndefined();
+      s3.reset();
+      s3.on(GetObjectCommand).rejects(new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 } }));
+      await expect(store.read('uploads/7/secret.png')).rejects.toMatchObject({ name: 'AccessDenied' });
+    });
   });
 });
 
@@ -89,5 +97,15 @@ describe('createImageStore', () => {
     const s3Store = createImageStore(readSettings({ ...base, IMAGE_BUCKET: BUCKET, AWS_REGION: 'eu-west-1' }));
     expect(new URL(await s3Store.viewUrl('uploads/7/a.png')).hostname).toContain(BUCKET);
     expect(() => createImageStore(readSettings(base))).toThrow('IMAGE_BUCKET or LOCAL_IMAGE_DIR');
+  });
+});
+
+describe('createImageReader', () => {
+  const base = { MODELS_TABLE: 'm', CONFIGS_TABLE: 'c', SESSIONS_TABLE: 's' };
+
+  it('gives the stream a bucket reader that can only read, and refuses a deployment with neither bucket nor folder', () => {
+    const reader = createImageReader(readSettings({ ...base, IMAGE_BUCKET: BUCKET, AWS_REGION: 'eu-west-1' }));
+    expect(Object.keys(reader)).toEqual(['read']);
+    expect(() => createImageReader(readSettings(base))).toThrow('IMAGE_BUCKET or LOCAL_IMAGE_DIR');
   });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createImageStore } from '../../lambdas/core/images/create-image-store.ts';
 import { createRuntime, type Runtime } from '../../lambdas/core/runtime.ts';
 import { HEADER_SK, sessionPk, userPk } from '../../lambdas/core/sessions/keys.ts';
 import { createRunStatus, readRunState } from '../../lambdas/core/sessions/run-status.ts';
@@ -17,7 +18,7 @@ let rt: Runtime;
 beforeAll(async () => {
   const env = await createTestEnv({ LOCAL_PUBLIC_URL: 'http://127.0.0.1:3999' });
   api = await loadApiHandler(env);
-  rt = await createRuntime(env);
+  rt = await createRuntime(env, createImageStore);
 });
 
 const call = async (userId: number, method: ApiCall['method'], path: string) =>

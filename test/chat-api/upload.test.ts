@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BYTES_PER_MB } from '../../lambdas/core/images/image-policy.ts';
 import { loadOrCreateSigningKey, signUploadPolicy, signView } from '../../lambdas/core/images/local-protocol.ts';
+import { createImageStore } from '../../lambdas/core/images/create-image-store.ts';
 import { createRuntime, type Runtime } from '../../lambdas/core/runtime.ts';
 import { createLocalServer, type ApiHandler } from '../../local/server.ts';
 import { createUploadRoute } from '../../local/upload-route.ts';
@@ -36,7 +37,7 @@ beforeAll(async () => {
   env.LOCAL_PUBLIC_URL = baseUrl;
   api = await loadApiHandler(env);
   apiHandler = (await import('../../lambdas/api/handler.ts')).handler as unknown as ApiHandler;
-  rt = await createRuntime(env);
+  rt = await createRuntime(env, createImageStore);
 });
 
 afterAll(async () => {

@@ -5,6 +5,7 @@ import { localContext } from '../../local/lambda-context.ts';
 import { startModelServer, type ModelServer } from '../../local/model-server.ts';
 import { nextModelId, insertModel } from '../../lambdas/core/models/repository.ts';
 import type { StoredModel } from '../../lambdas/core/models/schema.ts';
+import type { ImageReader } from '../../lambdas/core/images/image-store.ts';
 import type { Runtime } from '../../lambdas/core/runtime.ts';
 import { httpApiEvent } from '../support/api-call.ts';
 import { createTestEnv } from '../support/test-runtime.ts';
@@ -77,7 +78,7 @@ export interface SendOptions {
 }
 
 export interface ChatStreamHarness {
-  runtime: Runtime;
+  runtime: Runtime<ImageReader>;
   modelServer: ModelServer;
   /** Starts a call; `done` settles when the invocation ends. */
   open(body: unknown, options?: SendOptions): { capture: Capture; done: Promise<unknown> };
@@ -94,11 +95,11 @@ export interface ChatStreamHarness {
 export const setUpChatStream = async (env: Record<string, string> = {}): Promise<ChatStreamHarness> => {
   const modelServer = await startModelServer();
   Object.assign(process.env, await createTestEnv({ MODEL_HOST_ALLOWLIST: '127.0.0.1,localhost', CANCEL_POLL_MS: '25', ...env }));
-  const [{ handler }, { getRuntime }] = await Promise.all([
+  const [{ handler }, { getStreamRuntime }] = await Promise.all([
     import('../../lambdas/chat-stream/handler.ts'),
-    import('../../lambdas/core/runtime.ts'),
+    import('../../lambdas/chat-stream/runtime.ts'),
   ]);
-  const runtime = await getRuntime();
+  const runtime = await getStreamRuntime();
   const stream = handler as unknown as StreamHandler;
 
   const open = (body: unknown, options: SendOptions = {}) => {

@@ -75,6 +75,16 @@ describe.each(['api', 'stream'] as const)('the %s bundle', (name) => {
   });
 });
 
+describe('the image code in each bundle', () => {
+  const storeSource = (name: 'api' | 'stream') => bundles[name].map.sources.some((source) => source.endsWith('lambdas/core/images/s3-image-store.ts'));
+
+  it('the stream only reads images, so it carries the S3 reader without the store and its presigners', () => {
+    expect(storeSource('api')).toBe(true);
+    expect(storeSource('stream')).toBe(false);
+    expect(bundles.stream.map.sources.some((source) => source.endsWith('lambdas/core/images/s3-image-reader.ts'))).toBe(true);
+  });
+});
+
 describe('the bundles load', () => {
   it('api: exports the handler', async () => {
     const mod = (await import(pathToFileURL(join(bundles.api.dir, 'index.mjs')).href)) as { handler?: unknown };

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import { createTables, tableEnv } from '../../local/create-tables.ts';
+import { createImageStore } from '../../lambdas/core/images/create-image-store.ts';
 import { createRuntime, type Runtime } from '../../lambdas/core/runtime.ts';
 import { TEST_JWT_SECRET } from './tokens.ts';
 
@@ -36,4 +37,4 @@ export const createTestEnv = async (overrides: Record<string, string> = {}): Pro
 
 /** A runtime on fresh tables, for tests that call the core directly. */
 export const createTestRuntime = async (overrides: Record<string, string> = {}): Promise<Runtime> =>
-  createRuntime({ ...(await createTestEnv(overrides)) });
+  createRuntime({ ...(await createTestEnv(overrides)) }, createImageStore);

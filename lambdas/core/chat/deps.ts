@@ -1,4 +1,5 @@
 import { cachingResolver, systemResolver, type HostResolver } from '../llm/base-url-guard.ts';
+import type { ImageReader } from '../images/image-store.ts';
 import type { Runtime } from '../runtime.ts';
 import { createKeyCache, type KeyCache } from './key-cache.ts';
 
@@ -7,12 +8,12 @@ const DNS_CACHE_MS = 30_000;
 
 /** What a chat run needs beyond the runtime; built once per process, replaceable in tests. */
 export interface ChatDeps {
-  runtime: Runtime;
+  runtime: Runtime<ImageReader>;
   keys: KeyCache;
   resolveHost: HostResolver;
 }
 
-export const createChatDeps = (runtime: Runtime, overrides: Partial<Omit<ChatDeps, 'runtime'>> = {}): ChatDeps => ({
+export const createChatDeps = (runtime: Runtime<ImageReader>, overrides: Partial<Omit<ChatDeps, 'runtime'>> = {}): ChatDeps => ({
   runtime,
   keys: overrides.keys ?? createKeyCache(runtime.cipher, runtime.settings.KEY_CACHE_TTL_MS),
   resolveHost: overrides.resolveHost ?? cachingResolver(systemResolver, DNS_CACHE_MS),

@@ -1,12 +1,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { ImageStore } from '../images/image-store.ts';
+import type { ImageReader } from '../images/image-store.ts';
 import type { PromptImage } from '../llm/types.ts';
 
 /**
  * Reads the attached images for the model, in order. An image that is gone or cannot
  * be read is left out, as the seed skips files it cannot open, rather than failing the turn.
  */
-export const readPromptImages = async (store: ImageStore, keys: string[], log: Logger): Promise<PromptImage[]> => {
+export const readPromptImages = async (store: ImageReader, keys: string[], log: Logger): Promise<PromptImage[]> => {
   const images = await Promise.all(
     keys.map((key) =>
       store.read(key).catch((err: unknown) => {

@@ -1,9 +1,13 @@
-/** Where uploaded images live: S3 in AWS, a local folder on the local stack. */
-export interface ImageStore {
-  /** A presigned POST the browser uploads one image with. */
-  createUpload(request: UploadRequest): Promise<UploadTicket>;
+/** Read access to uploaded images: all the chat stream gets, as its role only reads. */
+export interface ImageReader {
   /** The image bytes, or undefined when the key does not exist. */
   read(key: string): Promise<StoredImage | undefined>;
+}
+
+/** Where uploaded images live: S3 in AWS, a local folder on the local stack. */
+export interface ImageStore extends ImageReader {
+  /** A presigned POST the browser uploads one image with. */
+  createUpload(request: UploadRequest): Promise<UploadTicket>;
   /** A URL the browser can open (presigned GET in AWS). */
   viewUrl(key: string): Promise<string>;
 }
