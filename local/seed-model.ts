@@ -43,7 +43,5 @@ export const seedModel = async (runtime: Runtime, options: SeedOptions): Promise
     await editModel(runtime, SEEDER, { ...input, modelId: existing.modelId });
     return existing.modelId;
   }
-  await addModel(runtime, SEEDER, input);
-  const created = (await scanModels(runtime)).find((m) => m.modelCode === modelCode);
-  return created!.modelId;
+  return addModel(runtime, SEEDER, input);
 };

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { publicUserId } from '../http/public-user-id.ts';
 import { PROVIDERS } from './providers.ts';
 
 /** What every response shows instead of a stored API key. */
@@ -63,8 +64,8 @@ export const toPublicModel = (model: StoredModel) => {
   return {
     ...rest,
     apiKey: apiKeyCipher ? API_KEY_MASK : null,
-    userId: /^\d+$/.test(userId) ? Number(userId) : userId,
-    deptId: deptId && /^\d+$/.test(deptId) ? Number(deptId) : (deptId ?? null),
+    userId: publicUserId(userId),
+    deptId: deptId ? publicUserId(deptId) : null,
   };
 };
 

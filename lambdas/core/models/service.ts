@@ -70,7 +70,8 @@ const fieldsOf = (input: ModelInput) => {
   return fields;
 };
 
-export const addModel = async (deps: Deps, identity: Identity, input: ModelInput): Promise<void> => {
+/** Creates the model and returns its new id. */
+export const addModel = async (deps: Deps, identity: Identity, input: ModelInput): Promise<number> => {
   const modelId = await nextModelId(deps);
   const apiKeyCipher = await resolveKeyCipher(deps, modelId, input.apiKey, undefined);
   await insertModel(deps, {
@@ -82,6 +83,7 @@ export const addModel = async (deps: Deps, identity: Identity, input: ModelInput
     createBy: identity.userName ?? identity.userId,
     createTime: nowIso(),
   });
+  return modelId;
 };
 
 export const editModel = async (deps: Deps, identity: Identity, input: ModelUpdate): Promise<void> => {
