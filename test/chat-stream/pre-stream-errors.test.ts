@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KEY_DECRYPT_MSG, MODEL_DISABLED_MSG, MODEL_MISSING_MSG } from '../../lambdas/core/chat/prepare-run.ts';
+import { KEY_DECRYPT_MSG } from '../../lambdas/core/chat/model-call.ts';
+import { MODEL_DISABLED_MSG, MODEL_MISSING_MSG } from '../../lambdas/core/chat/prepare-run.ts';
 import { BAD_URL_MSG, PRIVATE_TARGET_MSG } from '../../lambdas/core/llm/base-url-guard.ts';
 import { replaceModel } from '../../lambdas/core/models/repository.ts';
 import { seedSession } from '../chat-api/seed.ts';

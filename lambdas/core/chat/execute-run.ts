@@ -12,9 +12,11 @@ import {
 import { createRunStatus, readRunState } from '../sessions/run-status.ts';
 import type { ModelInfo, RunMetrics, RunOutcome, RunRecord } from '../sessions/types.ts';
 import type { ChatDeps } from './deps.ts';
+import { settleCall, type EarlyCall } from './early-call.ts';
+import { planModelCall } from './model-call.ts';
 import { persistWithRetry } from './persist.ts';
 import type { PreparedRun } from './prepare-run.ts';
-import { buildPrompt, effectiveTemperature, reasoningEnabled, visionEnabled } from './prompt.ts';
+import { effectiveTemperature, visionEnabled } from './prompt.ts';
 import { readPromptImages } from './prompt-images.ts';
 import type { RunStream } from './run-stream.ts';
 import { startWatchdog, type WatchdogStop } from './watchdog.ts';
@@ -49,6 +51,8 @@ export interface RunContext {
   /** Epoch ms the request arrived: `duration` and `timeToFirstToken` count from here. */
   startedAt: number;
   remainingTimeMs(): number;
+  /** The model call the request started before its checks answered, if it did. */
+  early?: EarlyCall;
 }
 
 const seconds = (ms: number) => Math.round(ms) / 1000;
@@ -80,6 +84,8 @@ interface ActiveRun {
   runId: string;
   progress: Progress;
   statusCreated: boolean;
+  /** Whether the run took over an early call (for the log). */
+  earlyCall?: 'used' | 'discarded' | 'none';
 }
 
 type Outcome = { status: RunOutcome; error?: string } | { status: 'not-started' };
@@ -95,7 +101,8 @@ export const executeRun = async (deps: ChatDeps, plan: PreparedRun, stream: RunS
   const active: ActiveRun = { deps, plan, stream, ctx, runId: randomUUID(), progress: { content: [], reasoning: [] }, statusCreated: false };
   ctx.log.appendKeys({ runId: active.runId });
   try {
-    await finish(active, await streamRun(active));
+    const outcome = await streamRun(active).finally(() => ctx.early?.discard());
+    await finish(active, outcome);
   } catch (err) {
     ctx.log.error('run failed unexpectedly', err as Error);
     if (active.statusCreated) await finish(active, { status: 'failed', error: RUN_MSG.unexpected });
@@ -123,9 +130,6 @@ const createStatus = async (active: ActiveRun, write: Promise<void>): Promise<bo
   return true;
 };
 
-/** How the model call ended: `error` is what it threw, absent when it finished. */
-type CallEnd = { error?: unknown };
-
 const streamRun = async (active: ActiveRun): Promise<Outcome> => {
   const { deps, plan, stream, ctx, runId, progress } = active;
   const { runtime } = deps;
@@ -146,7 +150,15 @@ const streamRun = async (active: ActiveRun): Promise<Outcome> => {
     return { status: 'failed', error: RUN_MSG.historyFailed };
   }
 
-  const reasoning = reasoningEnabled(plan.request.isReasoning, plan.model);
+  const planned = planModelCall(deps, {
+    connection: plan.connection,
+    model: plan.model,
+    config: plan.config,
+    request: plan.request,
+    history: history.value,
+    images: images.value,
+  });
+  const { reasoning } = planned.request;
   const controller = new AbortController();
   let stopReason: StopReason | undefined;
   const stop = (reason: StopReason) => {
@@ -176,32 +188,15 @@ const streamRun = async (active: ActiveRun): Promise<Outcome> => {
   };
 
   // The model request goes out beside the status write rather than after it (the
-  // provider's first token is the slow part), but its reply is read only once the
-  // status item exists and `run_info` is out: the run streams nothing it could not be
+  // provider's first token is the slow part), or even before the checks when an early
+  // call made exactly this request; either way its reply is read only once the status
+  // item exists and `run_info` is out: the run streams nothing it could not be
   // cancelled from, and a fast reply is not parsed ahead of the write (a burst parsed in
   // one go would hold up the write's own answer and so every line).
   const started = createStatus(active, writeStatus());
-  const call: Promise<CallEnd> = callModel(
-    {
-      profile: plan.profile,
-      target: plan.target,
-      apiKey: plan.apiKey,
-      headersTimeoutMs: settings.UPSTREAM_IDLE_TIMEOUT_MS * 2,
-      request: {
-        model: plan.model.modelCode,
-        messages: buildPrompt({ config: plan.config, history: history.value, message: plan.request.message, images: images.value }),
-        temperature: effectiveTemperature(plan.config, plan.model),
-        maxTokens: plan.model.maxTokens ?? undefined,
-        reasoning,
-      },
-      readWhen: started,
-    },
-    sink,
-    controller.signal,
-  ).then(
-    () => ({}),
-    (error: unknown) => ({ error }),
-  );
+  const adopted = await ctx.early?.adopt(planned, sink, started, controller.signal);
+  active.earlyCall = ctx.early ? (adopted ? 'used' : 'discarded') : 'none';
+  const call = adopted?.end ?? settleCall(callModel({ ...planned, readWhen: started }, sink, controller.signal));
   if (!(await started)) {
     controller.abort('not-started');
     await call;
@@ -228,14 +223,14 @@ const streamRun = async (active: ActiveRun): Promise<Outcome> => {
     return STOP_OUTCOME[stopReason];
   }
   if ('error' in end) {
-    log.warn('model call failed', { upstream: upstreamErrorForLog(end.error, plan.apiKey) });
+    log.warn('model call failed', { upstream: upstreamErrorForLog(end.error, plan.connection.apiKey) });
     return { status: 'failed', error: upstreamErrorMessage(end.error) };
   }
   return { status: 'completed' };
 };
 
 /** Stores the run, then sends the one closing line, ends the stream, and reports the run. */
-const finish = async ({ deps, plan, stream, ctx, runId, progress }: ActiveRun, outcome: Outcome): Promise<void> => {
+const finish = async ({ deps, plan, stream, ctx, runId, progress, earlyCall }: ActiveRun, outcome: Outcome): Promise<void> => {
   const modelName = plan.model.modelName || plan.model.modelCode;
   if (outcome.status === 'not-started') {
     stream.end();
@@ -285,5 +280,6 @@ const finish = async ({ deps, plan, stream, ctx, runId, progress }: ActiveRun, o
     inputTokens: usage.inputTokens,
     outputTokens: usage.outputTokens,
     contentChars: record.content.length,
+    earlyCall: earlyCall ?? 'none',
   });
 };

@@ -5,8 +5,6 @@ import { getChatConfig } from '../configs/repository.ts';
 import type { ChatConfig } from '../configs/schema.ts';
 import { ServiceError } from '../errors/service-error.ts';
 import { isOwnImageKey } from '../images/image-store.ts';
-import { checkBaseUrl, type CheckedTarget } from '../llm/base-url-guard.ts';
-import { profileOf, type ProviderProfile } from '../llm/provider-profiles.ts';
 import { getModel } from '../models/repository.ts';
 import type { StoredModel } from '../models/schema.ts';
 import { requireModelInScope } from '../models/scope.ts';
@@ -14,12 +12,12 @@ import { enforceRateLimit } from '../ratelimit/rate-limit.ts';
 import { loadHistory, requireOwnedSession } from '../sessions/run-store.ts';
 import type { RunRecord } from '../sessions/types.ts';
 import type { ChatDeps } from './deps.ts';
+import { connectModel, type ModelConnection } from './model-call.ts';
 import { historyWanted } from './prompt.ts';
 import type { ChatRequest } from './request-schema.ts';
 
 export const MODEL_MISSING_MSG = '模型不存在';
 export const MODEL_DISABLED_MSG = '模型已停用';
-export const KEY_DECRYPT_MSG = '模型API密钥解密失败';
 
 /** Everything a run needs once the pre-stream checks passed. */
 export interface PreparedRun {
@@ -29,9 +27,7 @@ export interface PreparedRun {
   isNewSession: boolean;
   model: StoredModel;
   config: ChatConfig;
-  profile: ProviderProfile;
-  target: CheckedTarget;
-  apiKey: string;
+  connection: ModelConnection;
   /** The caller's own image keys among those sent, without repeats. */
   imageKeys: string[];
   /**
@@ -41,7 +37,8 @@ export interface PreparedRun {
   history: Promise<RunRecord[]>;
 }
 
-const usableModel = (identity: Identity, model: StoredModel | undefined): StoredModel => {
+/** The model if the caller may chat with it now; the contract's messages otherwise. */
+export const usableModel = (identity: Identity, model: StoredModel | undefined): StoredModel => {
   if (!model) throw ServiceError.service(MODEL_MISSING_MSG);
   requireModelInScope(identity, model);
   if (model.status !== '0') throw ServiceError.service(MODEL_DISABLED_MSG);
@@ -72,17 +69,7 @@ export const prepareRun = async (deps: ChatDeps, identity: Identity, request: Ch
   const model = getModel(runtime, request.modelId).then((found) => usableModel(identity, found));
   const session = request.sessionId ? requireOwnedSession(runtime, request.sessionId, identity.userId) : undefined;
   const config = getChatConfig(runtime, identity.userId);
-  const connection = model.then((found) => {
-    const profile = profileOf(found.provider);
-    return Promise.all([
-      deps.keys.apiKey(found).catch((err: unknown) => {
-        log.error('model API key could not be decrypted', { modelId: found.modelId, errorName: (err as Error)?.name });
-        throw ServiceError.service(KEY_DECRYPT_MSG);
-      }),
-      checkBaseUrl(profile.apiRoot(found.baseUrl), { allowlist: settings.MODEL_HOST_ALLOWLIST, resolve: deps.resolveHost }),
-      profile,
-    ] as const);
-  });
+  const connection = model.then((found) => connectModel(deps, found, log));
   const history = session
     ? Promise.all([session, config]).then(([, found]) =>
         historyWanted(found) ? loadHistory(runtime, request.sessionId!, found.numHistoryRuns) : [],
@@ -90,7 +77,7 @@ export const prepareRun = async (deps: ChatDeps, identity: Identity, request: Ch
     : Promise.resolve([]);
   // A refused request never reads it; a run awaits it and reports its failure.
   history.catch(() => {});
-  const [, checkedModel, , chatConfig, [apiKey, target, profile]] = await allInOrder([rateLimit, model, session, config, connection] as const);
+  const [, checkedModel, , chatConfig, modelConnection] = await allInOrder([rateLimit, model, session, config, connection] as const);
   return {
     identity,
     request,
@@ -98,9 +85,7 @@ export const prepareRun = async (deps: ChatDeps, identity: Identity, request: Ch
     isNewSession: !request.sessionId,
     model: checkedModel,
     config: chatConfig,
-    profile,
-    target,
-    apiKey,
+    connection: modelConnection,
     imageKeys: [...new Set((request.images ?? []).filter((key) => isOwnImageKey(identity.userId, key)))],
     history,
   };

@@ -1,0 +1,130 @@
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { saveChatConfig } from '../../lambdas/core/configs/repository.ts';
+import { MODEL_DISABLED_MSG } from '../../lambdas/core/chat/prepare-run.ts';
+import { replaceModel } from '../../lambdas/core/models/repository.ts';
+import type { StoredModel } from '../../lambdas/core/models/schema.ts';
+import { loadRuns } from '../../lambdas/core/sessions/run-store.ts';
+import { bearer, CHAT_USER } from '../support/tokens.ts';
+import { setUpChatStream, type Capture, type ChatStreamHarness } from './support.ts';
+
+/**
+ * A user's next message may go to the model before the pre-stream checks answer, when
+ * this instance accepted the same user with the same model a moment ago. The checks are
+ * held back here by a middleware on the runtime's own DynamoDB client (the rate-limit
+ * write is one of them), which shows whether the model had the request by then.
+ */
+let h: ChatStreamHarness;
+const STEP = 'holdRateLimitWrite';
+const HOLD_MS = 150;
+/** Long enough that a discarded request is still unanswered when it is aborted. */
+const SLOW = '[[delay=400 interval=0 chunks=3]]';
+
+beforeAll(async () => {
+  h = await setUpChatStream();
+});
+
+afterEach(() => {
+  h.runtime.db.middlewareStack.remove(STEP);
+});
+
+/** Holds the rate-limit write back; `requests` is how many requests the model server had when it went on. */
+const holdChecks = () => {
+  const seen = { requests: -1 };
+  h.runtime.db.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'UpdateItemCommand' && JSON.stringify(args.input).includes('RATE#')) {
+        await new Promise((r) => setTimeout(r, HOLD_MS));
+        seen.requests = h.modelServer.stats.requests.length;
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: STEP },
+  );
+  return seen;
+};
+
+const sendAs = async (user: number, body: Record<string, unknown>) =>
+  h.send(body, { authorization: await bearer(CHAT_USER(user)) });
+
+/** meta, run_info, the reply, metrics; and the session stores what was streamed. */
+const expectCompleted = async (out: Capture) => {
+  expect(out.lines.map((l) => l.type).filter((t) => t !== 'content')).toEqual(['meta', 'run_info', 'metrics']);
+  expect(out.text('content')).not.toBe('');
+  const [stored] = await loadRuns(h.runtime, out.lines[0]!.session_id as string);
+  expect(stored).toMatchObject({ status: 'completed', content: out.text('content') });
+};
+
+const lastRequestText = () => JSON.stringify(h.modelServer.stats.requests.at(-1)!.body);
+
+describe('the early model call', () => {
+  it('is not made for a user this instance has not accepted yet', async () => {
+    const model = await h.addModel();
+    const before = h.modelServer.stats.requests.length;
+    const seen = holdChecks();
+    const out = await sendAs(701, { modelId: model.modelId, message: 'first message' });
+    expect(seen.requests, 'the model was called before the checks answered').toBe(before);
+    expect(out.ofType('metrics')).toHaveLength(1);
+  });
+
+  it('sends the next message of an accepted user before the checks answer, and streams it as usual', async () => {
+    const model = await h.addModel();
+    const first = await sendAs(702, { modelId: model.modelId, message: 'first message' });
+    const before = h.modelServer.stats.requests.length;
+    const seen = holdChecks();
+    const out = await sendAs(702, { modelId: model.modelId, message: 'second message' });
+
+    expect(seen.requests, 'the request went out while the checks were held').toBe(before + 1);
+    expect(h.modelServer.stats.requests.length, 'one request for the message, not two').toBe(before + 1);
+    expect(lastRequestText()).toContain('second message');
+    await expectCompleted(out);
+    expect(first.ofType('metrics')).toHaveLength(1);
+  });
+
+  it('is dropped when the checks refuse: nothing is streamed and the provider request is aborted', async () => {
+    const model = await h.addModel();
+    await sendAs(703, { modelId: model.modelId, message: 'first message' });
+    await replaceModel(h.runtime, { ...model, status: '1' } as StoredModel);
+    const requests = h.modelServer.stats.requests.length;
+    const aborted = h.modelServer.stats.aborted;
+
+    const refused = await sendAs(703, { modelId: model.modelId, message: `${SLOW} while disabled` });
+    expect(refused.isStream).toBe(false);
+    expect(refused.envelope).toMatchObject({ code: 500, msg: MODEL_DISABLED_MSG });
+    expect(h.modelServer.stats.requests.length, 'the early request went out').toBe(requests + 1);
+    await vi.waitFor(() => expect(h.modelServer.stats.aborted).toBe(aborted + 1), { timeout: 5000 });
+
+    // After a refusal the user's next message waits for the checks again.
+    await replaceModel(h.runtime, model);
+    const seen = holdChecks();
+    const out = await sendAs(703, { modelId: model.modelId, message: 'enabled again' });
+    expect(seen.requests).toBe(requests + 1);
+    expect(out.ofType('metrics')).toHaveLength(1);
+  });
+
+  it('is replaced by the run’s own request when the config changed since the last run', async () => {
+    const model = await h.addModel();
+    await sendAs(704, { modelId: model.modelId, message: 'first message' });
+    await saveChatConfig(h.runtime, '704', { systemPrompt: 'Answer like a pirate.' });
+    const requests = h.modelServer.stats.requests.length;
+    const aborted = h.modelServer.stats.aborted;
+
+    const out = await sendAs(704, { modelId: model.modelId, message: `${SLOW} with the new prompt` });
+    expect(h.modelServer.stats.requests.length, 'the early request and the run’s own').toBe(requests + 2);
+    expect(JSON.stringify(h.modelServer.stats.requests[requests]!.body)).not.toContain('pirate');
+    expect(lastRequestText()).toContain('Answer like a pirate.');
+    await vi.waitFor(() => expect(h.modelServer.stats.aborted).toBe(aborted + 1), { timeout: 5000 });
+    await expectCompleted(out);
+  });
+
+  it('is not made into a session whose history the prompt needs', async () => {
+    const model = await h.addModel();
+    const first = await sendAs(705, { modelId: model.modelId, message: 'first message' });
+    const sessionId = first.lines[0]!.session_id as string;
+    const before = h.modelServer.stats.requests.length;
+    const seen = holdChecks();
+    const out = await sendAs(705, { modelId: model.modelId, sessionId, message: 'and a follow-up' });
+    expect(seen.requests).toBe(before);
+    expect(lastRequestText()).toContain('first message');
+    expect(out.ofType('metrics')).toHaveLength(1);
+  });
+});
