@@ -2,10 +2,13 @@ import { Readable } from 'node:stream';
 import type { RunMetrics } from '../sessions/types.ts';
 
 /**
- * The response body of a run: one JSON object per line, pushed the moment it is
- * produced (no batching). Lines are assembled as strings in the contract's key order,
- * which also spares an object per token. Once the consumer is gone (client
- * disconnected, the pipe destroyed the body) writes are dropped and `onGone` fires once.
+ * The response body of a run: one JSON object per line. The lines produced in one turn
+ * of the event loop go out as one write at its end: a token that arrives alone leaves
+ * at once, while a burst the provider sent in one packet costs one write (and one
+ * chunk on the wire) instead of one per token. Lines are assembled as strings in the
+ * contract's key order, which also spares an object per token. Once the consumer is
+ * gone (client disconnected, the pipe destroyed the body) writes are dropped and
+ * `onGone` fires once.
  */
 export class RunStream {
   readonly body = new Readable({ read() {} });
@@ -13,6 +16,8 @@ export class RunStream {
   private gone = false;
   private errored = false;
   private goneListener?: () => void;
+  private pending = '';
+  private flushing = false;
 
   constructor() {
     this.body.on('error', () => {});
@@ -34,7 +39,17 @@ export class RunStream {
   }
 
   private push(line: string): void {
-    if (!this.gone && !this.ended) this.body.push(line);
+    if (this.gone || this.ended) return;
+    this.pending += line;
+    if (this.flushing) return;
+    this.flushing = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushing = false;
+    if (this.pending && !this.gone && !this.ended) this.body.push(this.pending);
+    this.pending = '';
   }
 
   meta(sessionId: string): void {
@@ -70,6 +85,7 @@ export class RunStream {
 
   end(): void {
     if (this.ended || this.gone) return;
+    this.flush();
     this.ended = true;
     this.body.push(null);
   }
