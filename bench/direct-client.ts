@@ -12,6 +12,7 @@ export const createDirectClient = (baseURL: string): OpenAI => new OpenAI({ apiK
 
 export interface DirectTimes {
   firstContentMs?: number;
+  lastContentMs?: number;
   endMs: number;
   contentChunks: number;
 }
@@ -21,6 +22,7 @@ const SYSTEM_PROMPT = systemPrompt(defaultChatConfig('bench'));
 export const directChat = async (client: OpenAI, message: string): Promise<DirectTimes> => {
   const sentAt = process.hrtime.bigint();
   let firstContentMs: number | undefined;
+  let lastContentMs: number | undefined;
   let contentChunks = 0;
   const stream = await client.chat.completions.create({
     model: 'local-model',
@@ -35,9 +37,10 @@ export const directChat = async (client: OpenAI, message: string): Promise<Direc
   });
   for await (const chunk of stream) {
     if (chunk.choices[0]?.delta?.content) {
-      firstContentMs ??= msSince(sentAt);
+      lastContentMs = msSince(sentAt);
+      firstContentMs ??= lastContentMs;
       contentChunks += 1;
     }
   }
-  return { firstContentMs, endMs: msSince(sentAt), contentChunks };
+  return { firstContentMs, lastContentMs, endMs: msSince(sentAt), contentChunks };
 };

@@ -14,6 +14,7 @@ export interface StreamTimes {
   metaMs?: number;
   runInfoMs?: number;
   firstContentMs?: number;
+  lastContentMs?: number;
   endMs?: number;
   /** hrtime the response ended (compares with marks from other processes). */
   endedAt?: bigint;
@@ -56,7 +57,8 @@ export const sendChat = (call: StreamCall): Promise<StreamTimes> =>
       let pending = '';
       const line = (text: string) => {
         if (text.endsWith(CONTENT_SUFFIX)) {
-          times.firstContentMs ??= ms(times.sentAt);
+          times.lastContentMs = ms(times.sentAt);
+          times.firstContentMs ??= times.lastContentMs;
           times.contentLines += 1;
           call.onLine?.('content', times);
           return;

@@ -8,85 +8,70 @@ const CHUNKS = 2000;
 const RUNS = 10;
 const MESSAGE = `[[delay=0 interval=0 chunks=${CHUNKS}]] Write a long answer.`;
 
+/** The marks of one send, in ms from the request: the same four for both ways. */
+interface Marks {
+  first: number;
+  last: number;
+  end: number;
+}
+
+const MARKS = ['first', 'last', 'end'] as const;
+
 /**
- * Figure 3: a 2,000-chunk reply the upstream sends as fast as it can, start to end
- * through the stack (request → last byte, the run stored) and directly (request →
- * stream done), alternated. Beside it the two parts: request → first content (the
- * fixed pre-stream work, as in figures 1 and 2, plus the run-status write the first
- * line waits for) and first content → end (the relay, which grows with the reply, and
- * the one write that stores the run before the stream ends).
+ * Figure 3: a 2,000-chunk reply the upstream sends as fast as it can, through the stack
+ * and directly, alternated. The total is request → last content line, the reply as the
+ * user gets it. The stream itself ends later, once the run is stored (one DynamoDB
+ * transaction that a direct call doesn't make); that is shown beside it, with the two
+ * parts of the total: the fixed pre-stream work (the checks and the run-status write
+ * the first line waits for) and the relay, which grows with the reply.
  */
 export const measureBurst = async ({ stack, direct, progress }: BenchContext) => {
-  const viaStack = async () => {
+  const viaStack = async (): Promise<Marks> => {
     const out = await sendChat({ baseUrl: stack.url, token: stack.userToken, body: { modelId: stack.modelId, message: MESSAGE } });
     if (out.contentLines !== CHUNKS || !out.completed) throw new Error(`burst through the stack: ${out.contentLines} lines, completed ${out.completed}`);
-    return out;
+    return { first: out.firstContentMs!, last: out.lastContentMs!, end: out.endMs! };
   };
-  const viaDirect = async () => {
+  const viaDirect = async (): Promise<Marks> => {
     const out = await directChat(direct, MESSAGE);
     if (out.contentChunks !== CHUNKS) throw new Error(`burst direct: ${out.contentChunks} chunks`);
-    return out;
+    return { first: out.firstContentMs!, last: out.lastContentMs!, end: out.endMs };
   };
   await viaStack();
   await viaDirect();
-  const stackTotal: number[] = [];
-  const stackSpan: number[] = [];
-  const stackFirst: number[] = [];
-  const directTotal: number[] = [];
-  const directSpan: number[] = [];
-  const directFirst: number[] = [];
+  const runs: Record<'stack' | 'direct', Marks[]> = { stack: [], direct: [] };
   for (let i = 0; i < RUNS; i++) {
-    const order = i % 2 ? ['direct', 'stack'] : ['stack', 'direct'];
-    for (const which of order) {
-      if (which === 'stack') {
-        const out = await viaStack();
-        stackTotal.push(out.endMs!);
-        stackFirst.push(out.firstContentMs!);
-        stackSpan.push(out.endMs! - out.firstContentMs!);
-      } else {
-        const out = await viaDirect();
-        directTotal.push(out.endMs);
-        directFirst.push(out.firstContentMs!);
-        directSpan.push(out.endMs - out.firstContentMs!);
-      }
-    }
+    const order = i % 2 ? (['direct', 'stack'] as const) : (['stack', 'direct'] as const);
+    for (const which of order) runs[which].push(await (which === 'stack' ? viaStack() : viaDirect()));
   }
   progress(`burst: ${RUNS} runs each way`);
-  const st = distribution(stackTotal);
-  const dt = distribution(directTotal);
-  const ss = distribution(stackSpan);
-  const ds = distribution(directSpan);
-  const sf = distribution(stackFirst);
-  const df = distribution(directFirst);
-  const ratio = ratioOf(st.p50, dt.p50);
-  const spanRatio = ratioOf(ss.p50, ds.p50);
+  const of = (which: 'stack' | 'direct', pick: (m: Marks) => number) => distribution(runs[which].map(pick));
+  const both = (pick: (m: Marks) => number) => {
+    const s = of('stack', pick);
+    const d = of('direct', pick);
+    return { stack: s, direct: d, ratioP50: ratioOf(s.p50, d.p50) };
+  };
+  const total = both((m) => m.last);
+  const first = both((m) => m.first);
+  const relay = both((m) => m.last - m.first);
+  const end = both((m) => m.end);
+  const row = (figure: string, f: ReturnType<typeof both>, withRatio = true): Row => ({
+    figure,
+    value: fmt(f.stack.p50),
+    baseline: `direct openai: ${fmt(f.direct.p50)}`,
+    ratio: withRatio ? String(f.ratioP50) : '',
+  });
   const rows: Row[] = [
     {
-      figure: `3. ${CHUNKS}-chunk reply, no delay: total (median of ${RUNS})`,
-      value: fmt(st.p50),
-      baseline: `direct openai: ${fmt(dt.p50)}`,
-      ratio: String(ratio),
+      ...row(`3. ${CHUNKS}-chunk reply, no delay: request → last content (median of ${RUNS})`, total),
       target: '≤ 1.10',
-      pass: ratio <= 1.1,
+      pass: total.ratioP50 <= 1.1,
     },
-    {
-      figure: '   of which request → first content',
-      value: fmt(sf.p50),
-      baseline: `direct openai: ${fmt(df.p50)}`,
-    },
-    {
-      figure: '   of which first content → end (run stored)',
-      value: fmt(ss.p50),
-      baseline: `direct openai: ${fmt(ds.p50)}`,
-      ratio: String(spanRatio),
-    },
+    row('   of which request → first content', first, false),
+    row('   of which first → last content (the relay)', relay),
+    row('   request → stream end (run stored)', end),
   ];
   return {
     rows,
-    data: {
-      total: { stack: st, direct: dt, ratioP50: ratio },
-      firstContent: { stack: sf, direct: df },
-      span: { stack: ss, direct: ds, ratioP50: spanRatio },
-    },
+    data: { marks: MARKS, total, firstContent: first, relay, streamEnd: end },
   };
 };
