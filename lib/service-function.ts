@@ -1,45 +1,10 @@
-import { fileURLToPath } from 'node:url';
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { Charset, LogLevel, NodejsFunction, OutputFormat, SourceMapMode, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../lambdas/core/observability/metrics.ts';
-
-const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-/**
- * One bundle per function, built by the local esbuild (no Docker). ESM needs the
- * createRequire banner for the CommonJS packages inside the bundle that call
- * `require`. The AWS SDK is bundled, not taken from the runtime: it pins the tested
- * versions, the api's presigner packages are not guaranteed to be in the runtime, and
- * one minified file imports about twice as fast as the SDK loaded module by module.
- * The source map is an external file, without the sources' text, then cut down to our
- * own sources (lib/bundling/source-map.ts): stack traces point at our TypeScript, and
- * --enable-source-maps no longer decodes megabytes of SDK mappings at cold start.
- */
-const BUNDLING: BundlingOptions = {
-  format: OutputFormat.ESM,
-  target: 'node22',
-  mainFields: ['module', 'main'],
-  minify: true,
-  sourceMap: true,
-  sourceMapMode: SourceMapMode.DEFAULT,
-  sourcesContent: false,
-  charset: Charset.UTF8,
-  bundleAwsSDK: true,
-  forceDockerBundling: false,
-  logLevel: LogLevel.WARNING,
-  banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-  commandHooks: {
-    beforeBundling: () => [],
-    beforeInstall: () => [],
-    afterBundling: (_inputDir, outputDir) => [
-      `"${process.execPath}" --import tsx "${PROJECT_ROOT}lib/bundling/trim-source-map.ts" "${outputDir}/index.mjs.map"`,
-    ],
-  },
-};
+import { splitBundleCode } from './bundling/function-code.ts';
 
 /** CPU grows with memory, and a cold start's module loading is CPU-bound. */
 const MEMORY_MB = 1024;
@@ -66,13 +31,14 @@ export interface ServiceFunctionProps {
 }
 
 /**
- * A Node.js 22 arm64 function with its own role and log group. The role starts
+ * A Node.js 22 arm64 function with its own role and log group, its code the split
+ * ESM bundle of `entry` (lib/bundling/function-bundle.ts). The role starts
  * empty, not with the managed AWSLambdaBasicExecutionRole (whose log permissions
  * cover every log group): it may write to its own log group only, and each
  * construct adds the statements its function needs through `allow`.
  */
 export class ServiceFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
 
@@ -93,11 +59,9 @@ export class ServiceFunction extends Construct {
         resources: [this.logGroup.logGroupArn],
       }),
     );
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: `${PROJECT_ROOT}${props.entry}`,
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+    this.function = new LambdaFunction(this, 'Function', {
+      code: splitBundleCode(props.entry),
+      handler: 'index.handler',
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       description: props.description,
@@ -106,13 +70,13 @@ export class ServiceFunction extends Construct {
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       role: this.role,
       logGroup: this.logGroup,
-      bundling: BUNDLING,
       environment: {
         ...defaults.environment,
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         LOG_LEVEL: defaults.logLevel,
         POWERTOOLS_LOGGER_SAMPLE_RATE: String(defaults.logSampleRate),
+        // Stack traces in our code point at our TypeScript (the maps carry nothing else).
         NODE_OPTIONS: '--enable-source-maps',
       },
     });

@@ -1,4 +1,3 @@
-import { KMSClient } from '@aws-sdk/client-kms';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { resolveAuthSettings } from './auth/auth-settings.ts';
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.ts';
@@ -29,7 +28,7 @@ export interface Runtime<Images extends ImageReader = ImageStore> {
 }
 
 const createCipher = (settings: Settings): KeyCipher => {
-  if (settings.KMS_KEY_ID) return createKmsCipher(new KMSClient({ region: settings.AWS_REGION }), settings.KMS_KEY_ID);
+  if (settings.KMS_KEY_ID) return createKmsCipher({ keyId: settings.KMS_KEY_ID, region: settings.AWS_REGION });
   if (settings.LOCAL_CIPHER_KEY_FILE) {
     return createLocalCipher(loadOrCreateLocalKey(settings.LOCAL_CIPHER_KEY_FILE), settings.LOCAL_CIPHER_KEY_FILE);
   }

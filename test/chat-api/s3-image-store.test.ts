@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createImageReader } from '../../lambdas/core/images/create-image-reader.ts';
 import { createImageStore } from '../../lambdas/core/images/create-image-store.ts';
-import { createS3ImageReader } from '../../lambdas/core/images/s3-image-reader.ts';
+import { createS3ImageReader, lazyS3Client } from '../../lambdas/core/images/s3-image-reader.ts';
 import { createS3ImageStore } from '../../lambdas/core/images/s3-image-store.ts';
 import { readSettings } from '../../lambdas/core/settings.ts';
 
@@ -11,7 +11,7 @@ const BUCKET = 'chat-images-test';
 const MAX = 5 * 1024 * 1024;
 
 /** A real client with fixed credentials: presigning is local computation, no request is sent. */
-const client = () =>
+const client = async () =>
   new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
 
 const amzDateMs = (amzDate: string) =>
@@ -19,7 +19,7 @@ const amzDateMs = (amzDate: string) =>
 
 describe('S3 image store: presigned POST', () => {
   it("pins the key under the caller's prefix, the content type and the size range, for five minutes", async () => {
-    const store = createS3ImageStore({ client: client(), bucket: BUCKET });
+    const store = createS3ImageStore({ client, bucket: BUCKET });
     const ticket = await store.createUpload({ userId: '7', fileName: 'x.webp', contentType: 'image/webp', size: 1000, maxBytes: MAX });
     expect(ticket.key).toMatch(/^uploads\/7\/[0-9a-f-]{36}\.webp$/);
     expect(ticket.uploadUrl).toContain(BUCKET);
@@ -41,14 +41,14 @@ describe('S3 image store: presigned POST', () => {
   });
 
   it('refuses a type outside the allowlist', async () => {
-    const store = createS3ImageStore({ client: client(), bucket: BUCKET });
+    const store = createS3ImageStore({ client, bucket: BUCKET });
     await expect(store.createUpload({ userId: '7', fileName: 'x', contentType: 'image/svg+xml', size: 1, maxBytes: MAX })).rejects.toMatchObject({ code: 601 });
   });
 });
 
 describe('S3 image store: presigned GET', () => {
   it('signs a one-hour GET of exactly that key', async () => {
-    const url = new URL(await createS3ImageStore({ client: client(), bucket: BUCKET }).viewUrl('uploads/7/abc.png'));
+    const url = new URL(await createS3ImageStore({ client, bucket: BUCKET }).viewUrl('uploads/7/abc.png'));
     expect(url.hostname).toContain(BUCKET);
     expect(url.pathname).toBe('/uploads/7/abc.png');
     expect(url.searchParams.get('X-Amz-Expires')).toBe('3600');
@@ -71,18 +71,38 @@ describe('S3 image read (S3 mocked)', () => {
         ContentType: 'image/png',
         Body: { transformToByteArray: async () => new Uint8Array(bytes) } as never,
       });
-      const store = create({ client: new S3Client({ region: 'eu-west-1' }), bucket: BUCKET });
+      const store = create({ client: async () => new S3Client({ region: 'eu-west-1' }), bucket: BUCKET });
       expect(await store.read('uploads/7/a.png')).toEqual({ contentType: 'image/png', bytes });
     });
 
     it('returns undefined for a missing key and passes other errors on', async () => {
-      const store = create({ client: new S3Client({ region: 'eu-west-1' }), bucket: BUCKET });
+      const store = create({ client: async () => new S3Client({ region: 'eu-west-1' }), bucket: BUCKET });
       s3.on(GetObjectCommand).rejects(new S3ServiceException({ name: 'NoSuchKey', $fault: 'client', $metadata: { httpStatusCode: 404 } }));
       expect(await store.read('uploads/7/gone.png')).toBeUndefined();
       s3.reset();
       s3.on(GetObjectCommand).rejects(new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 } }));
       await expect(store.read('uploads/7/secret.png')).rejects.toMatchObject({ name: 'AccessDenied' });
     });
+  });
+
+  it('builds no client when the store is made, one when an image is first read', async () => {
+    const client = vi.fn(async () => new S3Client({ region: 'eu-west-1' }));
+    const store = createS3ImageStore({ client, bucket: BUCKET });
+    expect(client).not.toHaveBeenCalled();
+    s3.on(GetObjectCommand).resolves({ ContentType: 'image/png', Body: { transformToByteArray: async () => new Uint8Array([9]) } as never });
+    expect(await store.read('uploads/7/a.png')).toEqual({ contentType: 'image/png', bytes: Buffer.from([9]) });
+    expect(client).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('lazyS3Client', () => {
+  it('builds one client for the region and hands the same one to every caller', async () => {
+    const get = lazyS3Client('eu-west-1');
+    const [a, b] = await Promise.all([get(), get()]);
+    expect(a).toBeInstanceOf(S3Client);
+    expect(b).toBe(a);
+    expect(await get()).toBe(a);
+    expect(await a.config.region()).toBe('eu-west-1');
   });
 });
 

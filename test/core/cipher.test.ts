@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as kmsSdk from '@aws-sdk/client-kms';
 import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +14,7 @@ describe('KMS cipher (KMS cannot run here: the client is mocked to pin the calls
     const kms = mockClient(KMSClient);
     kms.on(EncryptCommand).resolves({ CiphertextBlob: new Uint8Array([1, 2, 3]) });
     kms.on(DecryptCommand).resolves({ Plaintext: new TextEncoder().encode('sk-plain') });
-    const cipher = createKmsCipher(new KMSClient({ region: 'us-east-1' }), 'alias/ai-chat');
+    const cipher = createKmsCipher({ keyId: 'alias/ai-chat', region: 'us-east-1' });
 
     const stored = await cipher.encrypt('sk-plain', { modelId: 7 });
     expect(stored).toBe(Buffer.from([1, 2, 3]).toString('base64'));
@@ -26,6 +27,31 @@ describe('KMS cipher (KMS cannot run here: the client is mocked to pin the calls
     const dec = kms.commandCalls(DecryptCommand)[0]!.args[0].input;
     expect(dec.EncryptionContext).toEqual({ modelId: '7' });
     expect(Buffer.from(dec.CiphertextBlob!)).toEqual(Buffer.from([1, 2, 3]));
+    kms.restore();
+  });
+});
+
+describe('KMS cipher: the SDK is loaded on first use', () => {
+  it('loads nothing when made, loads once for many calls, and retries a load that failed', async () => {
+    const kms = mockClient(KMSClient);
+    kms.on(EncryptCommand).resolves({ CiphertextBlob: new Uint8Array([4]) });
+    kms.on(DecryptCommand).resolves({ Plaintext: new TextEncoder().encode('sk') });
+    let loads = 0;
+    const loadSdk = async () => {
+      loads += 1;
+      if (loads === 1) throw new Error('chunk failed to load');
+      return kmsSdk;
+    };
+    const cipher = createKmsCipher({ keyId: 'alias/ai-chat', region: 'us-east-1', loadSdk });
+    expect(loads).toBe(0);
+
+    await expect(cipher.decrypt('BA==', { modelId: 1 })).rejects.toThrow('chunk failed to load');
+    const [stored, plain] = await Promise.all([cipher.encrypt('sk', { modelId: 1 }), cipher.decrypt('BA==', { modelId: 1 })]);
+    expect(stored).toBe('BA==');
+    expect(plain).toBe('sk');
+    await cipher.decrypt(stored, { modelId: 1 });
+    expect(loads).toBe(2);
+    expect(kms.send.thisValues[0]).toBe(kms.send.thisValues.at(-1));
     kms.restore();
   });
 });

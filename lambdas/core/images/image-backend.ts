@@ -1,8 +1,7 @@
-import { S3Client } from '@aws-sdk/client-s3';
 import type { Settings } from '../settings.ts';
 import type { ImageReader, ImageStore } from './image-store.ts';
 import { createLocalImageStore } from './local-image-store.ts';
-import type { S3ImageOptions } from './s3-image-reader.ts';
+import { lazyS3Client, type S3ImageOptions } from './s3-image-reader.ts';
 
 /** Where `npm start` answers unless LOCAL_PUBLIC_URL says otherwise. */
 const DEFAULT_LOCAL_PUBLIC_URL = 'http://127.0.0.1:3000';
@@ -22,6 +21,6 @@ export const selectImageBackend = <Images extends ImageReader>(
       publicUrl: settings.LOCAL_PUBLIC_URL ?? DEFAULT_LOCAL_PUBLIC_URL,
     });
   }
-  if (settings.IMAGE_BUCKET) return fromS3({ client: new S3Client({ region: settings.AWS_REGION }), bucket: settings.IMAGE_BUCKET });
+  if (settings.IMAGE_BUCKET) return fromS3({ client: lazyS3Client(settings.AWS_REGION), bucket: settings.IMAGE_BUCKET });
   throw new Error('configuration: set IMAGE_BUCKET or LOCAL_IMAGE_DIR');
 };
