@@ -3,6 +3,8 @@
  * local stack and tests create them in DynamoDB Local from the same objects, so the
  * keys and indexes can never drift apart. Plain data: no CDK or SDK types here.
  */
+import { LISTED_ATTRIBUTES } from '../lambdas/core/sessions/keys.ts';
+
 export type AttributeType = 'S' | 'N';
 
 export interface KeyAttribute {
@@ -14,6 +16,8 @@ export interface IndexDefinition {
   indexName: string;
   partitionKey: KeyAttribute;
   sortKey?: KeyAttribute;
+  /** Non-key attributes copied into the index (INCLUDE); every attribute (ALL) when absent. */
+  nonKeyAttributes?: readonly string[];
 }
 
 export interface TableDefinition {
@@ -45,7 +49,9 @@ export const configsTable: TableDefinition = {
 
 /**
  * Session headers, runs (and overflow parts of large runs), run-status items and
- * rate-limit windows, in one table. `byUser` lists a user's sessions newest first.
+ * rate-limit windows, in one table. `byUser` holds a user's session headers by creation
+ * time, a key set once: an index key that moved with every turn would cost a delete and
+ * a put in the index per turn. It carries only what the session list shows.
  */
 export const sessionsTable: TableDefinition = {
   id: 'Sessions',
@@ -56,7 +62,8 @@ export const sessionsTable: TableDefinition = {
     {
       indexName: 'byUser',
       partitionKey: { name: 'userPk', type: 'S' },
-      sortKey: { name: 'updatedSk', type: 'S' },
+      sortKey: { name: 'createdSk', type: 'S' },
+      nonKeyAttributes: LISTED_ATTRIBUTES,
     },
   ],
   timeToLiveAttribute: 'expiresAt',

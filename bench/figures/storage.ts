@@ -30,9 +30,9 @@ const flatFrom = (perTurn: number[]): number => {
  * Figure 5: capacity consumed per turn (ReturnConsumedCapacity on both handlers' own
  * clients, every call of the real code path), turn 1 against turn 50 of one session;
  * then listing 1,000 sessions and opening the 50-run session through the REST API.
- * The index's share is shown apart: turn 1 adds the session to the byUser index, every
- * later turn moves it (its sort key is the update time), which DynamoDB charges as a
- * delete and a put.
+ * The index's share is shown apart: turn 1 adds the session to the byUser index and
+ * every later turn rewrites that small item in place (its key, the creation time, never
+ * changes; it carries only the list's attributes, so each index write is one unit).
  */
 export const measureStorage = async ({ stack, progress }: BenchContext) => {
   const token = await chatUserToken(TURNS_USER);

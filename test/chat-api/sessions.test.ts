@@ -3,7 +3,7 @@ import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createImageStore } from '../../lambdas/core/images/create-image-store.ts';
 import { createRuntime, type Runtime } from '../../lambdas/core/runtime.ts';
-import { HEADER_SK, sessionPk, userPk } from '../../lambdas/core/sessions/keys.ts';
+import { HEADER_SK, createdSk, sessionPk, userPk } from '../../lambdas/core/sessions/keys.ts';
 import { createRunStatus, readRunState } from '../../lambdas/core/sessions/run-status.ts';
 import { persistRun } from '../../lambdas/core/sessions/run-store.ts';
 import { listSessions } from '../../lambdas/core/sessions/session-list.ts';
@@ -29,6 +29,19 @@ const remove = (userId: number, sessionId: string) => call(userId, 'DELETE', `/a
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/;
 
+/** The first page of the byUser index for a user, read directly. */
+const indexPage = async (userId: string) =>
+  rt.db.send(
+    new QueryCommand({
+      TableName: rt.tables.sessions,
+      IndexName: 'byUser',
+      KeyConditionExpression: 'userPk = :u',
+      ExpressionAttributeValues: { ':u': userPk(userId) },
+    }),
+  );
+
+const header = async (sessionId: string) => (await partitionItems(rt, sessionId)).find((item) => item.sk === HEADER_SK)!;
+
 describe('GET /ai/chat/session/list', () => {
   it("lists only the caller's sessions, newest first, titled by the seed's rule, in the contract's shape", async () => {
     const older = randomUUID();
@@ -51,6 +64,25 @@ describe('GET /ai/chat/session/list', () => {
     });
     expect(res.data[1].sessionTitle).toBe('hello...');
     expect(new Date(`${res.data[0].updatedAt}Z`).getTime()).toBe(at(3) + 500 - ((at(3) + 500) % 1000));
+    expect(new Date(`${res.data[0].createdAt}Z`).getTime()).toBe(at(1));
+  });
+
+  it('puts the session with the latest turn first, whatever order the sessions were created in', async () => {
+    const [first, second, third] = [randomUUID(), randomUUID(), randomUUID()];
+    await seedRun(rt, runRecord(first, '213', 1));
+    await seedRun(rt, runRecord(second, '213', 2));
+    await seedRun(rt, runRecord(third, '213', 3));
+    expect((await list(213)).data.map((s: any) => s.sessionId)).toEqual([third, second, first]);
+
+    await seedRun(rt, runRecord(first, '213', 4));
+    expect((await list(213)).data.map((s: any) => s.sessionId)).toEqual([first, third, second]);
+  });
+
+  it('orders sessions whose last turns ended in the same millisecond by creation, newest first', async () => {
+    const [older, newer] = [randomUUID(), randomUUID()];
+    await seedRun(rt, runRecord(older, '214', 1, { finishedAt: at(5) }));
+    await seedRun(rt, runRecord(newer, '214', 2, { finishedAt: at(5) }));
+    expect((await list(214)).data.map((s: any) => s.sessionId)).toEqual([newer, older]);
   });
 
   it('is empty for a user with no sessions', async () => {
@@ -62,24 +94,17 @@ describe('GET /ai/chat/session/list', () => {
     for (let n = 0; n < 30; n++) {
       const { sessionId } = await seedSession(rt, '203', 1, 100 + n);
       ids.unshift(sessionId);
-      // Big headers make DynamoDB cut the index Query into several pages.
+      // Big titles (the index carries the title) make DynamoDB cut the index Query into several pages.
       await rt.db.send(
         new UpdateCommand({
           TableName: rt.tables.sessions,
           Key: { pk: sessionPk(sessionId), sk: HEADER_SK },
-          UpdateExpression: 'SET padding = :p',
-          ExpressionAttributeValues: { ':p': 'x'.repeat(60_000) },
+          UpdateExpression: 'SET title = :t',
+          ExpressionAttributeValues: { ':t': 'x'.repeat(60_000) },
         }),
       );
     }
-    const firstPage = await rt.db.send(
-      new QueryCommand({
-        TableName: rt.tables.sessions,
-        IndexName: 'byUser',
-        KeyConditionExpression: 'userPk = :u',
-        ExpressionAttributeValues: { ':u': userPk('203') },
-      }),
-    );
+    const firstPage = await indexPage('203');
     expect(firstPage.LastEvaluatedKey).toBeDefined();
     expect(firstPage.Items!.length).toBeLessThan(30);
 
@@ -92,6 +117,44 @@ describe('GET /ai/chat/session/list', () => {
     for (let n = 0; n < 7; n++) ids.unshift((await seedSession(rt, '204', 1, 200 + n)).sessionId);
     expect((await listSessions(rt, '204', { pageLimit: 2 })).map((s) => s.sessionId)).toEqual(ids);
     expect((await listSessions(rt, '204', { pageLimit: 2, max: 5 })).map((s) => s.sessionId)).toEqual(ids.slice(0, 5));
+  });
+
+  it('caps to the most recently created sessions, then orders those by their latest turn', async () => {
+    const ids: string[] = [];
+    for (let n = 0; n < 4; n++) ids.unshift((await seedSession(rt, '215', 1, 300 + n)).sessionId);
+    const [newest, second, third, oldest] = ids;
+    await seedRun(rt, runRecord(oldest!, '215', 310));
+    await seedRun(rt, runRecord(third!, '215', 311));
+    expect((await listSessions(rt, '215', { pageLimit: 2 })).map((s) => s.sessionId)).toEqual([third, oldest, newest, second]);
+    expect((await listSessions(rt, '215', { pageLimit: 2, max: 3 })).map((s) => s.sessionId)).toEqual([third, newest, second]);
+  });
+});
+
+describe('the byUser index', () => {
+  it("keys the header by user and creation time from turn 1 on, so a later turn never moves its index item", async () => {
+    const sessionId = randomUUID();
+    await seedRun(rt, runRecord(sessionId, '216', 1));
+    const afterFirst = await header(sessionId);
+    expect(afterFirst).toMatchObject({ userPk: userPk('216'), createdSk: createdSk(at(1), sessionId) });
+    expect(afterFirst).not.toHaveProperty('updatedSk');
+
+    await seedRun(rt, runRecord(sessionId, '216', 2));
+    const afterSecond = await header(sessionId);
+    expect(afterSecond.updatedAt).toBe(at(2) + 500);
+    expect({ userPk: afterSecond.userPk, createdSk: afterSecond.createdSk }).toEqual({
+      userPk: afterFirst.userPk,
+      createdSk: afterFirst.createdSk,
+    });
+  });
+
+  it('carries the keys and the attributes a list item shows, nothing else of the header', async () => {
+    const { sessionId } = await seedSession(rt, '217', 2);
+    const { Items } = await indexPage('217');
+    expect(Items).toHaveLength(1);
+    expect(Object.keys(Items![0]!).sort()).toEqual(
+      ['createdAt', 'createdSk', 'pk', 'sessionId', 'sessionType', 'sk', 'title', 'updatedAt', 'userId', 'userPk'],
+    );
+    expect(await header(sessionId)).toMatchObject({ runCount: 2, model: MODEL, sum_inputTokens: 20 });
   });
 });
 

@@ -111,7 +111,9 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
                     { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
                     ...(index.sortKey ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' }] : []),
                   ],
-                  Projection: { ProjectionType: 'ALL' },
+                  Projection: index.nonKeyAttributes
+                    ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.nonKeyAttributes] }
+                    : { ProjectionType: 'ALL' },
                 }),
               )
             : Match.absent(),
@@ -120,6 +122,22 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
             : Match.absent(),
         });
       }
+    });
+
+    it("indexes session headers by user and creation time, carrying only the list's attributes", () => {
+      expect(t.toJSON().Resources[ids.sessions].Properties.GlobalSecondaryIndexes).toEqual([
+        {
+          IndexName: 'byUser',
+          KeySchema: [
+            { AttributeName: 'userPk', KeyType: 'HASH' },
+            { AttributeName: 'createdSk', KeyType: 'RANGE' },
+          ],
+          Projection: {
+            ProjectionType: 'INCLUDE',
+            NonKeyAttributes: ['sessionId', 'title', 'sessionType', 'userId', 'createdAt', 'updatedAt'],
+          },
+        },
+      ]);
     });
 
     it('is on-demand with point-in-time recovery on every table', () => {

@@ -15,8 +15,17 @@ export const partSk = (runSortKey: string, index: number) =>
   `${PART_PREFIX}${runSortKey.slice(RUN_PREFIX.length)}#${index.toString().padStart(4, '0')}`;
 
 export const userPk = (userId: string) => `USER#${userId}`;
-/** Sort key of the byUser index: newest first when read backwards. */
-export const updatedSk = (updatedAtMs: number, sessionId: string) => `${updatedAtMs.toString().padStart(15, '0')}#${sessionId}`;
+/**
+ * Sort key of the byUser index: the session's creation time, so newest created first when
+ * read backwards. Set once and never changed, so a later turn never moves the index item.
+ */
+export const createdSk = (createdAtMs: number, sessionId: string) => `${createdAtMs.toString().padStart(15, '0')}#${sessionId}`;
+/**
+ * The header attributes the byUser index carries besides its keys: what a session list
+ * item shows and nothing more, so an index write stays one 1 KB write unit however large
+ * the header grows.
+ */
+export const LISTED_ATTRIBUTES = ['sessionId', 'title', 'sessionType', 'userId', 'createdAt', 'updatedAt'] as const;
 
 export const runStatusPk = (runId: string) => `RUNSTATUS#${runId}`;
 export const RUN_STATUS_SK = 'STATUS';

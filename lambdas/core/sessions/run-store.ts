@@ -12,11 +12,11 @@ import {
   PART_PREFIX,
   RUN_PREFIX,
   RUN_STATUS_SK,
+  createdSk,
   partSk,
   runSk,
   runStatusPk,
   sessionPk,
-  updatedSk,
   userPk,
 } from './keys.ts';
 import { sessionTitle } from './title.ts';
@@ -91,7 +91,9 @@ export const persistRun = async (deps: Deps, run: RunRecord): Promise<void> => {
             UpdateExpression:
               'SET sessionId = :sid, userId = if_not_exists(userId, :uid), title = if_not_exists(title, :title), ' +
               'sessionType = if_not_exists(sessionType, :type), createdAt = if_not_exists(createdAt, :started), ' +
-              'updatedAt = :now, userPk = :upk, updatedSk = :usk, model = :model ' +
+              'updatedAt = :now, model = :model, ' +
+              // Index keys are set once, so a later turn updates the index item in place.
+              'userPk = if_not_exists(userPk, :upk), createdSk = if_not_exists(createdSk, :csk) ' +
               `ADD runCount :one, ${sums.map((s) => `${s.name} ${s.value}`).join(', ')}`,
             ConditionExpression: 'attribute_not_exists(pk) OR userId = :uid',
             ExpressionAttributeValues: {
@@ -102,7 +104,7 @@ export const persistRun = async (deps: Deps, run: RunRecord): Promise<void> => {
               ':started': run.startedAt,
               ':now': now,
               ':upk': userPk(run.userId),
-              ':usk': updatedSk(now, run.sessionId),
+              ':csk': createdSk(run.startedAt, run.sessionId),
               ':model': run.model,
               ':one': 1,
               ...Object.fromEntries(sums.map((s) => [s.value, s.amount])),
