@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { saveChatConfig } from '../../lambdas/core/configs/repository.ts';
 import { MODEL_DISABLED_MSG } from '../../lambdas/core/chat/prepare-run.ts';
 import { replaceModel } from '../../lambdas/core/models/repository.ts';
 import type { StoredModel } from '../../lambdas/core/models/schema.ts';
-import { loadRuns } from '../../lambdas/core/sessions/run-store.ts';
+import { createRunStatus } from '../../lambdas/core/sessions/run-status.ts';
+import { loadRuns, persistRun } from '../../lambdas/core/sessions/run-store.ts';
 import { bearer, CHAT_USER } from '../support/tokens.ts';
 import { setUpChatStream, type Capture, type ChatStreamHarness } from './support.ts';
 
@@ -50,11 +52,22 @@ const sendAs = async (user: number, body: Record<string, unknown>) =>
 const expectCompleted = async (out: Capture) => {
   expect(out.lines.map((l) => l.type).filter((t) => t !== 'content')).toEqual(['meta', 'run_info', 'metrics']);
   expect(out.text('content')).not.toBe('');
-  const [stored] = await loadRuns(h.runtime, out.lines[0]!.session_id as string);
+  const runs = await loadRuns(h.runtime, out.lines[0]!.session_id as string);
+  const stored = runs.find((run) => run.runId === out.ofType('run_info')[0]!.run_id);
   expect(stored).toMatchObject({ status: 'completed', content: out.text('content') });
 };
 
 const lastRequestText = () => JSON.stringify(h.modelServer.stats.requests.at(-1)!.body);
+
+const serverCounts = () => ({ requests: h.modelServer.stats.requests.length, aborted: h.modelServer.stats.aborted });
+
+/** Since `before`: an early request without `fresh`, aborted, and the run's own request with it. */
+const expectEarlyReplaced = async (before: ReturnType<typeof serverCounts>, fresh: string) => {
+  expect(h.modelServer.stats.requests.length, 'the early request and the run’s own').toBe(before.requests + 2);
+  expect(JSON.stringify(h.modelServer.stats.requests[before.requests]!.body)).not.toContain(fresh);
+  expect(lastRequestText()).toContain(fresh);
+  await vi.waitFor(() => expect(h.modelServer.stats.aborted).toBe(before.aborted + 1), { timeout: 5000 });
+};
 
 describe('the early model call', () => {
   it('is not made for a user this instance has not accepted yet', async () => {
@@ -105,26 +118,64 @@ describe('the early model call', () => {
     const model = await h.addModel();
     await sendAs(704, { modelId: model.modelId, message: 'first message' });
     await saveChatConfig(h.runtime, '704', { systemPrompt: 'Answer like a pirate.' });
-    const requests = h.modelServer.stats.requests.length;
-    const aborted = h.modelServer.stats.aborted;
+    const before = serverCounts();
 
     const out = await sendAs(704, { modelId: model.modelId, message: `${SLOW} with the new prompt` });
-    expect(h.modelServer.stats.requests.length, 'the early request and the run’s own').toBe(requests + 2);
-    expect(JSON.stringify(h.modelServer.stats.requests[requests]!.body)).not.toContain('pirate');
-    expect(lastRequestText()).toContain('Answer like a pirate.');
-    await vi.waitFor(() => expect(h.modelServer.stats.aborted).toBe(aborted + 1), { timeout: 5000 });
+    await expectEarlyReplaced(before, 'Answer like a pirate.');
     await expectCompleted(out);
   });
 
-  it('is not made into a session whose history the prompt needs', async () => {
+  it('sends a follow-up early with the history this instance stored with the session’s last run', async () => {
     const model = await h.addModel();
     const first = await sendAs(705, { modelId: model.modelId, message: 'first message' });
     const sessionId = first.lines[0]!.session_id as string;
     const before = h.modelServer.stats.requests.length;
     const seen = holdChecks();
     const out = await sendAs(705, { modelId: model.modelId, sessionId, message: 'and a follow-up' });
-    expect(seen.requests).toBe(before);
+    expect(seen.requests, 'the request went out while the checks were held').toBe(before + 1);
+    expect(h.modelServer.stats.requests.length).toBe(before + 1);
     expect(lastRequestText()).toContain('first message');
+    expect(lastRequestText()).toContain(JSON.stringify(first.text('content')).slice(1, -1));
+    await expectCompleted(out);
+  });
+
+  it('is replaced when the session got a turn this instance did not see', async () => {
+    const model = await h.addModel();
+    const first = await sendAs(706, { modelId: model.modelId, message: 'first message' });
+    const sessionId = first.lines[0]!.session_id as string;
+    const runId = randomUUID();
+    const startedAt = Date.now();
+    await createRunStatus(h.runtime, { runId, sessionId, userId: '706' }, 600);
+    await persistRun(h.runtime, {
+      runId,
+      sessionId,
+      userId: '706',
+      status: 'completed',
+      userMessage: 'asked in another tab',
+      images: [],
+      content: 'answered elsewhere',
+      reasoning: '',
+      metrics: { inputTokens: 1, outputTokens: 1, totalTokens: 2, reasoningTokens: 0, cacheReadTokens: 0, duration: 0.1, timeToFirstToken: 0.1 },
+      model: { id: model.modelId, code: model.modelCode, name: model.modelName ?? model.modelCode, provider: model.provider, temperature: null },
+      startedAt,
+      finishedAt: startedAt + 100,
+    });
+    const before = serverCounts();
+
+    const out = await sendAs(706, { modelId: model.modelId, sessionId, message: `${SLOW} and a follow-up` });
+    await expectEarlyReplaced(before, 'answered elsewhere');
+    await expectCompleted(out);
+  });
+
+  it('is not made into a session whose history this instance does not hold', async () => {
+    const model = await h.addModel();
+    const first = await sendAs(707, { modelId: model.modelId, message: 'in the first session' });
+    await sendAs(707, { modelId: model.modelId, message: 'in a second session' });
+    const before = h.modelServer.stats.requests.length;
+    const seen = holdChecks();
+    const out = await sendAs(707, { modelId: model.modelId, sessionId: first.lines[0]!.session_id, message: 'back to the first' });
+    expect(seen.requests).toBe(before);
+    expect(lastRequestText()).toContain('in the first session');
     expect(out.ofType('metrics')).toHaveLength(1);
   });
 });

@@ -53,4 +53,26 @@ describe('recent runs', () => {
     expect(recent.lookup('1', 1), 'the oldest one left').toBeUndefined();
     expect(recent.lookup('500', 1)).toBeDefined();
   });
+
+  it('holds the history of the user’s last session only, while fresh', () => {
+    let now = 0;
+    const recent = createRecentRuns(100, () => now);
+    const turns = [{ userMessage: 'q', content: 'a' }];
+    recent.rememberSession('1', 's1', turns);
+    expect(recent.sessionHistory('1', 's1')).toEqual(turns);
+    expect(recent.sessionHistory('1', 's2')).toBeUndefined();
+    expect(recent.sessionHistory('2', 's1')).toBeUndefined();
+    recent.rememberSession('1', 's2', []);
+    expect(recent.sessionHistory('1', 's1'), 'replaced by the newer session').toBeUndefined();
+    expect(recent.sessionHistory('1', 's2')).toEqual([]);
+    now = 101;
+    expect(recent.sessionHistory('1', 's2')).toBeUndefined();
+  });
+
+  it('does not hold a history longer than 100,000 characters', () => {
+    const recent = createRecentRuns(60_000);
+    recent.rememberSession('1', 's1', [{ userMessage: 'q', content: 'a' }]);
+    recent.rememberSession('1', 's1', [{ userMessage: 'q', content: 'x'.repeat(100_000) }]);
+    expect(recent.sessionHistory('1', 's1')).toBeUndefined();
+  });
 });

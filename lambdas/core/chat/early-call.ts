@@ -49,14 +49,17 @@ const forwardingSink = () => {
  * Starts the model call before the checks when this instance accepted the same user
  * with the same model a moment ago (recent-runs.ts): the checks' DynamoDB round then
  * overlaps the provider's time to first token instead of preceding it. Only for a
- * request whose prompt is known without reading the store: no images, and no history
- * wanted for an existing session. The checks still decide: a refusal discards the call,
- * and a run whose fresh model or config make a different request starts its own.
+ * request whose prompt is known without reading the store: no images, and for a
+ * session whose history the prompt carries, the history this instance stored with the
+ * session's last run. The checks still decide: a refusal discards the call, and a run
+ * whose fresh model, config or history make a different request starts its own.
  */
 export const startEarlyCall = (deps: ChatDeps, identity: Identity, request: ChatRequest): EarlyCall | undefined => {
   const recent = deps.recent.lookup(identity.userId, request.modelId);
   if (!recent || request.images?.length) return undefined;
-  if (request.sessionId && historyWanted(recent.config)) return undefined;
+  const history =
+    request.sessionId && historyWanted(recent.config) ? deps.recent.sessionHistory(identity.userId, request.sessionId) : [];
+  if (!history) return undefined;
   try {
     usableModel(identity, recent.model);
   } catch {
@@ -68,7 +71,7 @@ export const startEarlyCall = (deps: ChatDeps, identity: Identity, request: Chat
   const gate = new Promise<boolean>((resolve) => (open = resolve));
   const forward = forwardingSink();
   const planned = connectModel(deps, recent.model).then((connection) =>
-    planModelCall(deps, { connection, model: recent.model, config: recent.config, request, history: [], images: [] }),
+    planModelCall(deps, { connection, model: recent.model, config: recent.config, request, history, images: [] }),
   );
   const end = settleCall(planned.then((call) => callModel({ ...call, readWhen: gate }, forward.sink, controller.signal)));
   let adopted = false;

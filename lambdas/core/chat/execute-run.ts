@@ -16,7 +16,7 @@ import { settleCall, type EarlyCall } from './early-call.ts';
 import { planModelCall } from './model-call.ts';
 import { persistWithRetry } from './persist.ts';
 import type { PreparedRun } from './prepare-run.ts';
-import { effectiveTemperature, visionEnabled } from './prompt.ts';
+import { effectiveTemperature, historyWanted, visionEnabled, type HistoryTurn } from './prompt.ts';
 import { readPromptImages } from './prompt-images.ts';
 import type { RunStream } from './run-stream.ts';
 import { startWatchdog, type WatchdogStop } from './watchdog.ts';
@@ -86,6 +86,8 @@ interface ActiveRun {
   statusCreated: boolean;
   /** Whether the run took over an early call (for the log). */
   earlyCall?: 'used' | 'discarded' | 'none';
+  /** The history the prompt carried, once loaded. */
+  history?: HistoryTurn[];
 }
 
 type Outcome = { status: RunOutcome; error?: string } | { status: 'not-started' };
@@ -150,6 +152,7 @@ const streamRun = async (active: ActiveRun): Promise<Outcome> => {
     return { status: 'failed', error: RUN_MSG.historyFailed };
   }
 
+  active.history = history.value;
   const planned = planModelCall(deps, {
     connection: plan.connection,
     model: plan.model,
@@ -230,7 +233,7 @@ const streamRun = async (active: ActiveRun): Promise<Outcome> => {
 };
 
 /** Stores the run, then sends the one closing line, ends the stream, and reports the run. */
-const finish = async ({ deps, plan, stream, ctx, runId, progress, earlyCall }: ActiveRun, outcome: Outcome): Promise<void> => {
+const finish = async ({ deps, plan, stream, ctx, runId, progress, earlyCall, history }: ActiveRun, outcome: Outcome): Promise<void> => {
   const modelName = plan.model.modelName || plan.model.modelCode;
   if (outcome.status === 'not-started') {
     stream.end();
@@ -261,6 +264,11 @@ const finish = async ({ deps, plan, stream, ctx, runId, progress, earlyCall }: A
   };
   const saved = await persistWithRetry(deps.runtime, record);
   if (!saved.stored) ctx.log.error('run could not be stored', saved.error as Error);
+  else if (history && historyWanted(plan.config)) {
+    // What loadHistory will read for the next message: the last completed runs, this one included.
+    const turns = [...history, ...(record.status === 'completed' ? [record] : [])].map(({ userMessage, content }) => ({ userMessage, content }));
+    deps.recent.rememberSession(record.userId, record.sessionId, turns.slice(Math.max(0, turns.length - plan.config.numHistoryRuns)));
+  }
   // Only once the store answered: a reply the session will not keep must not end on `metrics`.
   const closingError = outcome.error ?? (saved.stored ? undefined : RUN_MSG.saveFailed);
   if (closingError) stream.error(closingError);

@@ -6,9 +6,8 @@ import type { ModelCall } from '../llm/call-model.ts';
 import { profileOf, type ProviderProfile } from '../llm/provider-profiles.ts';
 import type { PromptImage } from '../llm/types.ts';
 import type { StoredModel } from '../models/schema.ts';
-import type { RunRecord } from '../sessions/types.ts';
 import type { ChatDeps } from './deps.ts';
-import { buildPrompt, effectiveTemperature, reasoningEnabled } from './prompt.ts';
+import { buildPrompt, effectiveTemperature, reasoningEnabled, type HistoryTurn } from './prompt.ts';
 import type { ChatRequest } from './request-schema.ts';
 
 export const KEY_DECRYPT_MSG = '模型API密钥解密失败';
@@ -48,7 +47,7 @@ export interface CallInput {
   model: StoredModel;
   config: ChatConfig;
   request: Pick<ChatRequest, 'message' | 'isReasoning'>;
-  history: RunRecord[];
+  history: HistoryTurn[];
   images: PromptImage[];
 }
 

@@ -26,10 +26,13 @@ export const systemPrompt = (config: ChatConfig): string => {
   return `${base}\n\n<additional_information>\n- ${MARKDOWN_INSTRUCTION}\n</additional_information>`;
 };
 
+/** A past turn as the prompt carries it. */
+export type HistoryTurn = Pick<RunRecord, 'userMessage' | 'content'>;
+
 export interface PromptInput {
   config: ChatConfig;
   /** Completed runs, oldest first (already cut to `numHistoryRuns`). */
-  history: RunRecord[];
+  history: HistoryTurn[];
   message: string;
   images: PromptImage[];
 }
