@@ -18,22 +18,22 @@ export const settleCall = (call: Promise<void>): Promise<CallEnd> =>
   );
 
 /**
- * A model call sent before the pre-stream checks answered. Its reply is not read until
- * the run takes it over; one the run does not take over is aborted unread.
+ * A model call sent before the pre-stream checks answered. Its reply is held until the
+ * run takes it over; one the run does not take over is aborted and its reply dropped.
  */
 export interface EarlyCall {
   /**
    * The call (its `end`), when it is exactly the call the run would make (`planned`): from then
-   * on its reply goes to `sink` once `readWhen` is true, and `signal` stops it.
+   * on its reply goes to `sink` once `deliverWhen` is true, and `signal` stops it.
    * Undefined, and the early call aborted, when it differs (the model or the config
    * changed since the user's last run) or could not be set up.
    */
-  adopt(planned: PlannedCall, sink: UpstreamSink, readWhen: Promise<boolean>, signal: AbortSignal): Promise<{ end: Promise<CallEnd> } | undefined>;
-  /** Stops the call unread unless the run took it over (the checks refused, or the run ended first). */
+  adopt(planned: PlannedCall, sink: UpstreamSink, deliverWhen: Promise<boolean>, signal: AbortSignal): Promise<{ end: Promise<CallEnd> } | undefined>;
+  /** Stops the call and drops its reply unless the run took it over (the checks refused, or the run ended first). */
   discard(): void;
 }
 
-/** Replies are read through this until the run hands over its own sink. */
+/** The reply goes through this, to the run's own sink once the run takes the call over. */
 const forwardingSink = () => {
   let target: UpstreamSink | undefined;
   const sink: UpstreamSink = {
@@ -73,7 +73,7 @@ export const startEarlyCall = (deps: ChatDeps, identity: Identity, request: Chat
   const planned = connectModel(deps, recent.model).then((connection) =>
     planModelCall(deps, { connection, model: recent.model, config: recent.config, request, history, images: [] }),
   );
-  const end = settleCall(planned.then((call) => callModel({ ...call, readWhen: gate }, forward.sink, controller.signal)));
+  const end = settleCall(planned.then((call) => callModel({ ...call, deliverWhen: gate }, forward.sink, controller.signal)));
   let adopted = false;
   const discard = () => {
     if (adopted) return;
@@ -82,7 +82,7 @@ export const startEarlyCall = (deps: ChatDeps, identity: Identity, request: Chat
   };
 
   return {
-    async adopt(wanted, sink, readWhen, signal) {
+    async adopt(wanted, sink, deliverWhen, signal) {
       const call = await planned.catch(() => undefined);
       if (!call || !sameCall(call, wanted)) {
         discard();
@@ -92,7 +92,7 @@ export const startEarlyCall = (deps: ChatDeps, identity: Identity, request: Chat
       forward.connect(sink);
       if (signal.aborted) controller.abort(signal.reason);
       else signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
-      readWhen.then(open, () => open(false));
+      deliverWhen.then(open, () => open(false));
       return { end };
     },
     discard,

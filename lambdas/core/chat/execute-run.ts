@@ -95,7 +95,7 @@ type Outcome = { status: RunOutcome; error?: string } | { status: 'not-started' 
 /**
  * The streaming part of a run, after `meta` went out: history and images, then the
  * model request sent beside the run-status write, `run_info` once the status item
- * exists and only then the model's reply read, under the watchdog; then one persistence
+ * exists and only then the model's reply handed on, under the watchdog; then one persistence
  * of the run whatever happened, and the closing line. Never throws: the returned promise
  * settles once the run is stored (or could not be) and the stream has ended.
  */
@@ -192,14 +192,13 @@ const streamRun = async (active: ActiveRun): Promise<Outcome> => {
 
   // The model request goes out beside the status write rather than after it (the
   // provider's first token is the slow part), or even before the checks when an early
-  // call made exactly this request; either way its reply is read only once the status
-  // item exists and `run_info` is out: the run streams nothing it could not be
-  // cancelled from, and a fast reply is not parsed ahead of the write (a burst parsed in
-  // one go would hold up the write's own answer and so every line).
+  // call made exactly this request. Either way its reply is parsed as it arrives but
+  // handed on only once the status item exists and `run_info` is out: the run streams
+  // nothing it could not be cancelled from.
   const started = createStatus(active, writeStatus());
   const adopted = await ctx.early?.adopt(planned, sink, started, controller.signal);
   active.earlyCall = ctx.early ? (adopted ? 'used' : 'discarded') : 'none';
-  const call = adopted?.end ?? settleCall(callModel({ ...planned, readWhen: started }, sink, controller.signal));
+  const call = adopted?.end ?? settleCall(callModel({ ...planned, deliverWhen: started }, sink, controller.signal));
   if (!(await started)) {
     controller.abort('not-started');
     await call;

@@ -40,7 +40,7 @@ export const connectModel = async (deps: ChatDeps, model: StoredModel, log?: Log
 };
 
 /** A model call as the run would make it, before deciding when its reply may be read. */
-export type PlannedCall = Omit<ModelCall, 'readWhen'>;
+export type PlannedCall = Omit<ModelCall, 'deliverWhen'>;
 
 export interface CallInput {
   connection: ModelConnection;

@@ -1,6 +1,7 @@
 import type { CheckedTarget } from './base-url-guard.ts';
 import { streamChatCompletions } from './chat-completions.ts';
 import { createModelClient } from './client.ts';
+import { gateSink } from './gated-sink.ts';
 import type { ProviderProfile } from './provider-profiles.ts';
 import { streamResponses } from './responses.ts';
 import type { LlmRequest, UpstreamSink } from './types.ts';
@@ -13,11 +14,12 @@ export interface ModelCall {
   request: LlmRequest;
   headersTimeoutMs: number;
   /**
-   * The reply is read only once this settles true, so the request can go out before
-   * the caller is ready for the first token (its run's status item still being
-   * written); false ends the call unread, and the caller aborts it. Absent: read at once.
+   * The reply reaches the sink only once this settles true, so the request can go out
+   * before the caller is ready for the first token (its run's status item still being
+   * written); until then it is parsed as it arrives and held (gated-sink.ts). False
+   * drops it, and the caller aborts the call. Absent: handed on at once.
    */
-  readWhen?: Promise<boolean>;
+  deliverWhen?: Promise<boolean>;
 }
 
 /**
@@ -27,7 +29,12 @@ export interface ModelCall {
  */
 export const callModel = async (call: ModelCall, sink: UpstreamSink, signal: AbortSignal): Promise<void> => {
   const client = await createModelClient({ target: call.target, apiKey: call.apiKey, timeoutMs: call.headersTimeoutMs });
-  const readWhen = call.readWhen ?? Promise.resolve(true);
-  if (call.profile.api === 'responses') await streamResponses(client, call.request, readWhen, sink, signal);
-  else await streamChatCompletions(client, call.request, call.profile.maxTokensParam, readWhen, sink, signal);
+  const target = call.deliverWhen ? gateSink(sink, call.deliverWhen) : sink;
+  try {
+    if (call.profile.api === 'responses') await streamResponses(client, call.request, target, signal);
+    else await streamChatCompletions(client, call.request, call.profile.maxTokensParam, target, signal);
+  } finally {
+    // A reply that ended (or failed) while held ends the call only once it was handed on.
+    await call.deliverWhen?.catch(() => false);
+  }
 };

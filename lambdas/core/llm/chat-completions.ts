@@ -29,12 +29,11 @@ export const usageFromChat = (usage: CompletionUsage): TokenUsage => ({
   cacheReadTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
 });
 
-/** Streams one reply through `/chat/completions`, usage included in the last chunk; read once `readWhen` is true (see ModelCall). */
+/** Streams one reply through `/chat/completions`, usage included in the last chunk */
 export const streamChatCompletions = async (
   client: OpenAI,
   request: LlmRequest,
   maxTokensParam: 'max_tokens' | 'max_completion_tokens',
-  readWhen: Promise<boolean>,
   sink: UpstreamSink,
   signal: AbortSignal,
 ): Promise<void> => {
@@ -50,7 +49,6 @@ export const streamChatCompletions = async (
     },
     { signal },
   );
-  if (!(await readWhen)) return;
   for await (const chunk of stream) {
     sink.seen();
     const delta = chunk.choices[0]?.delta as ReasoningDelta | undefined;

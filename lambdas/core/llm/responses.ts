@@ -31,12 +31,11 @@ export const usageFromResponses = (usage: ResponseUsage): TokenUsage => ({
 
 /**
  * Streams one reply through the Responses API (`OpenAIResponses`); the system prompt goes
- * in as `instructions`. Read once `readWhen` is true (see ModelCall).
+ * in as `instructions`.
  */
 export const streamResponses = async (
   client: OpenAI,
   request: LlmRequest,
-  readWhen: Promise<boolean>,
   sink: UpstreamSink,
   signal: AbortSignal,
 ): Promise<void> => {
@@ -54,7 +53,6 @@ export const streamResponses = async (
     },
     { signal },
   );
-  if (!(await readWhen)) return;
   for await (const event of stream) {
     sink.seen();
     switch (event.type) {
