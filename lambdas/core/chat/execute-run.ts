@@ -95,8 +95,8 @@ type Outcome = { status: RunOutcome; error?: string } | { status: 'not-started' 
 /**
  * The streaming part of a run, after `meta` went out: history and images, then the
  * model request sent beside the run-status write, `run_info` once the status item
- * exists and only then the model's reply handed on, under the watchdog; then one persistence
- * of the run whatever happened, and the closing line. Never throws: the returned promise
+ * exists and only then the model's reply handed on, under the watchdog; then one
+ * persistence of the run whatever happened, and the closing line. Never throws: the returned promise
  * settles once the run is stored (or could not be) and the stream has ended.
  */
 export const executeRun = async (deps: ChatDeps, plan: PreparedRun, stream: RunStream, ctx: RunContext): Promise<void> => {
@@ -231,6 +231,12 @@ const streamRun = async (active: ActiveRun): Promise<Outcome> => {
   return { status: 'completed' };
 };
 
+/** What loadHistory will read for the session's next message: the last `count` completed runs, this one included. */
+const nextHistory = (history: HistoryTurn[], record: RunRecord, count: number): HistoryTurn[] => {
+  const turns = [...history, ...(record.status === 'completed' ? [record] : [])];
+  return turns.slice(Math.max(0, turns.length - count)).map(({ userMessage, content }) => ({ userMessage, content }));
+};
+
 /** Stores the run, then sends the one closing line, ends the stream, and reports the run. */
 const finish = async ({ deps, plan, stream, ctx, runId, progress, earlyCall, history }: ActiveRun, outcome: Outcome): Promise<void> => {
   const modelName = plan.model.modelName || plan.model.modelCode;
@@ -264,9 +270,7 @@ const finish = async ({ deps, plan, stream, ctx, runId, progress, earlyCall, his
   const saved = await persistWithRetry(deps.runtime, record);
   if (!saved.stored) ctx.log.error('run could not be stored', saved.error as Error);
   else if (history && historyWanted(plan.config)) {
-    // What loadHistory will read for the next message: the last completed runs, this one included.
-    const turns = [...history, ...(record.status === 'completed' ? [record] : [])].map(({ userMessage, content }) => ({ userMessage, content }));
-    deps.recent.rememberSession(record.userId, record.sessionId, turns.slice(Math.max(0, turns.length - plan.config.numHistoryRuns)));
+    deps.recent.rememberSession(record.userId, record.sessionId, nextHistory(history, record, plan.config.numHistoryRuns));
   }
   // Only once the store answered: a reply the session will not keep must not end on `metrics`.
   const closingError = outcome.error ?? (saved.stored ? undefined : RUN_MSG.saveFailed);
