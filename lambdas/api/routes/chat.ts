@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { CHAT_PERMISSION } from '../../core/auth/identity.ts';
 import { getChatConfig, saveChatConfig } from '../../core/configs/repository.ts';
 import { chatConfigInputSchema, toPublicChatConfig } from '../../core/configs/schema.ts';

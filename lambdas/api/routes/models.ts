@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ok, okPage } from '../../core/http/envelope.ts';
 import { modelInputSchema, modelListQuerySchema, modelUpdateSchema } from '../../core/models/schema.ts';
 import {
@@ -13,11 +13,10 @@ import {
 import { parseInput, parseJsonBody } from '../../core/validation/parse.ts';
 import type { Route } from '../router.ts';
 
+const MODEL_ID_ERROR = 'modelId: 必须是正整数';
 const modelIdParam = z.coerce
-  .number({ error: 'modelId: 必须是正整数' })
-  .int('modelId: 必须是正整数')
-  .positive('modelId: 必须是正整数')
-  .max(Number.MAX_SAFE_INTEGER, 'modelId: 必须是正整数');
+  .number({ error: MODEL_ID_ERROR })
+  .check(z.int(MODEL_ID_ERROR), z.positive(MODEL_ID_ERROR), z.maximum(Number.MAX_SAFE_INTEGER, MODEL_ID_ERROR));
 
 /** `/ai/model/*`: the admin pages' CRUD and the chat page's picker. */
 export const modelRoutes: readonly Route[] = [

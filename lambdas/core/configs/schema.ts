@@ -1,28 +1,41 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { publicUserId } from '../http/public-user-id.ts';
 
-const flag = (field: string) => z.enum(['0', '1'], { error: `${field}: 只能是 0/1` });
+const flag = (field: string) => z.optional(z.enum(['0', '1'], { error: `${field}: 只能是 0/1` }));
+
+const intInRange = (field: string, min: number, max: number) => {
+  const notInt = `${field}: 必须是整数`;
+  const range = `${field}: 取值范围${min}-${max}`;
+  return z.optional(z.number({ error: notInt }).check(z.int(notInt), z.minimum(min, range), z.maximum(max, range)));
+};
 
 export const MAX_SYSTEM_PROMPT_LENGTH = 4000;
+
+const CONFIG_ID_ERROR = 'chatConfigId: 必须是正整数';
 
 /**
  * The config form's body. `userId`, `createTime` and `updateTime` are accepted and
  * ignored (the config always belongs to the caller); a field left out keeps its value.
  */
 export const chatConfigInputSchema = z.object({
-  chatConfigId: z.number({ error: 'chatConfigId: 必须是正整数' }).int('chatConfigId: 必须是正整数').positive('chatConfigId: 必须是正整数').nullish(),
-  temperature: z.number({ error: 'temperature: 必须是数字' }).min(0, 'temperature: 取值范围0-2').max(2, 'temperature: 取值范围0-2').nullish(),
-  addHistoryToContext: flag('addHistoryToContext').optional(),
-  numHistoryRuns: z.number({ error: 'numHistoryRuns: 必须是整数' }).int('numHistoryRuns: 必须是整数').min(1, 'numHistoryRuns: 取值范围1-50').max(50, 'numHistoryRuns: 取值范围1-50').optional(),
+  chatConfigId: z.nullish(z.number({ error: CONFIG_ID_ERROR }).check(z.int(CONFIG_ID_ERROR), z.positive(CONFIG_ID_ERROR))),
+  temperature: z.nullish(
+    z.number({ error: 'temperature: 必须是数字' }).check(z.minimum(0, 'temperature: 取值范围0-2'), z.maximum(2, 'temperature: 取值范围0-2')),
+  ),
+  addHistoryToContext: flag('addHistoryToContext'),
+  numHistoryRuns: intInRange('numHistoryRuns', 1, 50),
   // A blank prompt means "the default prompt", stored as null so readers need one test only.
-  systemPrompt: z
-    .string({ error: 'systemPrompt: 必须是字符串' })
-    .max(MAX_SYSTEM_PROMPT_LENGTH, `systemPrompt: 长度不能超过${MAX_SYSTEM_PROMPT_LENGTH}个字符`)
-    .nullish()
-    .transform((v) => (v === undefined ? undefined : v?.trim() ? v : null)),
-  metricsDefaultVisible: flag('metricsDefaultVisible').optional(),
-  visionEnabled: flag('visionEnabled').optional(),
-  imageMaxSizeMb: z.number({ error: 'imageMaxSizeMb: 必须是整数' }).int('imageMaxSizeMb: 必须是整数').min(1, 'imageMaxSizeMb: 取值范围1-20').max(20, 'imageMaxSizeMb: 取值范围1-20').optional(),
+  systemPrompt: z.pipe(
+    z.nullish(
+      z
+        .string({ error: 'systemPrompt: 必须是字符串' })
+        .check(z.maxLength(MAX_SYSTEM_PROMPT_LENGTH, `systemPrompt: 长度不能超过${MAX_SYSTEM_PROMPT_LENGTH}个字符`)),
+    ),
+    z.transform((v: string | null | undefined) => (v === undefined ? undefined : v?.trim() ? v : null)),
+  ),
+  metricsDefaultVisible: flag('metricsDefaultVisible'),
+  visionEnabled: flag('visionEnabled'),
+  imageMaxSizeMb: intInRange('imageMaxSizeMb', 1, 20),
 });
 
 export type ChatConfigInput = z.output<typeof chatConfigInputSchema>;

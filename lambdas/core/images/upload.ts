@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { getChatConfig } from '../configs/repository.ts';
 import { ServiceError } from '../errors/service-error.ts';
 import type { Runtime } from '../runtime.ts';
@@ -7,10 +7,13 @@ import type { UploadTicket } from './image-store.ts';
 
 type Deps = Pick<Runtime, 'db' | 'tables' | 'images'>;
 
+const FILE_NAME_MISSING = 'fileName: 不能为空';
+const SIZE_ERROR = 'size: 必须是正整数';
+
 export const uploadRequestSchema = z.object({
-  fileName: z.string({ error: 'fileName: 不能为空' }).trim().min(1, 'fileName: 不能为空').max(255, 'fileName: 长度不能超过255个字符'),
+  fileName: z.string({ error: FILE_NAME_MISSING }).check(z.trim(), z.minLength(1, FILE_NAME_MISSING), z.maxLength(255, 'fileName: 长度不能超过255个字符')),
   contentType: z.enum(IMAGE_TYPE_NAMES, { error: IMAGE_TYPE_ERROR }),
-  size: z.number({ error: 'size: 必须是正整数' }).int('size: 必须是正整数').positive('size: 必须是正整数'),
+  size: z.number({ error: SIZE_ERROR }).check(z.int(SIZE_ERROR), z.positive(SIZE_ERROR)),
 });
 
 export type UploadInput = z.output<typeof uploadRequestSchema>;

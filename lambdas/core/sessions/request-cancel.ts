@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { recordCancel } from '../observability/metrics.ts';
 import { enforceRateLimit } from '../ratelimit/rate-limit.ts';
 import type { Runtime } from '../runtime.ts';
