@@ -1,8 +1,8 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DocumentClient } from '../lambdas/core/db/client.ts';
 
 /** Operations that return ConsumedCapacity when asked, split by the kind of capacity they use. */
-const READS = new Set(['GetItemCommand', 'QueryCommand', 'ScanCommand', 'BatchGetItemCommand', 'TransactGetItemsCommand']);
-const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand', 'TransactWriteItemsCommand']);
+const READS = new Set(['GetItem', 'Query', 'Scan']);
+const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
 
 export interface CapacityRecord {
   operation: string;
@@ -42,31 +42,26 @@ const unitsOf = (consumed: Consumed) => ({
 });
 
 /**
- * Counts the capacity every DynamoDB call of the real code paths consumes: a middleware
+ * Counts the capacity every DynamoDB call of the real code paths consumes: a wrapper
  * on the runtimes' own clients asks each read and write for ReturnConsumedCapacity
  * (INDEXES: the total, with the indexes' share in it) and records what came back. A call that throws (a failed condition) returns no
  * figure: it is listed with 0 units and counted in `failed`, so a total never hides one.
  */
-export const meterCapacity = (clients: DynamoDBDocumentClient[]) => {
+export const meterCapacity = (clients: DocumentClient[]) => {
   let records: CapacityRecord[] = [];
   for (const db of clients) {
-    db.middlewareStack.add(
-      (next, context) => async (args) => {
-        const operation = context.commandName ?? 'unknown';
-        const kind = READS.has(operation) ? 'read' : WRITES.has(operation) ? 'write' : undefined;
-        if (!kind) return next(args);
-        (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'INDEXES';
-        try {
-          const out = await next(args);
-          records.push({ operation, kind, ...unitsOf((out.output as { ConsumedCapacity?: Consumed }).ConsumedCapacity) });
-          return out;
-        } catch (err) {
-          records.push({ operation: `${operation} (failed)`, kind, units: 0, indexUnits: 0 });
-          throw err;
-        }
-      },
-      { step: 'initialize', name: 'benchConsumedCapacity' },
-    );
+    db.use((next) => async (operation, input) => {
+      const kind = READS.has(operation) ? 'read' : WRITES.has(operation) ? 'write' : undefined;
+      if (!kind) return next(operation, input);
+      try {
+        const out = await next(operation, { ...input, ReturnConsumedCapacity: 'INDEXES' });
+        records.push({ operation, kind, ...unitsOf(out.ConsumedCapacity as Consumed) });
+        return out;
+      } catch (err) {
+        records.push({ operation: `${operation} (failed)`, kind, units: 0, indexUnits: 0 });
+        throw err;
+      }
+    });
   }
   return {
     reset(): void {

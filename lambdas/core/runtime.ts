@@ -1,10 +1,9 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { resolveAuthSettings } from './auth/auth-settings.ts';
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.ts';
 import { createKmsCipher } from './crypto/kms-cipher.ts';
 import type { KeyCipher } from './crypto/key-cipher.ts';
 import { createLocalCipher, loadOrCreateLocalKey } from './crypto/local-cipher.ts';
-import { createDocumentClient } from './db/client.ts';
+import { createDocumentClient, type DocumentClient } from './db/client.ts';
 import type { ImageReader, ImageStore } from './images/image-store.ts';
 import { readSettings, type Settings } from './settings.ts';
 
@@ -20,7 +19,7 @@ export interface Tables {
  */
 export interface Runtime<Images extends ImageReader = ImageStore> {
   settings: Settings;
-  db: DynamoDBDocumentClient;
+  db: DocumentClient;
   tables: Tables;
   cipher: KeyCipher;
   verifyToken: TokenVerifier;

@@ -1,5 +1,5 @@
-import { BatchWriteCommand, DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createDocumentClient, type Operation } from '../../lambdas/core/db/client.ts';
 import type { Runtime } from '../../lambdas/core/runtime.ts';
 import { deleteSession } from '../../lambdas/core/sessions/delete-session.ts';
 import { createRunStatus } from '../../lambdas/core/sessions/run-status.ts';
@@ -12,17 +12,13 @@ beforeAll(async () => {
   rt = await createTestRuntime();
 });
 
-/** The runtime's tables behind a client that runs `intercept` before each command it sends. */
-const withInterceptor = (intercept: (command: unknown, calls: number) => Promise<void>) => {
+/** The runtime's tables behind a client of their own that runs `intercept` before each call it sends. */
+const withInterceptor = (intercept: (operation: Operation, calls: number) => Promise<void>) => {
   let calls = 0;
-  const db = new Proxy(rt.db, {
-    get(target, prop, receiver) {
-      if (prop !== 'send') return Reflect.get(target, prop, receiver);
-      return async (command: Parameters<typeof target.send>[0]) => {
-        await intercept(command, ++calls);
-        return target.send(command);
-      };
-    },
+  const db = createDocumentClient({ endpoint: rt.settings.DYNAMODB_ENDPOINT });
+  db.use((next) => async (operation, input) => {
+    await intercept(operation, ++calls);
+    return next(operation, input);
   });
   return { db, tables: rt.tables };
 };
@@ -37,8 +33,8 @@ describe('deleteSession', () => {
     const { sessionId, runs } = await seedSession(rt, '301', 20);
     const itemsBefore = (await partitionItems(rt, sessionId)).length;
     let batches = 0;
-    const failing = withInterceptor(async (command) => {
-      if (command instanceof BatchWriteCommand && ++batches === 2) throw new Error('throttled');
+    const failing = withInterceptor(async (operation) => {
+      if (operation === 'BatchWriteItem' && ++batches === 2) throw new Error('throttled');
     });
     await expect(deleteSession(failing, sessionId, '301')).rejects.toMatchObject({ code: 500, message: '删除会话失败' });
     expect(await getSessionHeader(rt, sessionId)).toMatchObject({ userId: '301' });
@@ -51,8 +47,8 @@ describe('deleteSession', () => {
 
   it('a failure on the header itself leaves the session owned and complete-able', async () => {
     const { sessionId, runs } = await seedSession(rt, '302', 2);
-    const failing = withInterceptor(async (command) => {
-      if (command instanceof DeleteCommand) throw new Error('network');
+    const failing = withInterceptor(async (operation) => {
+      if (operation === 'DeleteItem') throw new Error('network');
     });
     await expect(deleteSession(failing, sessionId, '302')).rejects.toMatchObject({ message: '删除会话失败' });
     expect(await getSessionHeader(rt, sessionId)).toBeDefined();
@@ -65,8 +61,8 @@ describe('deleteSession', () => {
     const late = runRecord(sessionId, '303', 3, { status: 'cancelled', content: 'half' });
     await createRunStatus(rt, { runId: late.runId, sessionId, userId: '303' }, 3600);
     let persisted = false;
-    const racing = withInterceptor(async (command) => {
-      if (command instanceof BatchWriteCommand && !persisted) {
+    const racing = withInterceptor(async (operation) => {
+      if (operation === 'BatchWriteItem' && !persisted) {
         persisted = true;
         await persistRun(rt, late);
       }

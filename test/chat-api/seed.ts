@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Runtime } from '../../lambdas/core/runtime.ts';
 import { RUN_STATUS_SK, runStatusPk, sessionPk } from '../../lambdas/core/sessions/keys.ts';
 import { createRunStatus } from '../../lambdas/core/sessions/run-status.ts';
@@ -57,24 +56,20 @@ export const seedSession = async (deps: Deps, userId: string, turns: number, fir
 /** Every item left in a session's partition. */
 export const partitionItems = async (deps: Deps, sessionId: string) =>
   (
-    await deps.db.send(
-      new QueryCommand({
-        TableName: deps.tables.sessions,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': sessionPk(sessionId) },
-        ConsistentRead: true,
-      }),
-    )
+    await deps.db.query({
+      TableName: deps.tables.sessions,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': sessionPk(sessionId) },
+      ConsistentRead: true,
+    })
   ).Items ?? [];
 
 export const runStatusItem = async (deps: Deps, runId: string) =>
   (
-    await deps.db.send(
-      new QueryCommand({
-        TableName: deps.tables.sessions,
-        KeyConditionExpression: 'pk = :pk AND sk = :sk',
-        ExpressionAttributeValues: { ':pk': runStatusPk(runId), ':sk': RUN_STATUS_SK },
-        ConsistentRead: true,
-      }),
-    )
+    await deps.db.query({
+      TableName: deps.tables.sessions,
+      KeyConditionExpression: 'pk = :pk AND sk = :sk',
+      ExpressionAttributeValues: { ':pk': runStatusPk(runId), ':sk': RUN_STATUS_SK },
+      ConsistentRead: true,
+    })
   ).Items?.[0];

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createImageStore } from '../../lambdas/core/images/create-image-store.ts';
 import { createRuntime, type Runtime } from '../../lambdas/core/runtime.ts';
@@ -31,14 +30,12 @@ const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/;
 
 /** The first page of the byUser index for a user, read directly. */
 const indexPage = async (userId: string) =>
-  rt.db.send(
-    new QueryCommand({
-      TableName: rt.tables.sessions,
-      IndexName: 'byUser',
-      KeyConditionExpression: 'userPk = :u',
-      ExpressionAttributeValues: { ':u': userPk(userId) },
-    }),
-  );
+  rt.db.query({
+    TableName: rt.tables.sessions,
+    IndexName: 'byUser',
+    KeyConditionExpression: 'userPk = :u',
+    ExpressionAttributeValues: { ':u': userPk(userId) },
+  });
 
 const header = async (sessionId: string) => (await partitionItems(rt, sessionId)).find((item) => item.sk === HEADER_SK)!;
 
@@ -95,14 +92,12 @@ describe('GET /ai/chat/session/list', () => {
       const { sessionId } = await seedSession(rt, '203', 1, 100 + n);
       ids.unshift(sessionId);
       // Big titles (the index carries the title) make DynamoDB cut the index Query into several pages.
-      await rt.db.send(
-        new UpdateCommand({
-          TableName: rt.tables.sessions,
-          Key: { pk: sessionPk(sessionId), sk: HEADER_SK },
-          UpdateExpression: 'SET title = :t',
-          ExpressionAttributeValues: { ':t': 'x'.repeat(60_000) },
-        }),
-      );
+      await rt.db.update({
+        TableName: rt.tables.sessions,
+        Key: { pk: sessionPk(sessionId), sk: HEADER_SK },
+        UpdateExpression: 'SET title = :t',
+        ExpressionAttributeValues: { ':t': 'x'.repeat(60_000) },
+      });
     }
     const firstPage = await indexPage('203');
     expect(firstPage.LastEvaluatedKey).toBeDefined();

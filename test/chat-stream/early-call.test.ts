@@ -12,11 +12,12 @@ import { setUpChatStream, type Capture, type ChatStreamHarness } from './support
 /**
  * A user's next message may go to the model before the pre-stream checks answer, when
  * this instance accepted the same user with the same model a moment ago. The checks are
- * held back here by a middleware on the runtime's own DynamoDB client (the rate-limit
+ * held back here by a wrapper on the runtime's own DynamoDB client (the rate-limit
  * write is one of them), which shows whether the model had the request by then.
  */
 let h: ChatStreamHarness;
-const STEP = 'holdRateLimitWrite';
+/** Takes the hold off the runtime's client again. */
+let release = () => {};
 const HOLD_MS = 150;
 /** Long enough that a discarded request is still unanswered when it is aborted. */
 const SLOW = '[[delay=400 interval=0 chunks=3]]';
@@ -26,22 +27,20 @@ beforeAll(async () => {
 });
 
 afterEach(() => {
-  h.runtime.db.middlewareStack.remove(STEP);
+  release();
 });
 
 /** Holds the rate-limit write back; `requests` is how many requests the model server had when it went on. */
 const holdChecks = () => {
   const seen = { requests: -1 };
-  h.runtime.db.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName === 'UpdateItemCommand' && JSON.stringify(args.input).includes('RATE#')) {
-        await new Promise((r) => setTimeout(r, HOLD_MS));
-        seen.requests = h.modelServer.stats.requests.length;
-      }
-      return next(args);
-    },
-    { step: 'initialize', name: STEP },
-  );
+  release();
+  release = h.runtime.db.use((next) => async (operation, input) => {
+    if (operation === 'UpdateItem' && JSON.stringify(input).includes('RATE#')) {
+      await new Promise((r) => setTimeout(r, HOLD_MS));
+      seen.requests = h.modelServer.stats.requests.length;
+    }
+    return next(operation, input);
+  });
   return seen;
 };
 
@@ -100,6 +99,8 @@ describe('the early model call', () => {
     const requests = h.modelServer.stats.requests.length;
     const aborted = h.modelServer.stats.aborted;
 
+    // Held, so the refusal surely comes after the early request reached the model server.
+    holdChecks();
     const refused = await sendAs(703, { modelId: model.modelId, message: `${SLOW} while disabled` });
     expect(refused.isStream).toBe(false);
     expect(refused.envelope).toMatchObject({ code: 500, msg: MODEL_DISABLED_MSG });

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KEY_DECRYPT_MSG } from '../../lambdas/core/chat/model-call.ts';
 import { MODEL_DISABLED_MSG, MODEL_MISSING_MSG } from '../../lambdas/core/chat/prepare-run.ts';
@@ -20,7 +19,7 @@ beforeAll(async () => {
 
 /** Everything in the sessions table apart from rate-limit counters: a refusal must leave it as it was. */
 const sessionItems = async () =>
-  ((await h.runtime.db.send(new ScanCommand({ TableName: h.runtime.tables.sessions }))).Items ?? []).filter(
+  ((await h.runtime.db.scan({ TableName: h.runtime.tables.sessions })).Items ?? []).filter(
     (item) => !String(item.pk).startsWith('RATE#'),
   );
 

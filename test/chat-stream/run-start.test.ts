@@ -9,13 +9,14 @@ import { setUpChatStream, type ChatStreamHarness } from './support.ts';
  * The model call starts beside the run-status write (the provider's first token is the
  * slow part), yet a run streams nothing before `run_info`: its status item exists before
  * any line of the model's, so every line can be cancelled. Here the write really goes to
- * DynamoDB Local, held back for a while by a middleware on the runtime's own client.
+ * DynamoDB Local, held back for a while by a wrapper on the runtime's own client.
  */
 let h: ChatStreamHarness;
 let auth: string;
 const USER = 81;
 const HOLD_MS = 300;
-const STEP = 'holdRunStatusWrite';
+/** Takes the hold off the runtime's client again. */
+let release = () => {};
 
 beforeAll(async () => {
   h = await setUpChatStream();
@@ -23,25 +24,22 @@ beforeAll(async () => {
 });
 
 afterEach(() => {
-  h.runtime.db.middlewareStack.remove(STEP);
+  release();
 });
 
-const isRunStatusWrite = (commandName: string | undefined, input: unknown) =>
-  commandName === 'TransactWriteItemsCommand' && JSON.stringify(input).includes('RUNSTATUS#');
+const isRunStatusWrite = (operation: string, input: unknown) =>
+  operation === 'TransactWriteItems' && JSON.stringify(input).includes('RUNSTATUS#');
 
 /** Holds the run-status write back for HOLD_MS, then sends it on (or fails it); notes how many requests the model server had by then. */
 const holdRunStatusWrite = (outcome: 'write' | 'fail') => {
   const seen = { requestsAfter: -1 };
-  h.runtime.db.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (!isRunStatusWrite(context.commandName, args.input)) return next(args);
-      await new Promise((r) => setTimeout(r, HOLD_MS));
-      seen.requestsAfter = h.modelServer.stats.requests.length;
-      if (outcome === 'fail') throw Object.assign(new Error('run status write refused'), { name: 'InternalServerError' });
-      return next(args);
-    },
-    { step: 'initialize', name: STEP },
-  );
+  release = h.runtime.db.use((next) => async (operation, input) => {
+    if (!isRunStatusWrite(operation, input)) return next(operation, input);
+    await new Promise((r) => setTimeout(r, HOLD_MS));
+    seen.requestsAfter = h.modelServer.stats.requests.length;
+    if (outcome === 'fail') throw Object.assign(new Error('run status write refused'), { name: 'InternalServerError' });
+    return next(operation, input);
+  });
   return seen;
 };
 

@@ -1,4 +1,3 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Runtime } from '../runtime.ts';
 import { RUN_STATUS_SK, runStatusPk } from '../sessions/keys.ts';
 import { persistRun } from '../sessions/run-store.ts';
@@ -12,7 +11,7 @@ const RETRYABLE_REASONS = new Set(['TransactionConflict', 'ThrottlingError', 'Pr
 
 /**
  * Retried only when DynamoDB certainly applied nothing: a cancelled transaction (a
- * concurrent write to the same session header) or a throttle. The SDK already retried
+ * concurrent write to the same session header) or a throttle. The client already retried
  * network failures with the same idempotency token; a blind retry here could count a
  * turn twice on the header.
  */
@@ -27,16 +26,14 @@ const isRetryable = (err: unknown): boolean => {
 
 /** Last resort when the run could not be stored: at least the status must not stay RUNNING. */
 const markStatusFailed = (deps: Deps, run: RunRecord) =>
-  deps.db.send(
-    new UpdateCommand({
-      TableName: deps.tables.sessions,
-      Key: { pk: runStatusPk(run.runId), sk: RUN_STATUS_SK },
-      UpdateExpression: 'SET #s = :failed, finishedAt = :now',
-      ConditionExpression: 'userId = :uid AND #s = :running',
-      ExpressionAttributeNames: { '#s': 'status' },
-      ExpressionAttributeValues: { ':failed': 'FAILED', ':running': 'RUNNING', ':uid': run.userId, ':now': Date.now() },
-    }),
-  );
+  deps.db.update({
+    TableName: deps.tables.sessions,
+    Key: { pk: runStatusPk(run.runId), sk: RUN_STATUS_SK },
+    UpdateExpression: 'SET #s = :failed, finishedAt = :now',
+    ConditionExpression: 'userId = :uid AND #s = :running',
+    ExpressionAttributeNames: { '#s': 'status' },
+    ExpressionAttributeValues: { ':failed': 'FAILED', ':running': 'RUNNING', ':uid': run.userId, ':now': Date.now() },
+  });
 
 export interface PersistOutcome {
   stored: boolean;

@@ -1,6 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { nextSequence } from '../db/counter.ts';
+import { isConditionFailed } from '../db/dynamodb-error.ts';
 import { ServiceError } from '../errors/service-error.ts';
 import type { Runtime } from '../runtime.ts';
 import { nowIso } from '../time.ts';
@@ -14,7 +13,7 @@ const NOT_YOURS = '只允许修改当前用户的配置';
 /** The caller's saved config merged over the defaults; never null where a value is expected. */
 export const getChatConfig = async (deps: Deps, userId: string): Promise<ChatConfig> => {
   // Consistent: the page reads its config right after saving it.
-  const out = await deps.db.send(new GetCommand({ TableName: deps.tables.configs, Key: { userId }, ConsistentRead: true }));
+  const out = await deps.db.get({ TableName: deps.tables.configs, Key: { userId }, ConsistentRead: true });
   const saved = (out.Item ?? {}) as Partial<ChatConfig>;
   const defaults = defaultChatConfig(userId);
   return Object.fromEntries(
@@ -38,30 +37,28 @@ export const saveChatConfig = async (deps: Deps, userId: string, input: ChatConf
   const now = nowIso();
   const sets = provided.map((_, i) => `#f${i} = :v${i}`);
   try {
-    await deps.db.send(
-      new UpdateCommand({
-        TableName: deps.tables.configs,
-        Key: { userId },
-        UpdateExpression: [
-          'SET chatConfigId = if_not_exists(chatConfigId, :newId)',
-          'createTime = if_not_exists(createTime, :now)',
-          'updateTime = :now',
-          ...sets,
-        ].join(', '),
-        ConditionExpression: claimed === null ? undefined : 'chatConfigId = :claimed',
-        ExpressionAttributeNames: provided.length
-          ? Object.fromEntries(provided.map(([k], i) => [`#f${i}`, k]))
-          : undefined,
-        ExpressionAttributeValues: {
-          ':newId': newId,
-          ':now': now,
-          ...(claimed === null ? {} : { ':claimed': claimed }),
-          ...Object.fromEntries(provided.map(([, v], i) => [`:v${i}`, v])),
-        },
-      }),
-    );
+    await deps.db.update({
+      TableName: deps.tables.configs,
+      Key: { userId },
+      UpdateExpression: [
+        'SET chatConfigId = if_not_exists(chatConfigId, :newId)',
+        'createTime = if_not_exists(createTime, :now)',
+        'updateTime = :now',
+        ...sets,
+      ].join(', '),
+      ConditionExpression: claimed === null ? undefined : 'chatConfigId = :claimed',
+      ExpressionAttributeNames: provided.length
+        ? Object.fromEntries(provided.map(([k], i) => [`#f${i}`, k]))
+        : undefined,
+      ExpressionAttributeValues: {
+        ':newId': newId,
+        ':now': now,
+        ...(claimed === null ? {} : { ':claimed': claimed }),
+        ...Object.fromEntries(provided.map(([, v], i) => [`:v${i}`, v])),
+      },
+    });
   } catch (err) {
-    if (err instanceof ConditionalCheckFailedException) throw ServiceError.service(NOT_YOURS);
+    if (isConditionFailed(err)) throw ServiceError.service(NOT_YOURS);
     throw err;
   }
 };

@@ -1,4 +1,4 @@
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DocumentClient } from './client.ts';
 
 export type WriteRequest =
   | { PutRequest: { Item: Record<string, unknown> } }
@@ -12,7 +12,7 @@ const MAX_ATTEMPTS = 6;
  * if some are still unprocessed after the last attempt, so the caller can report it.
  */
 export const batchWriteAll = async (
-  db: DynamoDBDocumentClient,
+  db: DocumentClient,
   tableName: string,
   requests: WriteRequest[],
 ): Promise<void> => {
@@ -21,7 +21,7 @@ export const batchWriteAll = async (
     for (let attempt = 0; pending.length; attempt++) {
       if (attempt === MAX_ATTEMPTS) throw new Error(`batch write left ${pending.length} unprocessed items`);
       if (attempt) await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
-      const out = await db.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
+      const out = await db.batchWrite({ RequestItems: { [tableName]: pending } });
       pending = (out.UnprocessedItems?.[tableName] ?? []) as WriteRequest[];
     }
   }

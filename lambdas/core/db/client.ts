@@ -1,5 +1,24 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type {
+  BatchWriteCommandInput,
+  BatchWriteCommandOutput,
+  DeleteCommandInput,
+  DeleteCommandOutput,
+  GetCommandInput,
+  GetCommandOutput,
+  PutCommandInput,
+  PutCommandOutput,
+  QueryCommandInput,
+  QueryCommandOutput,
+  ScanCommandInput,
+  ScanCommandOutput,
+  TransactWriteCommandInput,
+  TransactWriteCommandOutput,
+  UpdateCommandInput,
+  UpdateCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { DynamoDbError } from './dynamodb-error.ts';
+import { createWire, type Credentials } from './dynamodb-http.ts';
 
 export interface DbClientOptions {
   /** DynamoDB Local's URL; absent in AWS. */
@@ -8,16 +27,115 @@ export interface DbClientOptions {
   maxAttempts?: number;
 }
 
-/** Document client with the marshalling options the repositories rely on. */
-export const createDocumentClient = (options: DbClientOptions = {}): DynamoDBDocumentClient => {
-  const client = new DynamoDBClient({
+/** The DynamoDB operations the service uses, by their API names. */
+export type Operation = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'Scan' | 'TransactWriteItems' | 'BatchWriteItem';
+
+/** One call as the document client makes it: plain JavaScript values in and out. */
+export type Send = (operation: Operation, input: Record<string, unknown>) => Promise<Record<string, unknown>>;
+
+type Out<T> = Omit<T, '$metadata'>;
+
+/**
+ * The document client of `@aws-sdk/lib-dynamodb` for the operations the service uses,
+ * with the same input and output shapes (its types) and the same marshalling.
+ */
+export interface DocumentClient {
+  get(input: GetCommandInput): Promise<Out<GetCommandOutput>>;
+  put(input: PutCommandInput): Promise<Out<PutCommandOutput>>;
+  update(input: UpdateCommandInput): Promise<Out<UpdateCommandOutput>>;
+  delete(input: DeleteCommandInput): Promise<Out<DeleteCommandOutput>>;
+  query(input: QueryCommandInput): Promise<Out<QueryCommandOutput>>;
+  scan(input: ScanCommandInput): Promise<Out<ScanCommandOutput>>;
+  transactWrite(input: TransactWriteCommandInput): Promise<Out<TransactWriteCommandOutput>>;
+  batchWrite(input: BatchWriteCommandInput): Promise<Out<BatchWriteCommandOutput>>;
+  /** Wraps every later call; returns what removes the wrapper. Tests hold calls back with it, the bench meters capacity. */
+  use(wrap: (next: Send) => Send): () => void;
+}
+
+/** Members holding one item's attributes, in requests, answers and error details. */
+const ATTRIBUTE_MAPS = new Set(['Key', 'Item', 'ExpressionAttributeValues', 'ExclusiveStartKey', 'LastEvaluatedKey', 'Attributes']);
+const MARSHALL_OPTIONS = { removeUndefinedValues: true };
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Applies `convert` to every attribute map in a request or answer, at any depth (transactions, batches). */
+const convertMaps = (value: unknown, convert: (map: Record<string, unknown>) => unknown, items?: (list: unknown[]) => unknown): unknown => {
+  if (Array.isArray(value)) return value.map((v) => convertMaps(v, convert, items));
+  if (!isRecord(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, member] of Object.entries(value)) {
+    if (member === undefined) continue;
+    out[key] =
+      ATTRIBUTE_MAPS.has(key) && isRecord(member)
+        ? convert(member)
+        : key === 'Items' && items && Array.isArray(member)
+          ? items(member)
+          : convertMaps(member, convert, items);
+  }
+  return out;
+};
+
+const toWire = (input: Record<string, unknown>) =>
+  convertMaps(input, (map) => marshall(map, MARSHALL_OPTIONS)) as Record<string, unknown>;
+
+const fromWireMap = (map: Record<string, unknown>) => unmarshall(map as Parameters<typeof unmarshall>[0]);
+const fromWire = (output: Record<string, unknown>) =>
+  convertMaps(output, fromWireMap, (list) => list.map((item) => fromWireMap(item as Record<string, unknown>))) as Record<string, unknown>;
+
+/** Lambda gives the function's role credentials in the environment. */
+export const credentialsFromEnv = (env: NodeJS.ProcessEnv = process.env): Credentials => {
+  const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN } = env;
+  if (!AWS_ACCESS_KEY_ID || !AWS_SECRET_ACCESS_KEY) throw new Error('configuration: no AWS credentials in the environment');
+  return { accessKeyId: AWS_ACCESS_KEY_ID, secretAccessKey: AWS_SECRET_ACCESS_KEY, sessionToken: AWS_SESSION_TOKEN };
+};
+
+/** DynamoDB Local takes any credentials. */
+const LOCAL_CREDENTIALS: Credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/** A refusal's details (the items of a cancelled transaction) come back unmarshalled too. */
+const withPlainDetails = (err: unknown): unknown => {
+  if (!(err instanceof DynamoDbError)) return err;
+  if (err.Item) err.Item = fromWireMap(err.Item);
+  if (err.CancellationReasons) err.CancellationReasons = fromWire({ reasons: err.CancellationReasons }).reasons as typeof err.CancellationReasons;
+  return err;
+};
+
+export const createDocumentClient = (options: DbClientOptions = {}): DocumentClient => {
+  const wire = createWire({
     region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
+    endpoint: options.endpoint,
     maxAttempts: options.maxAttempts ?? 3,
-    ...(options.endpoint
-      ? { endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {}),
+    credentials: options.endpoint ? () => LOCAL_CREDENTIALS : () => credentialsFromEnv(),
   });
-  return DynamoDBDocumentClient.from(client, {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  const base: Send = async (operation, input) => {
+    try {
+      return fromWire(await wire(operation, toWire(input)));
+    } catch (err) {
+      throw withPlainDetails(err);
+    }
+  };
+  const wrappers: ((next: Send) => Send)[] = [];
+  const send: Send = (operation, input) => wrappers.reduce((next, wrap) => wrap(next), base)(operation, input);
+  const call =
+    <I, O>(operation: Operation) =>
+    (input: I) =>
+      send(operation, input as Record<string, unknown>) as Promise<O>;
+  return {
+    get: call('GetItem'),
+    put: call('PutItem'),
+    update: call('UpdateItem'),
+    delete: call('DeleteItem'),
+    query: call('Query'),
+    scan: call('Scan'),
+    transactWrite: call('TransactWriteItems'),
+    batchWrite: call('BatchWriteItem'),
+    use(wrap) {
+      wrappers.push(wrap);
+      return () => {
+        const at = wrappers.indexOf(wrap);
+        if (at >= 0) wrappers.splice(at, 1);
+      };
+    },
+  };
 };

@@ -1,22 +1,20 @@
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DocumentClient } from './client.ts';
 
 /**
  * Next value of an integer sequence kept in one item: an atomic ADD, so concurrent
  * callers never receive the same id.
  */
 export const nextSequence = async (
-  db: DynamoDBDocumentClient,
+  db: DocumentClient,
   tableName: string,
   key: Record<string, unknown>,
 ): Promise<number> => {
-  const out = await db.send(
-    new UpdateCommand({
-      TableName: tableName,
-      Key: key,
-      UpdateExpression: 'ADD seq :one',
-      ExpressionAttributeValues: { ':one': 1 },
-      ReturnValues: 'UPDATED_NEW',
-    }),
-  );
+  const out = await db.update({
+    TableName: tableName,
+    Key: key,
+    UpdateExpression: 'ADD seq :one',
+    ExpressionAttributeValues: { ':one': 1 },
+    ReturnValues: 'UPDATED_NEW',
+  });
   return Number(out.Attributes?.seq);
 };

@@ -1,4 +1,3 @@
-import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { batchWriteAll } from '../db/batch-write.ts';
 import { nextSequence } from '../db/counter.ts';
 import type { Runtime } from '../runtime.ts';
@@ -13,30 +12,26 @@ export const nextModelId = (deps: Deps): Promise<number> => nextSequence(deps.db
 
 export const getModel = async (deps: Deps, modelId: number): Promise<StoredModel | undefined> => {
   if (!Number.isSafeInteger(modelId) || modelId <= 0) return undefined;
-  const out = await deps.db.send(new GetCommand({ TableName: deps.tables.models, Key: { modelId } }));
+  const out = await deps.db.get({ TableName: deps.tables.models, Key: { modelId } });
   return out.Item as StoredModel | undefined;
 };
 
 /** Writes a new model; refuses to overwrite an id that already exists. */
 export const insertModel = async (deps: Deps, model: StoredModel): Promise<void> => {
-  await deps.db.send(
-    new PutCommand({
-      TableName: deps.tables.models,
-      Item: model,
-      ConditionExpression: 'attribute_not_exists(modelId)',
-    }),
-  );
+  await deps.db.put({
+    TableName: deps.tables.models,
+    Item: model,
+    ConditionExpression: 'attribute_not_exists(modelId)',
+  });
 };
 
 /** Replaces a model that still exists (a concurrent delete is not resurrected). */
 export const replaceModel = async (deps: Deps, model: StoredModel): Promise<void> => {
-  await deps.db.send(
-    new PutCommand({
-      TableName: deps.tables.models,
-      Item: model,
-      ConditionExpression: 'attribute_exists(modelId)',
-    }),
-  );
+  await deps.db.put({
+    TableName: deps.tables.models,
+    Item: model,
+    ConditionExpression: 'attribute_exists(modelId)',
+  });
 };
 
 /**
@@ -47,14 +42,12 @@ export const scanModels = async (deps: Deps): Promise<StoredModel[]> => {
   const models: StoredModel[] = [];
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
-    const out = await deps.db.send(
-      new ScanCommand({
-        TableName: deps.tables.models,
-        FilterExpression: 'modelId <> :counter',
-        ExpressionAttributeValues: { ':counter': COUNTER_KEY.modelId },
-        ExclusiveStartKey,
-      }),
-    );
+    const out = await deps.db.scan({
+      TableName: deps.tables.models,
+      FilterExpression: 'modelId <> :counter',
+      ExpressionAttributeValues: { ':counter': COUNTER_KEY.modelId },
+      ExclusiveStartKey,
+    });
     models.push(...((out.Items ?? []) as StoredModel[]));
     ExclusiveStartKey = out.LastEvaluatedKey;
   } while (ExclusiveStartKey);

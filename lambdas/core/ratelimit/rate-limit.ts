@@ -1,5 +1,4 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailed } from '../db/dynamodb-error.ts';
 import { ServiceError } from '../errors/service-error.ts';
 import { recordRateLimitHit } from '../observability/metrics.ts';
 import type { Runtime } from '../runtime.ts';
@@ -23,17 +22,15 @@ export const enforceRateLimit = async (
 ): Promise<void> => {
   const windowStart = Math.floor(now / WINDOW_MS) * WINDOW_MS;
   try {
-    await deps.db.send(
-      new UpdateCommand({
-        TableName: deps.tables.sessions,
-        Key: { pk: `RATE#${userId}#${action}`, sk: String(windowStart) },
-        UpdateExpression: 'ADD hits :one SET expiresAt = :exp',
-        ConditionExpression: 'attribute_not_exists(hits) OR hits < :limit',
-        ExpressionAttributeValues: { ':one': 1, ':limit': perMinute, ':exp': Math.floor((windowStart + 2 * WINDOW_MS) / 1000) },
-      }),
-    );
+    await deps.db.update({
+      TableName: deps.tables.sessions,
+      Key: { pk: `RATE#${userId}#${action}`, sk: String(windowStart) },
+      UpdateExpression: 'ADD hits :one SET expiresAt = :exp',
+      ConditionExpression: 'attribute_not_exists(hits) OR hits < :limit',
+      ExpressionAttributeValues: { ':one': 1, ':limit': perMinute, ':exp': Math.floor((windowStart + 2 * WINDOW_MS) / 1000) },
+    });
   } catch (err) {
-    if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    if (!isConditionFailed(err)) throw err;
     recordRateLimitHit(action);
     throw ServiceError.tooManyRequests();
   }

@@ -1,6 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { batchWriteAll, type WriteRequest } from '../db/batch-write.ts';
+import { isConditionFailed } from '../db/dynamodb-error.ts';
 import { isServiceError, ServiceError } from '../errors/service-error.ts';
 import { logger } from '../observability/logger.ts';
 import type { Runtime } from '../runtime.ts';
@@ -29,17 +28,15 @@ const stopRun = (deps: Deps, runId: string, ownerId: string): Promise<void> =>
 /** Deletes the header only if no run was stored since `runCount` was read; false when one was. */
 const deleteHeaderIfUnchanged = async (deps: Deps, sessionId: string, runCount: number): Promise<boolean> => {
   try {
-    await deps.db.send(
-      new DeleteCommand({
-        TableName: deps.tables.sessions,
-        Key: { pk: sessionPk(sessionId), sk: HEADER_SK },
-        ConditionExpression: 'runCount = :seen',
-        ExpressionAttributeValues: { ':seen': runCount },
-      }),
-    );
+    await deps.db.delete({
+      TableName: deps.tables.sessions,
+      Key: { pk: sessionPk(sessionId), sk: HEADER_SK },
+      ConditionExpression: 'runCount = :seen',
+      ExpressionAttributeValues: { ':seen': runCount },
+    });
     return true;
   } catch (err) {
-    if (err instanceof ConditionalCheckFailedException) return false;
+    if (isConditionFailed(err)) return false;
     throw err;
   }
 };

@@ -1,5 +1,4 @@
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DynamoDbError, isConditionFailed } from '../db/dynamodb-error.ts';
 import { ServiceError } from '../errors/service-error.ts';
 import type { Runtime } from '../runtime.ts';
 import { RUN_STATUS_SK, activeRunSk, runStatusPk, sessionPk } from './keys.ts';
@@ -25,37 +24,33 @@ export const createRunStatus = async (
   ttlSeconds: number,
 ): Promise<void> => {
   const expiresAt = Math.floor(Date.now() / 1000) + ttlSeconds;
-  await deps.db.send(
-    new TransactWriteCommand({
-      TransactItems: [
-        {
-          Put: {
-            TableName: deps.tables.sessions,
-            Item: { pk: runStatusPk(item.runId), sk: RUN_STATUS_SK, ...item, status: 'RUNNING', expiresAt },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
+  await deps.db.transactWrite({
+    TransactItems: [
+      {
+        Put: {
+          TableName: deps.tables.sessions,
+          Item: { pk: runStatusPk(item.runId), sk: RUN_STATUS_SK, ...item, status: 'RUNNING', expiresAt },
+          ConditionExpression: 'attribute_not_exists(pk)',
         },
-        {
-          Put: {
-            TableName: deps.tables.sessions,
-            Item: { pk: sessionPk(item.sessionId), sk: activeRunSk(item.runId), runId: item.runId, userId: item.userId, expiresAt },
-          },
+      },
+      {
+        Put: {
+          TableName: deps.tables.sessions,
+          Item: { pk: sessionPk(item.sessionId), sk: activeRunSk(item.runId), runId: item.runId, userId: item.userId, expiresAt },
         },
-      ],
-    }),
-  );
+      },
+    ],
+  });
 };
 
 export const readRunState = async (deps: Deps, runId: string): Promise<RunState | undefined> => {
-  const out = await deps.db.send(
-    new GetCommand({
-      TableName: deps.tables.sessions,
-      Key: { pk: runStatusPk(runId), sk: RUN_STATUS_SK },
-      ProjectionExpression: '#s',
-      ExpressionAttributeNames: { '#s': 'status' },
-      ConsistentRead: true,
-    }),
-  );
+  const out = await deps.db.get({
+    TableName: deps.tables.sessions,
+    Key: { pk: runStatusPk(runId), sk: RUN_STATUS_SK },
+    ProjectionExpression: '#s',
+    ExpressionAttributeNames: { '#s': 'status' },
+    ConsistentRead: true,
+  });
   return out.Item?.status as RunState | undefined;
 };
 
@@ -65,21 +60,19 @@ export const readRunState = async (deps: Deps, runId: string): Promise<RunState 
  */
 export const cancelRun = async (deps: Deps, runId: string, userId: string): Promise<void> => {
   try {
-    await deps.db.send(
-      new UpdateCommand({
-        TableName: deps.tables.sessions,
-        Key: { pk: runStatusPk(runId), sk: RUN_STATUS_SK },
-        UpdateExpression: 'SET #s = :cancelled, cancelledAt = :now',
-        ConditionExpression: 'userId = :uid AND #s = :running',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':cancelled': 'CANCELLED', ':running': 'RUNNING', ':uid': userId, ':now': Date.now() },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
-    );
+    await deps.db.update({
+      TableName: deps.tables.sessions,
+      Key: { pk: runStatusPk(runId), sk: RUN_STATUS_SK },
+      UpdateExpression: 'SET #s = :cancelled, cancelledAt = :now',
+      ConditionExpression: 'userId = :uid AND #s = :running',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':cancelled': 'CANCELLED', ':running': 'RUNNING', ':uid': userId, ':now': Date.now() },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
   } catch (err) {
-    if (!(err instanceof ConditionalCheckFailedException)) throw err;
-    const old = err.Item as { userId?: { S?: string } } | undefined;
-    if (!old || old.userId?.S !== userId) throw ServiceError.service('无权取消该运行');
+    if (!isConditionFailed(err)) throw err;
+    const old = (err as DynamoDbError).Item;
+    if (!old || old.userId !== userId) throw ServiceError.service('无权取消该运行');
     throw ServiceError.service('取消运行失败');
   }
 };

@@ -1,9 +1,4 @@
-import {
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { batchWriteAll } from '../db/batch-write.ts';
 import { ServiceError } from '../errors/service-error.ts';
 import type { Runtime } from '../runtime.ts';
@@ -80,50 +75,48 @@ export const persistRun = async (deps: Deps, run: RunRecord): Promise<void> => {
 
   const sums = SUMMED_METRICS.map((k, i) => ({ name: `sum_${k}`, value: `:m${i}`, amount: run.metrics?.[k] ?? 0 }));
   const now = run.finishedAt;
-  await deps.db.send(
-    new TransactWriteCommand({
-      TransactItems: [
-        { Put: { TableName: deps.tables.sessions, Item: runItem } },
-        {
-          Update: {
-            TableName: deps.tables.sessions,
-            Key: { pk, sk: HEADER_SK },
-            UpdateExpression:
-              'SET sessionId = :sid, userId = if_not_exists(userId, :uid), title = if_not_exists(title, :title), ' +
-              'sessionType = if_not_exists(sessionType, :type), createdAt = if_not_exists(createdAt, :started), ' +
-              'updatedAt = :now, model = :model, ' +
-              // Index keys are set once, so a later turn updates the index item in place.
-              'userPk = if_not_exists(userPk, :upk), createdSk = if_not_exists(createdSk, :csk) ' +
-              `ADD runCount :one, ${sums.map((s) => `${s.name} ${s.value}`).join(', ')}`,
-            ConditionExpression: 'attribute_not_exists(pk) OR userId = :uid',
-            ExpressionAttributeValues: {
-              ':sid': run.sessionId,
-              ':uid': run.userId,
-              ':title': sessionTitle(run.userMessage),
-              ':type': SESSION_TYPE,
-              ':started': run.startedAt,
-              ':now': now,
-              ':upk': userPk(run.userId),
-              ':csk': createdSk(run.startedAt, run.sessionId),
-              ':model': run.model,
-              ':one': 1,
-              ...Object.fromEntries(sums.map((s) => [s.value, s.amount])),
-            },
+  await deps.db.transactWrite({
+    TransactItems: [
+      { Put: { TableName: deps.tables.sessions, Item: runItem } },
+      {
+        Update: {
+          TableName: deps.tables.sessions,
+          Key: { pk, sk: HEADER_SK },
+          UpdateExpression:
+            'SET sessionId = :sid, userId = if_not_exists(userId, :uid), title = if_not_exists(title, :title), ' +
+            'sessionType = if_not_exists(sessionType, :type), createdAt = if_not_exists(createdAt, :started), ' +
+            'updatedAt = :now, model = :model, ' +
+            // Index keys are set once, so a later turn updates the index item in place.
+            'userPk = if_not_exists(userPk, :upk), createdSk = if_not_exists(createdSk, :csk) ' +
+            `ADD runCount :one, ${sums.map((s) => `${s.name} ${s.value}`).join(', ')}`,
+          ConditionExpression: 'attribute_not_exists(pk) OR userId = :uid',
+          ExpressionAttributeValues: {
+            ':sid': run.sessionId,
+            ':uid': run.userId,
+            ':title': sessionTitle(run.userMessage),
+            ':type': SESSION_TYPE,
+            ':started': run.startedAt,
+            ':now': now,
+            ':upk': userPk(run.userId),
+            ':csk': createdSk(run.startedAt, run.sessionId),
+            ':model': run.model,
+            ':one': 1,
+            ...Object.fromEntries(sums.map((s) => [s.value, s.amount])),
           },
         },
-        {
-          Update: {
-            TableName: deps.tables.sessions,
-            Key: { pk: runStatusPk(run.runId), sk: RUN_STATUS_SK },
-            UpdateExpression: 'SET #s = :state, finishedAt = :now',
-            ConditionExpression: 'userId = :uid',
-            ExpressionAttributeNames: { '#s': 'status' },
-            ExpressionAttributeValues: { ':state': TERMINAL_STATE[run.status], ':now': now, ':uid': run.userId },
-          },
+      },
+      {
+        Update: {
+          TableName: deps.tables.sessions,
+          Key: { pk: runStatusPk(run.runId), sk: RUN_STATUS_SK },
+          UpdateExpression: 'SET #s = :state, finishedAt = :now',
+          ConditionExpression: 'userId = :uid',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':state': TERMINAL_STATE[run.status], ':now': now, ':uid': run.userId },
         },
-      ],
-    }),
-  );
+      },
+    ],
+  });
 };
 
 /** Every item a query matches, page by page, until `stop` says enough. */
@@ -131,7 +124,7 @@ export const queryAll = async (deps: Deps, input: QueryCommandInput, stop?: (ite
   const items: Record<string, unknown>[] = [];
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
-    const out = await deps.db.send(new QueryCommand({ ...input, ExclusiveStartKey }));
+    const out = await deps.db.query({ ...input, ExclusiveStartKey });
     items.push(...(out.Items ?? []));
     ExclusiveStartKey = out.LastEvaluatedKey;
   } while (ExclusiveStartKey && !stop?.(items));
@@ -181,9 +174,7 @@ export const loadHistory = async (deps: Deps, sessionId: string, count: number):
 };
 
 export const getSessionHeader = async (deps: Deps, sessionId: string): Promise<SessionHeader | undefined> => {
-  const out = await deps.db.send(
-    new GetCommand({ TableName: deps.tables.sessions, Key: { pk: sessionPk(sessionId), sk: HEADER_SK } }),
-  );
+  const out = await deps.db.get({ TableName: deps.tables.sessions, Key: { pk: sessionPk(sessionId), sk: HEADER_SK } });
   return out.Item ? headerFromItem(out.Item) : undefined;
 };
 

@@ -1,6 +1,5 @@
-import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
-import { createDocumentClient } from '../../../lambdas/core/db/client.ts';
+import { createDocumentClient, type DocumentClient } from '../../../lambdas/core/db/client.ts';
 import type { Runtime, Tables } from '../../../lambdas/core/runtime.ts';
 
 export type Store = Pick<Runtime, 'db' | 'tables'>;
@@ -22,11 +21,11 @@ const canonical = (value: unknown): string =>
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
   );
 
-const scanAll = async (db: DynamoDBDocumentClient, table: string): Promise<Item[]> => {
+const scanAll = async (db: DocumentClient, table: string): Promise<Item[]> => {
   const items: Item[] = [];
   let ExclusiveStartKey: Item | undefined;
   do {
-    const out = await db.send(new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey }));
+    const out = await db.scan({ TableName: table, ConsistentRead: true, ExclusiveStartKey });
     items.push(...(out.Items ?? []));
     ExclusiveStartKey = out.LastEvaluatedKey;
   } while (ExclusiveStartKey);

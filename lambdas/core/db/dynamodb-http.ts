@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { DynamoDbError } from './dynamodb-error.ts';
+import { signRequest } from './sigv4.ts';
+
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface WireOptions {
+  region: string;
+  /** DynamoDB Local's URL; absent in AWS, where the region's endpoint is used. */
+  endpoint?: string;
+  maxAttempts: number;
+  credentials: () => Credentials;
+}
+
+/** One DynamoDB JSON API call: the operation's name and its (marshalled) request. */
+export type WireCall = (operation: string, request: Record<string, unknown>) => Promise<Record<string, unknown>>;
+
+/** No answer to an attempt within this long: the connection is dropped and the call tried again. */
+const ATTEMPT_TIMEOUT_MS = 5_000;
+/** Backoff before attempt n+1: a random wait up to min(cap, base · 2^(n-1)) ("full jitter"). */
+const BACKOFF_BASE_MS = 50;
+const BACKOFF_CAP_MS = 2_000;
+
+/** Error types DynamoDB means as "slow down" or "try again": worth another attempt. */
+const RETRYABLE_TYPES = new Set([
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'TransactionInProgressException',
+  'InternalServerError',
+  'ServiceUnavailable',
+]);
+
+export const regionEndpoint = (region: string): string =>
+  `https://dynamodb.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
+
+const errorOf = (status: number, text: string, typeHeader: string | undefined): DynamoDbError => {
+  let body: Record<string, unknown> = {};
+  try {
+    body = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    // Not DynamoDB's JSON (a proxy's page): the status says what happened.
+  }
+  const type = String(body.__type ?? typeHeader ?? `HttpStatus${status}`);
+  const name = type.slice(type.lastIndexOf('#') + 1).split(':')[0]!;
+  const message = String(body.message ?? body.Message ?? `DynamoDB answered ${status}`);
+  const fields = body as ConstructorParameters<typeof DynamoDbError>[4];
+  return new DynamoDbError(name, message, status, status >= 500 || RETRYABLE_TYPES.has(name), fields);
+};
+
+/** Blobs travel as base64 in DynamoDB's JSON (`B`, `BS`); on our side they are bytes, as with the SDK. */
+function encodeBlobs(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  const raw = this[key];
+  return raw instanceof Uint8Array ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64') : value;
+}
+
+const bytesOfBase64 = (text: unknown) => (typeof text === 'string' ? new Uint8Array(Buffer.from(text, 'base64')) : text);
+
+const decodeBlobs = (key: string, value: unknown): unknown =>
+  key === 'B' ? bytesOfBase64(value) : key === 'BS' && Array.isArray(value) ? value.map(bytesOfBase64) : value;
+
+/** Only an answer that may hold a blob pays for the reviver. */
+const parseAnswer = (text: string): Record<string, unknown> =>
+  !text ? {} : (JSON.parse(text, text.includes('"B') ? decodeBlobs : undefined) as Record<string, unknown>);
+
+const networkError = (cause: unknown): DynamoDbError =>
+  new DynamoDbError('NetworkError', `DynamoDB call failed: ${(cause as Error).message}`, undefined, true, {}, { cause });
+
+interface Answer {
+  status: number;
+  text: string;
+  typeHeader?: string;
+}
+
+const post = (url: URL, agent: http.Agent, headers: Record<string, string>, body: string): Promise<Answer> =>
+  new Promise((resolve, reject) => {
+    const transport = url.protocol === 'https:' ? https : http;
+    const req = transport.request(
+      { hostname: url.hostname, port: url.port, path: '/', method: 'POST', headers, agent, timeout: ATTEMPT_TIMEOUT_MS },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', (err) => reject(networkError(err)));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString('utf8'),
+            typeHeader: res.headers['x-amzn-errortype'] as string | undefined,
+          }),
+        );
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${ATTEMPT_TIMEOUT_MS} ms`)));
+    req.on('error', (err) => reject(networkError(err)));
+    req.end(body);
+  });
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * DynamoDB's JSON API over node's HTTP, signed with SigV4: what the SDK client does for
+ * the calls this service makes, without its protocol machinery (which a cold start would
+ * otherwise load and compile). Failed attempts that are worth
+ * repeating are repeated with backoff; a transaction gets one idempotency token for all
+ * its attempts, as the SDK gives it, so a write that landed but whose answer was lost
+ * is not applied twice.
+ */
+export const createWire = (options: WireOptions): WireCall => {
+  const url = new URL(options.endpoint ?? regionEndpoint(options.region));
+  const agent = new (url.protocol === 'https:' ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: 50 });
+  const host = url.port ? `${url.hostname}:${url.port}` : url.hostname;
+
+  const attempt = async (operation: string, body: string) => {
+    const headers = signRequest(
+      {
+        method: 'POST',
+        path: '/',
+        headers: {
+          host,
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amz-target': `DynamoDB_20120810.${operation}`,
+          'content-length': String(Buffer.byteLength(body)),
+        },
+        body,
+      },
+      options.credentials(),
+      options.region,
+      'dynamodb',
+    );
+    const answer = await post(url, agent, headers, body);
+    if (answer.status !== 200) throw errorOf(answer.status, answer.text, answer.typeHeader);
+    return parseAnswer(answer.text);
+  };
+
+  return async (operation, request) => {
+    const withToken = operation === 'TransactWriteItems' && !request.ClientRequestToken ? { ...request, ClientRequestToken: randomUUID() } : request;
+    const body = JSON.stringify(withToken, encodeBlobs);
+    for (let n = 1; ; n++) {
+      try {
+        return await attempt(operation, body);
+      } catch (err) {
+        if (!(err instanceof DynamoDbError && err.retryable) || n >= options.maxAttempts) throw err;
+        await pause(Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (n - 1)));
+      }
+    }
+  };
+};
