@@ -134,6 +134,12 @@ describe.each(['api', 'stream'] as const)('the %s bundle', (name) => {
     expect(names.filter((file) => file.includes('dist-es'))).toEqual([]);
   });
 
+  it('takes node:http through require: its ES module facade loads undici on Node 22', () => {
+    const bundle = bundles[name];
+    expect(modules(bundle).filter((file) => /(from|import)\s*"(node:)?http"/.test(text(bundle, file)))).toEqual([]);
+    expect(modules(bundle).some((file) => text(bundle, file).includes('("node:http")'))).toBe(true);
+  });
+
   it('opens every file with the createRequire banner, for the CommonJS packages inside', () => {
     const bundle = bundles[name];
     const banner = 'import { createRequire as __createRequire } from';
@@ -147,7 +153,7 @@ describe.each(['api', 'stream'] as const)('the %s bundle', (name) => {
     const all = maps(bundle);
     expect(all.length).toBeGreaterThan(1);
     expect(all.every((map) => map.version === 3 && map.sourcesContent === undefined)).toBe(true);
-    expect(all.flatMap((map) => map.sources).filter((source) => !/(^|\/)lambdas\/.+\.ts$/.test(source))).toEqual([]);
+    expect(all.flatMap((map) => map.sources).filter((source) => !/(^|\/)(lambdas|lib\/bundling)\/.+\.ts$/.test(source))).toEqual([]);
     const entryMap = JSON.parse(text(bundle, `${ENTRY}.map`)) as { sources: string[] };
     expect(entryMap.sources).toContain(`lambdas/${name === 'api' ? 'api' : 'chat-stream'}/handler.ts`);
     expect(total(bundle, bundle.files.filter((file) => file.endsWith('.map')))).toBeLessThan(total(bundle, modules(bundle)) / 10);
