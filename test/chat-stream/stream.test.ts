@@ -77,6 +77,27 @@ describe('a turn streamed end to end', () => {
     expect(await readRunState(h.runtime, runId)).toBe('COMPLETED');
   });
 
+  it('has the whole reply at the client before the run is stored, and the closing line after', async () => {
+    const model = await h.addModel();
+    const seenAtStore: string[] = [];
+    let capture: ReturnType<typeof h.open>['capture'] | undefined;
+    const release = h.runtime.db.use((next) => async (operation, input) => {
+      if (operation === 'TransactWriteItems' && JSON.stringify(input).includes('"type":"run"')) seenAtStore.push(...capture!.lines.map((l) => l.type));
+      return next(operation, input);
+    });
+    try {
+      const call = h.open({ modelId: model.modelId, message: `[[interval=0 chunks=40]] Store me after` }, { authorization: auth });
+      capture = call.capture;
+      await call.done;
+    } finally {
+      release();
+    }
+    const types = capture.lines.map((l) => l.type);
+    expect(types.filter((t) => t === 'content')).toHaveLength(40);
+    expect(seenAtStore).toEqual(types.slice(0, -1));
+    expect(types.at(-1)).toBe('metrics');
+  });
+
   it('stores and sends a message with a lone surrogate as well-formed text', async () => {
     const model = await h.addModel();
     // Its own user: the file's main user is near the per-minute send limit.
@@ -314,7 +335,7 @@ describe('the local server', () => {
       const res = await fetch(`http://127.0.0.1:${port}/ai/chat/send`, {
         method: 'POST',
         headers: { authorization: auth, 'content-type': 'application/json' },
-        body: JSON.stringify({ modelId: model.modelId, message: '[[interval=5 chunks=20]] over http' }),
+        body: JSON.stringify({ modelId: model.modelId, message: '[[interval=25 chunks=20]] over http' }),
       });
       expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
       const reader = res.body!.getReader();

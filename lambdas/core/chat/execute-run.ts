@@ -245,6 +245,8 @@ const finish = async ({ deps, plan, stream, ctx, runId, progress, earlyCall, his
     recordRunOutcome('failed', modelName);
     return;
   }
+  // The reply's last lines go out before the store is called, not after its request is built and sent.
+  stream.flush();
   const finishedAt = Date.now();
   const usage = progress.usage ?? NO_USAGE;
   const metrics: RunMetrics = {

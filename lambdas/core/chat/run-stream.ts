@@ -46,7 +46,8 @@ export class RunStream {
     setImmediate(() => this.flush());
   }
 
-  private flush(): void {
+  /** Sends the pending lines now rather than at the end of this turn (the run is about to do slower work). */
+  flush(): void {
     this.flushing = false;
     if (this.pending && !this.gone && !this.ended) this.body.push(this.pending);
     this.pending = '';

@@ -1,6 +1,7 @@
 import type OpenAI from 'openai';
-import type { ChatCompletionContentPart, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import type { ChatCompletionChunk, ChatCompletionContentPart, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { CompletionUsage } from 'openai/resources/completions';
+import { readEventStream } from './event-stream.ts';
 import type { LlmRequest, PromptMessage, TokenUsage, UpstreamSink } from './types.ts';
 
 /** Providers put reasoning text in either field (DeepSeek, vLLM: `reasoning_content`; OpenRouter, Ollama: `reasoning`). */
@@ -29,7 +30,11 @@ export const usageFromChat = (usage: CompletionUsage): TokenUsage => ({
   cacheReadTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
 });
 
-/** Streams one reply through `/chat/completions`, usage included in the last chunk */
+/**
+ * Streams one reply through `/chat/completions`, usage included in the last chunk. The
+ * `openai` client makes the request (retry, timeout, errors before the stream); the
+ * stream itself is read by event-stream.ts.
+ */
 export const streamChatCompletions = async (
   client: OpenAI,
   request: LlmRequest,
@@ -37,26 +42,28 @@ export const streamChatCompletions = async (
   sink: UpstreamSink,
   signal: AbortSignal,
 ): Promise<void> => {
-  const stream = await client.chat.completions.create(
-    {
-      model: request.model,
-      messages: request.messages.map(toMessage),
-      stream: true,
-      stream_options: { include_usage: true },
-      ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-      ...(request.maxTokens === undefined ? {} : { [maxTokensParam]: request.maxTokens }),
-      ...(request.reasoning ? { reasoning_effort: 'medium' as const } : {}),
-    },
-    { signal },
-  );
-  for await (const chunk of stream) {
+  const response = await client.chat.completions
+    .create(
+      {
+        model: request.model,
+        messages: request.messages.map(toMessage),
+        stream: true,
+        stream_options: { include_usage: true },
+        ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+        ...(request.maxTokens === undefined ? {} : { [maxTokensParam]: request.maxTokens }),
+        ...(request.reasoning ? { reasoning_effort: 'medium' as const } : {}),
+      },
+      { signal },
+    )
+    .asResponse();
+  await readEventStream<ChatCompletionChunk>(response, signal, (chunk) => {
     sink.seen();
-    const delta = chunk.choices[0]?.delta as ReasoningDelta | undefined;
+    const delta = chunk.choices?.[0]?.delta as ReasoningDelta | undefined;
     if (delta) {
       const reasoning = delta.reasoning_content || delta.reasoning;
       if (reasoning) sink.reasoning(reasoning);
       if (delta.content) sink.content(delta.content);
     }
     if (chunk.usage) sink.usage(usageFromChat(chunk.usage));
-  }
+  });
 };

@@ -1,5 +1,6 @@
 import type OpenAI from 'openai';
-import type { ResponseInputContent, ResponseInputItem, ResponseUsage } from 'openai/resources/responses/responses';
+import type { ResponseInputContent, ResponseInputItem, ResponseStreamEvent, ResponseUsage } from 'openai/resources/responses/responses';
+import { readEventStream } from './event-stream.ts';
 import type { LlmRequest, PromptMessage, TokenUsage, UpstreamSink } from './types.ts';
 
 /** The provider reported the response as failed inside an otherwise healthy stream. */
@@ -31,7 +32,7 @@ export const usageFromResponses = (usage: ResponseUsage): TokenUsage => ({
 
 /**
  * Streams one reply through the Responses API (`OpenAIResponses`); the system prompt goes
- * in as `instructions`.
+ * in as `instructions`. Read as in chat-completions.ts.
  */
 export const streamResponses = async (
   client: OpenAI,
@@ -40,20 +41,22 @@ export const streamResponses = async (
   signal: AbortSignal,
 ): Promise<void> => {
   const system = request.messages.filter((m) => m.role === 'system').map((m) => m.text);
-  const stream = await client.responses.create(
-    {
-      model: request.model,
-      input: request.messages.filter((m) => m.role !== 'system').map(toInput),
-      ...(system.length ? { instructions: system.join('\n\n') } : {}),
-      stream: true,
-      store: false,
-      ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-      ...(request.maxTokens === undefined ? {} : { max_output_tokens: request.maxTokens }),
-      ...(request.reasoning ? { reasoning: { effort: 'medium' as const, summary: 'auto' as const } } : {}),
-    },
-    { signal },
-  );
-  for await (const event of stream) {
+  const response = await client.responses
+    .create(
+      {
+        model: request.model,
+        input: request.messages.filter((m) => m.role !== 'system').map(toInput),
+        ...(system.length ? { instructions: system.join('\n\n') } : {}),
+        stream: true,
+        store: false,
+        ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+        ...(request.maxTokens === undefined ? {} : { max_output_tokens: request.maxTokens }),
+        ...(request.reasoning ? { reasoning: { effort: 'medium' as const, summary: 'auto' as const } } : {}),
+      },
+      { signal },
+    )
+    .asResponse();
+  await readEventStream<ResponseStreamEvent>(response, signal, (event) => {
     sink.seen();
     switch (event.type) {
       case 'response.output_text.delta':
@@ -72,5 +75,5 @@ export const streamResponses = async (
       default:
         break;
     }
-  }
+  });
 };
