@@ -69,6 +69,29 @@ describe('run start', () => {
     expect(stored).toMatchObject({ status: 'failed', content: out.text('content') });
   });
 
+  it("writes a new session's status item while the checks are out, a follow-up's only once its owner is known", async () => {
+    const model = await h.addModel();
+    let statusWrites = 0;
+    const atCheckEnd: number[] = [];
+    release = h.runtime.db.use((next) => async (operation, input) => {
+      // The creation, not the run's final store (which also updates the item).
+      if (isRunStatusWrite(operation, input) && JSON.stringify(input).includes('"status":"RUNNING"')) statusWrites++;
+      if (operation === 'UpdateItem' && JSON.stringify(input).includes('RATE#')) {
+        await new Promise((r) => setTimeout(r, HOLD_MS));
+        atCheckEnd.push(statusWrites);
+      }
+      return next(operation, input);
+    });
+    const first = await h.send({ modelId: model.modelId, message: '[[interval=0]] new session' }, { authorization: auth });
+    const sessionId = first.lines[0]!.session_id as string;
+    const followUp = await h.send({ modelId: model.modelId, message: '[[interval=0]] follow-up', sessionId }, { authorization: auth });
+
+    expect(atCheckEnd).toEqual([1, 1]);
+    expect(statusWrites).toBe(2);
+    expect(first.ofType('metrics')).toHaveLength(1);
+    expect(followUp.ofType('metrics')).toHaveLength(1);
+  });
+
   it('aborts the model call and streams none of it when the status item cannot be written', async () => {
     const model = await h.addModel();
     const aborted = h.modelServer.stats.aborted;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { callModel } from '../llm/call-model.ts';
 import type { TokenUsage, UpstreamSink } from '../llm/types.ts';
@@ -100,7 +99,7 @@ type Outcome = { status: RunOutcome; error?: string } | { status: 'not-started' 
  * settles once the run is stored (or could not be) and the stream has ended.
  */
 export const executeRun = async (deps: ChatDeps, plan: PreparedRun, stream: RunStream, ctx: RunContext): Promise<void> => {
-  const active: ActiveRun = { deps, plan, stream, ctx, runId: randomUUID(), progress: { content: [], reasoning: [] }, statusCreated: false };
+  const active: ActiveRun = { deps, plan, stream, ctx, runId: plan.runId, progress: { content: [], reasoning: [] }, statusCreated: false };
   ctx.log.appendKeys({ runId: active.runId });
   try {
     const outcome = await streamRun(active).finally(() => ctx.early?.discard());
@@ -138,7 +137,7 @@ const streamRun = async (active: ActiveRun): Promise<Outcome> => {
   const { settings } = runtime;
   const { log } = ctx;
   const writeStatus = () =>
-    createRunStatus(runtime, { runId, sessionId: plan.sessionId, userId: plan.identity.userId }, settings.RUN_STATUS_TTL_SECONDS);
+    plan.statusWrite ?? createRunStatus(runtime, { runId, sessionId: plan.sessionId, userId: plan.identity.userId }, settings.RUN_STATUS_TTL_SECONDS);
   const [history, images] = await Promise.allSettled([
     plan.history,
     visionEnabled(plan.config, plan.model) && plan.imageKeys.length

@@ -9,6 +9,7 @@ import { getModel } from '../models/repository.ts';
 import type { StoredModel } from '../models/schema.ts';
 import { requireModelInScope } from '../models/scope.ts';
 import { enforceRateLimit } from '../ratelimit/rate-limit.ts';
+import { createRunStatus, removeRunStatus } from '../sessions/run-status.ts';
 import { loadHistory, requireOwnedSession } from '../sessions/run-store.ts';
 import type { RunRecord } from '../sessions/types.ts';
 import type { ChatDeps } from './deps.ts';
@@ -23,8 +24,11 @@ export const MODEL_DISABLED_MSG = '模型已停用';
 export interface PreparedRun {
   identity: Identity;
   request: ChatRequest;
+  runId: string;
   sessionId: string;
   isNewSession: boolean;
+  /** A new session's run-status write, started beside the checks (see prepareRun); absent for a follow-up. */
+  statusWrite?: Promise<void>;
   model: StoredModel;
   config: ChatConfig;
   connection: ModelConnection;
@@ -56,15 +60,35 @@ const allInOrder = async <T extends readonly unknown[]>(work: T): Promise<{ -rea
   return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
 };
 
+/** A refused request takes back the status item it wrote early; if that fails, the item's TTL removes it. */
+const withdrawStatus = async (deps: ChatDeps, write: Promise<void>, item: { runId: string; sessionId: string }, log: Logger) => {
+  const written = await write.then(
+    () => true,
+    () => false,
+  );
+  if (written) await removeRunStatus(deps.runtime, item).catch((err: unknown) => log.warn('refused run: status item left to its TTL', { errorName: (err as Error)?.name }));
+};
+
 /**
  * The pre-stream part of a run: the rate limit, the model, the caller's config and the
  * session's ownership, all at once; then, as soon as the model is known, its key and
  * its base URL in parallel, and as soon as the session is known to be the caller's, its
- * history. Anything refused here becomes the JSON envelope.
+ * history. Anything refused here becomes the JSON envelope. A new session's run-status
+ * item is written beside the checks, not after them: nobody else can own a session id
+ * made here, and the first line of the reply waits for that item. A refusal takes it
+ * back before it answers. A follow-up's status item waits for the session's owner to
+ * be known, as it marks the session's partition.
  */
 export const prepareRun = async (deps: ChatDeps, identity: Identity, request: ChatRequest, log: Logger): Promise<PreparedRun> => {
   const { runtime } = deps;
   const { settings } = runtime;
+  const runId = randomUUID();
+  const sessionId = request.sessionId ?? randomUUID();
+  const statusWrite = request.sessionId
+    ? undefined
+    : createRunStatus(runtime, { runId, sessionId, userId: identity.userId }, settings.RUN_STATUS_TTL_SECONDS);
+  // Awaited by the run, or by the refusal below.
+  statusWrite?.catch(() => {});
   const rateLimit = enforceRateLimit(runtime, identity.userId, 'send', settings.RATE_LIMIT_SENDS_PER_MINUTE);
   const model = getModel(runtime, request.modelId).then((found) => usableModel(identity, found));
   const session = request.sessionId ? requireOwnedSession(runtime, request.sessionId, identity.userId) : undefined;
@@ -77,12 +101,21 @@ export const prepareRun = async (deps: ChatDeps, identity: Identity, request: Ch
     : Promise.resolve([]);
   // A refused request never reads it; a run awaits it and reports its failure.
   history.catch(() => {});
-  const [, checkedModel, , chatConfig, modelConnection] = await allInOrder([rateLimit, model, session, config, connection] as const);
+  let checked;
+  try {
+    checked = await allInOrder([rateLimit, model, session, config, connection] as const);
+  } catch (err) {
+    if (statusWrite) await withdrawStatus(deps, statusWrite, { runId, sessionId }, log);
+    throw err;
+  }
+  const [, checkedModel, , chatConfig, modelConnection] = checked;
   return {
     identity,
     request,
-    sessionId: request.sessionId ?? randomUUID(),
+    runId,
+    sessionId,
     isNewSession: !request.sessionId,
+    ...(statusWrite ? { statusWrite } : {}),
     model: checkedModel,
     config: chatConfig,
     connection: modelConnection,
