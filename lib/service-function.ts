@@ -76,8 +76,6 @@ export class ServiceFunction extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         LOG_LEVEL: defaults.logLevel,
         POWERTOOLS_LOGGER_SAMPLE_RATE: String(defaults.logSampleRate),
-        // Stack traces in our code point at our TypeScript (the maps carry nothing else).
-        NODE_OPTIONS: '--enable-source-maps',
       },
     });
   }

@@ -25,12 +25,12 @@ const sum = (values: Iterable<number>) => [...values].reduce((a, b) => a + b, 0)
 const kb = (bytes: number) => fmt(bytes / KB, 'KB', 0);
 
 /**
- * A fresh node per run, as a cold start is, with the deployed NODE_OPTIONS: the probe
+ * A fresh node per run, as a cold start is, with the function's NODE_OPTIONS: the probe
  * imports `modules` in order and reports the last import's own time; the baseline is
  * the same process importing all but the last (an empty script for a single module).
  * Wall times are from spawn to exit; the cold import is the difference of medians.
  */
-const coldImport = (modules: string[], work: string, node = process.execPath) => {
+const coldImport = (modules: string[], work: string, nodeOptions: string | undefined, node = process.execPath) => {
   const write = (name: string, lines: string[]) => {
     const file = join(work, name);
     writeFileSync(file, [RUNTIME_GLOBAL, ...lines].join('\n'));
@@ -40,7 +40,7 @@ const coldImport = (modules: string[], work: string, node = process.execPath) =>
   const earlier = modules.slice(0, -1).map(load);
   const probe = write('probe.mjs', [...earlier, 'const t = performance.now();', load(modules.at(-1)!), 'process.stdout.write(String(performance.now() - t));']);
   const before = write('before.mjs', [...earlier, "process.stdout.write('0');"]);
-  const env = { PATH: process.env.PATH ?? '', NODE_OPTIONS: '--enable-source-maps', AWS_REGION: 'us-east-1' };
+  const env = { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1', ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) };
   const run = (file: string) => {
     const start = process.hrtime.bigint();
     const out = spawnSync(node, [file], { env, encoding: 'utf8' });
@@ -132,21 +132,24 @@ export const measureBundles = async (progress: (message: string) => void) => {
   const synthesized = synth({}, { bundle: true });
   const work = mkdtempSync(join(tmpdir(), 'bench-import-'));
   try {
-    const template = synthesized.template.toJSON() as { Resources: Record<string, { Properties: { Code: { S3Key: string } } }> };
-    const assetDir = (name: Handler) => {
-      const fn = template.Resources[logicalIdOf(synthesized.template, 'AWS::Lambda::Function', HANDLERS[name].prefix)]!;
-      return join(synthesized.assembly.directory, `asset.${fn.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
+    const template = synthesized.template.toJSON() as {
+      Resources: Record<string, { Properties: { Code: { S3Key: string }; Environment: { Variables: Record<string, unknown> } } }>;
     };
+    const fn = (name: Handler) => template.Resources[logicalIdOf(synthesized.template, 'AWS::Lambda::Function', HANDLERS[name].prefix)]!.Properties;
+    const assetDir = (name: Handler) => join(synthesized.assembly.directory, `asset.${fn(name).Code.S3Key.replace(/\.zip$/, '')}`);
+    const nodeOptions = (name: Handler) => fn(name).Environment.Variables.NODE_OPTIONS as string | undefined;
     const measure = async (name: Handler) => ({
       files: await measureFiles(assetDir(name)),
-      coldImport: coldImport([join(assetDir(name), ENTRY)], work),
+      coldImport: coldImport([join(assetDir(name), ENTRY)], work, nodeOptions(name)),
       breakdown: await breakdown(HANDLERS[name].entry),
     });
     const measured = { api: await measure('api'), stream: await measure('stream') };
     const openAiChunk = measured.stream.files.lazy.find((chunk) => chunk.name === 'openai');
     if (!openAiChunk) throw new Error('the stream bundle has no openai chunk');
-    const openAiImport = coldImport([join(assetDir('stream'), ENTRY), join(assetDir('stream'), openAiChunk.file)], work);
-    const onLambdaNode = LAMBDA_NODE ? { version: nodeVersion(LAMBDA_NODE), ...coldImport([join(assetDir('stream'), ENTRY)], work, LAMBDA_NODE) } : undefined;
+    const openAiImport = coldImport([join(assetDir('stream'), ENTRY), join(assetDir('stream'), openAiChunk.file)], work, nodeOptions('stream'));
+    const onLambdaNode = LAMBDA_NODE
+      ? { version: nodeVersion(LAMBDA_NODE), ...coldImport([join(assetDir('stream'), ENTRY)], work, nodeOptions('stream'), LAMBDA_NODE) }
+      : undefined;
     progress('bundles: synthesized, sized, imported');
 
     const { stream, api } = measured;

@@ -9,6 +9,8 @@ export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** node:http without the ES module facade that loads undici on Node 22 (see node-http.ts). */
 const NODE_HTTP = fileURLToPath(new URL('./node-http.ts', import.meta.url));
+/** Run first in every function: stack traces mapped to our sources when they are formatted. */
+const SOURCE_MAPPED_STACKS = fileURLToPath(new URL('./source-mapped-stacks.ts', import.meta.url));
 
 /** Where the lazily loaded parts go, beside the entry file. */
 const CHUNK_DIR = 'chunks';
@@ -20,7 +22,8 @@ const CHUNK_DIR = 'chunks';
  * createRequire banner (on every file) for the CommonJS packages that call `require`.
  * The AWS SDK is bundled, not taken from the runtime: it pins the tested versions and
  * the api's presigner packages are not guaranteed to be in the runtime. node:http is
- * aliased to a module that takes it through `require` (node-http.ts). Each file's
+ * aliased to a module that takes it through `require` (node-http.ts). Every function
+ * starts with source-mapped-stacks.ts, which maps stack traces lazily. Each file's
  * source map is a file beside it, linked by a comment, without the sources' text and
  * cut down to our own sources (see source-map.ts). Paths are relative to the project
  * root, wherever the output is written: the same code always gives the same bytes,
@@ -46,6 +49,7 @@ export const functionBuildOptions = (entry: string) =>
     outExtension: { '.js': '.mjs' },
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     alias: { 'node:http': NODE_HTTP, http: NODE_HTTP },
+    inject: [SOURCE_MAPPED_STACKS],
     logLevel: 'warning',
   }) satisfies BuildOptions;
 

@@ -1,9 +1,9 @@
 /**
- * Cuts a bundle's source map down to our own sources. With NODE_OPTIONS
- * --enable-source-maps, Node decodes the whole map when the module loads; for a
- * bundle with the AWS SDK inside, the map is twice the code and decoding it more than
- * doubled the cold import. Positions in dependencies become unmapped (their stack
- * frames show bundle positions), positions in our code map exactly as before.
+ * Cuts a bundle's source map down to our own sources: a map of everything bundled is
+ * twice the code, and stack traces only need to point into ours. Positions in
+ * dependencies become unmapped (their stack frames show bundle positions), positions in
+ * our code map exactly as before. The maps are read when a stack is first formatted
+ * (source-mapped-stacks.ts).
  */
 export interface SourceMapV3 {
   version: 3;

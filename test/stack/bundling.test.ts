@@ -72,7 +72,7 @@ const runNode = async (script: string, args: string[], env: NodeJS.ProcessEnv = 
   const file = join(scratch, `script-${Math.random().toString(36).slice(2)}.mjs`);
   writeFileSync(file, script);
   const { stdout } = await promisify(execFile)(process.execPath, [file, ...args], {
-    env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', ...env, NODE_OPTIONS: '--enable-source-maps' },
+    env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', ...env },
     timeout: 60_000,
   });
   return stdout;

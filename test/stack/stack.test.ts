@@ -323,7 +323,6 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
           POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
           LOG_LEVEL: 'INFO',
           POWERTOOLS_LOGGER_SAMPLE_RATE: '0',
-          NODE_OPTIONS: '--enable-source-maps',
         });
       }
     });
