@@ -42,14 +42,17 @@ const unitsOf = (consumed: Consumed) => ({
 });
 
 /**
- * Counts the capacity every DynamoDB call of the real code paths consumes: a wrapper
- * on the runtimes' own clients asks each read and write for ReturnConsumedCapacity
- * (INDEXES: the total, with the indexes' share in it) and records what came back. A call that throws (a failed condition) returns no
- * figure: it is listed with 0 units and counted in `failed`, so a total never hides one.
+ * Counts the capacity every DynamoDB call of the real code paths consumes between
+ * `start` and `stop`: a wrapper on the runtimes' own clients asks each read and write
+ * for ReturnConsumedCapacity (INDEXES: the total, with the indexes' share in it) and
+ * records what came back. A call that throws (a failed condition) returns no figure: it
+ * is listed with 0 units and counted in `failed`, so a total never hides one. Only
+ * while metering: the other figures time calls that ask for nothing extra.
  */
 export const meterCapacity = (clients: DocumentClient[]) => {
   let records: CapacityRecord[] = [];
-  for (const db of clients) {
+  let releases: (() => void)[] = [];
+  const meter = (db: DocumentClient) =>
     db.use((next) => async (operation, input) => {
       const kind = READS.has(operation) ? 'read' : WRITES.has(operation) ? 'write' : undefined;
       if (!kind) return next(operation, input);
@@ -62,12 +65,19 @@ export const meterCapacity = (clients: DocumentClient[]) => {
         throw err;
       }
     });
-  }
+  const stop = () => {
+    for (const release of releases) release();
+    releases = [];
+  };
   return {
-    reset(): void {
+    start(): void {
+      stop();
       records = [];
+      releases = clients.map(meter);
     },
-    totals(): CapacityTotals {
+    /** Stops metering; what was counted since `start`. */
+    stop(): CapacityTotals {
+      stop();
       const sum = (kind: 'read' | 'write') => records.filter((r) => r.kind === kind).reduce((s, r) => s + r.units, 0);
       return {
         read: sum('read'),

@@ -8,7 +8,7 @@ const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
 /** Children run TypeScript through tsx like the bench itself; their console output is dropped (as CloudWatch would take it). */
 const forkTs = (file: string, args: string[]): ChildProcess =>
-  fork(here(file), args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  fork(here(file), args, { execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] : [])], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
 
 const firstMessage = <T>(child: ChildProcess, what: string, timeoutMs = 120_000): Promise<T> =>
   new Promise((resolve, reject) => {
@@ -64,8 +64,9 @@ export const startModelProcess = async (): Promise<ModelProcess> => {
 type Request = StackCommand extends infer C ? (C extends { id: number } ? Omit<C, 'id'> : never) : never;
 
 export interface StackProcess extends Omit<StackReady, 'type'> {
-  capacityReset(): Promise<void>;
-  capacityRead(): Promise<CapacityTotals>;
+  /** Meters DynamoDB capacity from now (figure 5 only: the other figures time calls as they are). */
+  capacityStart(): Promise<void>;
+  capacityStop(): Promise<CapacityTotals>;
   seedSessions(userId: string, count: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -93,8 +94,8 @@ export const startStackProcess = async (modelBaseUrl: string): Promise<StackProc
     userToken: ready.userToken,
     modelId: ready.modelId,
     pollMs: ready.pollMs,
-    capacityReset: () => call({ cmd: 'capacity.reset' }),
-    capacityRead: () => call({ cmd: 'capacity.read' }),
+    capacityStart: () => call({ cmd: 'capacity.start' }),
+    capacityStop: () => call({ cmd: 'capacity.stop' }),
     seedSessions: (userId, count) => call({ cmd: 'seed.sessions', userId, count }),
     stop: async () => {
       await call({ cmd: 'stop' }).catch(() => {});

@@ -16,8 +16,8 @@ export interface StackReady {
 }
 
 export type StackCommand =
-  | { id: number; cmd: 'capacity.reset' }
-  | { id: number; cmd: 'capacity.read' }
+  | { id: number; cmd: 'capacity.start' }
+  | { id: number; cmd: 'capacity.stop' }
   | { id: number; cmd: 'seed.sessions'; userId: string; count: number }
   | { id: number; cmd: 'stop' };
 
@@ -76,10 +76,10 @@ const seedSessions = async (userId: string, count: number) => {
 
 const answer = async (command: StackCommand): Promise<unknown> => {
   switch (command.cmd) {
-    case 'capacity.reset':
-      return capacity.reset();
-    case 'capacity.read':
-      return capacity.totals();
+    case 'capacity.start':
+      return capacity.start();
+    case 'capacity.stop':
+      return capacity.stop();
     case 'seed.sessions':
       return seedSessions(command.userId, command.count);
     case 'stop':

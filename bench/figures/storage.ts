@@ -39,28 +39,28 @@ export const measureStorage = async ({ stack, progress }: BenchContext) => {
   const perTurn: CapacityTotals[] = [];
   let sessionId: string | undefined;
   for (let turn = 1; turn <= TURNS; turn++) {
-    await stack.capacityReset();
+    await stack.capacityStart();
     const out = await sendChat({ baseUrl: stack.url, token, body: { modelId: stack.modelId, message: MESSAGE, sessionId } });
     if (!out.completed) throw new Error(`storage turn ${turn} did not complete: ${out.error ?? out.status}`);
     sessionId ??= out.sessionId;
     // The stream ends once the run is stored; a poll still in flight would land within this.
     await sleep(20);
-    perTurn.push(await stack.capacityRead());
+    perTurn.push(await stack.capacityStop());
   }
   const first = perTurn[0]!;
   const last = perTurn[TURNS - 1]!;
 
-  await stack.capacityReset();
+  await stack.capacityStart();
   const detail = await callApi(stack.url, token, 'GET', `/ai/chat/session/${sessionId}`);
-  const opened = await stack.capacityRead();
+  const opened = await stack.capacityStop();
   const messages = (detail.body.data as { messages?: unknown[] } | undefined)?.messages?.length;
   if (messages !== TURNS * 2) throw new Error(`session detail: ${messages} messages, expected ${TURNS * 2}`);
 
   await stack.seedSessions(String(LIST_USER), LISTED_SESSIONS);
   const listToken = await chatUserToken(LIST_USER);
-  await stack.capacityReset();
+  await stack.capacityStart();
   const list = await callApi(stack.url, listToken, 'GET', '/ai/chat/session/list');
-  const listed = await stack.capacityRead();
+  const listed = await stack.capacityStop();
   const listedCount = (list.body.data as unknown[] | undefined)?.length;
   if (listedCount !== LISTED_SESSIONS) throw new Error(`session list: ${listedCount} sessions, expected ${LISTED_SESSIONS}`);
   progress(`storage: ${TURNS} turns, detail, list of ${LISTED_SESSIONS}`);

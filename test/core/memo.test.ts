@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoizeAsync } from '../../lambdas/core/memo.ts';
+import { memoizeAsync, setRecent } from '../../lambdas/core/memo.ts';
 
 describe('memoizeAsync', () => {
   it('builds once for concurrent and later callers', async () => {
@@ -21,5 +21,19 @@ describe('memoizeAsync', () => {
     await expect(get()).rejects.toThrow('cold start fault');
     expect(await get()).toBe(2);
     expect(await get()).toBe(2);
+  });
+});
+
+describe('setRecent', () => {
+  it('keeps the most recently set keys, dropping the least recently used past the limit', () => {
+    const map = new Map<string, number>();
+    setRecent(map, 'a', 1, 2);
+    setRecent(map, 'b', 2, 2);
+    setRecent(map, 'a', 3, 2);
+    expect(setRecent(map, 'c', 4, 2)).toBe(4);
+    expect([...map]).toEqual([
+      ['a', 3],
+      ['c', 4],
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 import type { KeyCipher } from '../crypto/key-cipher.ts';
+import { setRecent } from '../memo.ts';
 
 /** Sent when a model has no key: local servers (Ollama, LM Studio, the offline server) ignore it. */
 export const PLACEHOLDER_API_KEY = 'no-api-key';
@@ -25,12 +26,10 @@ export const createKeyCache = (cipher: KeyCipher, ttlMs: number, now = Date.now)
       const hit = entries.get(id);
       if (hit && hit.expiresAt > now()) return hit.key;
       const key = cipher.decrypt(model.apiKeyCipher, { modelId: model.modelId });
-      entries.delete(id);
-      entries.set(id, { expiresAt: now() + ttlMs, key });
+      setRecent(entries, id, { expiresAt: now() + ttlMs, key }, MAX_ENTRIES);
       key.catch(() => {
         if (entries.get(id)?.key === key) entries.delete(id);
       });
-      if (entries.size > MAX_ENTRIES) entries.delete(entries.keys().next().value!);
       return key;
     },
   };

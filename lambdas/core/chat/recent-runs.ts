@@ -1,4 +1,5 @@
 import type { ChatConfig } from '../configs/schema.ts';
+import { setRecent } from '../memo.ts';
 import type { StoredModel } from '../models/schema.ts';
 import type { HistoryTurn } from './prompt.ts';
 
@@ -38,13 +39,7 @@ export const createRecentRuns = (ttlMs: number, now = Date.now): RecentRuns => {
   const users = new Map<string, UserMemory>();
   const fresh = (entry: { at: number } | undefined) => entry !== undefined && now() - entry.at <= ttlMs;
   /** The user's memory, moved to the most recently active end. */
-  const touch = (userId: string): UserMemory => {
-    const memory = users.get(userId) ?? { runs: new Map() };
-    users.delete(userId);
-    users.set(userId, memory);
-    if (users.size > MAX_USERS) users.delete(users.keys().next().value!);
-    return memory;
-  };
+  const touch = (userId: string): UserMemory => setRecent(users, userId, users.get(userId) ?? { runs: new Map() }, MAX_USERS);
   return {
     lookup(userId, modelId) {
       const entry = users.get(userId)?.runs.get(modelId);

@@ -1,4 +1,5 @@
 import type OpenAI from 'openai';
+import { setRecent } from '../memo.ts';
 import type { CheckedTarget } from './base-url-guard.ts';
 import { createPinnedFetch } from './pinned-fetch.ts';
 
@@ -25,18 +26,28 @@ export interface ClientOptions {
   timeoutMs: number;
 }
 
+/** Clients kept, most recently used last; a client is cheap to keep and ~1 ms to build. */
+const clients = new Map<string, OpenAI>();
+const MAX_CLIENTS = 32;
+
 /**
- * One client per run: the pinned fetch belongs to this model's checked addresses.
- * One retry covers a keep-alive socket the provider closed while the instance slept.
+ * The client for one model's checked target and key, reused by the runs of a warm
+ * instance (the SDK builds its whole resource tree per client). The pinned fetch belongs
+ * to the checked addresses, so new addresses make a new client. One retry covers a
+ * keep-alive socket the provider closed while the instance slept.
  */
 export const createModelClient = async (options: ClientOptions): Promise<OpenAI> => {
   const { OpenAI: Client } = await preloadOpenAi();
-  return new Client({
-    apiKey: options.apiKey,
-    baseURL: options.target.url.href,
-    fetch: createPinnedFetch(options.target),
-    maxRetries: 1,
-    timeout: options.timeoutMs,
-    logLevel: 'off',
-  });
+  const key = JSON.stringify([options.target.url.href, options.target.addresses ?? null, options.timeoutMs, options.apiKey]);
+  const client =
+    clients.get(key) ??
+    new Client({
+      apiKey: options.apiKey,
+      baseURL: options.target.url.href,
+      fetch: createPinnedFetch(options.target),
+      maxRetries: 1,
+      timeout: options.timeoutMs,
+      logLevel: 'off',
+    });
+  return setRecent(clients, key, client, MAX_CLIENTS);
 };
