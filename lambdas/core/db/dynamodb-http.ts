@@ -106,10 +106,9 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * DynamoDB's JSON API over node's HTTP, signed with SigV4: what the SDK client does for
  * the calls this service makes, without its protocol machinery (which a cold start would
- * otherwise load and compile). Failed attempts that are worth
- * repeating are repeated with backoff; a transaction gets one idempotency token for all
- * its attempts, as the SDK gives it, so a write that landed but whose answer was lost
- * is not applied twice.
+ * otherwise load and compile). Failed attempts worth repeating are repeated with backoff;
+ * a transaction gets one idempotency token for all its attempts, as the SDK gives it, so
+ * a write that landed but whose answer was lost is not applied twice.
  */
 export const createWire = (options: WireOptions): WireCall => {
   const url = new URL(options.endpoint ?? regionEndpoint(options.region));
