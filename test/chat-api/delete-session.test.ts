@@ -72,6 +72,23 @@ describe('deleteSession', () => {
     expect(await leftovers(sessionId, [...runs, late].map((r) => r.runId))).toEqual({ partition: [], statuses: [] });
   });
 
+  it('does not bring back a session deleted while a follow-up run started before the delete could see it', async () => {
+    const { sessionId } = await seedSession(rt, '306', 1);
+    const late = runRecord(sessionId, '306', 2, { content: 'answered after the delete' });
+    // The delete runs between the follow-up's ownership check and its status write, so it finds no run to stop.
+    await deleteSession(rt, sessionId, '306');
+    await createRunStatus(rt, { runId: late.runId, sessionId, userId: '306' }, 3600);
+
+    await expect(persistRun(rt, late, { followUp: true })).rejects.toMatchObject({ name: 'TransactionCanceledException' });
+    expect(await getSessionHeader(rt, sessionId)).toBeUndefined();
+    expect(await loadRuns(rt, sessionId)).toEqual([]);
+    // A new session's first run is what creates the header.
+    const fresh = runRecord(crypto.randomUUID(), '306', 1);
+    await createRunStatus(rt, { runId: fresh.runId, sessionId: fresh.sessionId, userId: '306' }, 3600);
+    await persistRun(rt, fresh);
+    expect(await getSessionHeader(rt, fresh.sessionId)).toMatchObject({ userId: '306', runCount: 1 });
+  });
+
   it("refuses another user's session without deleting anything", async () => {
     const { sessionId, runs } = await seedSession(rt, '304', 1);
     const before = await leftovers(sessionId, runs.map((r) => r.runId));

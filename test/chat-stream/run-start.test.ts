@@ -1,7 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RUN_MSG } from '../../lambdas/core/chat/execute-run.ts';
 import { UPSTREAM_MSG } from '../../lambdas/core/llm/upstream-errors.ts';
-import { loadRuns } from '../../lambdas/core/sessions/run-store.ts';
+import { deleteSession } from '../../lambdas/core/sessions/delete-session.ts';
+import { getSessionHeader, loadRuns } from '../../lambdas/core/sessions/run-store.ts';
 import { bearer, CHAT_USER } from '../support/tokens.ts';
 import { setUpChatStream, type ChatStreamHarness } from './support.ts';
 
@@ -90,6 +91,24 @@ describe('run start', () => {
     expect(statusWrites).toBe(2);
     expect(first.ofType('metrics')).toHaveLength(1);
     expect(followUp.ofType('metrics')).toHaveLength(1);
+  });
+
+  it('does not bring back a session deleted while a follow-up was starting: the reply ends on the save error', async () => {
+    const model = await h.addModel();
+    const first = await h.send({ modelId: model.modelId, message: '[[interval=0]] first' }, { authorization: auth });
+    const sessionId = first.lines[0]!.session_id as string;
+    // The delete lands after the follow-up's checks, before its status item exists: it finds no run to stop.
+    release = h.runtime.db.use((next) => async (operation, input) => {
+      if (isRunStatusWrite(operation, input) && JSON.stringify(input).includes('"status":"RUNNING"')) {
+        await deleteSession(h.runtime, sessionId, String(USER));
+      }
+      return next(operation, input);
+    });
+    const out = await h.send({ modelId: model.modelId, message: '[[interval=0]] follow-up', sessionId }, { authorization: auth });
+
+    expect(out.ofType('error')).toEqual([{ error: RUN_MSG.saveFailed, type: 'error' }]);
+    expect(await getSessionHeader(h.runtime, sessionId)).toBeUndefined();
+    expect(await loadRuns(h.runtime, sessionId)).toEqual([]);
   });
 
   it('aborts the model call and streams none of it when the status item cannot be written', async () => {

@@ -268,7 +268,7 @@ const finish = async ({ deps, plan, stream, ctx, runId, progress, earlyCall, his
     finishedAt,
     ...(outcome.error ? { error: outcome.error } : {}),
   };
-  const saved = await persistWithRetry(deps.runtime, record);
+  const saved = await persistWithRetry(deps.runtime, record, !plan.isNewSession);
   if (!saved.stored) ctx.log.error('run could not be stored', saved.error as Error);
   else if (history && historyWanted(plan.config)) {
     deps.recent.rememberSession(record.userId, record.sessionId, nextHistory(history, record, plan.config.numHistoryRuns));

@@ -40,11 +40,11 @@ export interface PersistOutcome {
   error?: unknown;
 }
 
-/** Stores the run with a bounded retry; never throws, the caller reports the outcome. */
-export const persistWithRetry = async (deps: Deps, run: RunRecord, backoffMs = 100): Promise<PersistOutcome> => {
+/** Stores the run (see persistRun) with a bounded retry; never throws, the caller reports the outcome. */
+export const persistWithRetry = async (deps: Deps, run: RunRecord, followUp: boolean, backoffMs = 100): Promise<PersistOutcome> => {
   for (let attempt = 1; ; attempt++) {
     try {
-      await persistRun(deps, run);
+      await persistRun(deps, run, { followUp });
       return { stored: true };
     } catch (err) {
       if (attempt < ATTEMPTS && isRetryable(err)) {

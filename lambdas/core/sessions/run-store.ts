@@ -55,9 +55,11 @@ export const splitText = (text: string, units = PART_UNITS): string[] => {
  * Stores a finished run, whatever its outcome, in a fixed number of writes however
  * long the session is: overflow parts first (only for very large replies; readers
  * ignore parts no run points at), then one transaction of run item, session header
- * and run-status item, so a reader never sees one without the others.
+ * and run-status item, so a reader never sees one without the others. A run that
+ * continued a session (`followUp`) is stored only while that session still exists: one
+ * deleted meanwhile is not brought back by a run that started before the delete saw it.
  */
-export const persistRun = async (deps: Deps, run: RunRecord): Promise<void> => {
+export const persistRun = async (deps: Deps, run: RunRecord, { followUp = false } = {}): Promise<void> => {
   const sk = runSk(run.startedAt, run.runId);
   const pk = sessionPk(run.sessionId);
   const text: RunText = { userMessage: run.userMessage, content: run.content, reasoning: run.reasoning };
@@ -89,7 +91,7 @@ export const persistRun = async (deps: Deps, run: RunRecord): Promise<void> => {
             // Index keys are set once, so a later turn updates the index item in place.
             'userPk = if_not_exists(userPk, :upk), createdSk = if_not_exists(createdSk, :csk) ' +
             `ADD runCount :one, ${sums.map((s) => `${s.name} ${s.value}`).join(', ')}`,
-          ConditionExpression: 'attribute_not_exists(pk) OR userId = :uid',
+          ConditionExpression: followUp ? 'userId = :uid' : 'attribute_not_exists(pk) OR userId = :uid',
           ExpressionAttributeValues: {
             ':sid': run.sessionId,
             ':uid': run.userId,
