@@ -27,7 +27,7 @@ export interface PreparedRun {
   runId: string;
   sessionId: string;
   isNewSession: boolean;
-  /** A new session's run-status write, started beside the checks (see prepareRun); absent for a follow-up. */
+  /** A new session's run-status write, started beside the checks (see prepareRun); absent otherwise. */
   statusWrite?: Promise<void>;
   model: StoredModel;
   config: ChatConfig;
@@ -74,19 +74,23 @@ const withdrawStatus = async (deps: ChatDeps, write: Promise<void>, item: { runI
  * session's ownership, all at once; then, as soon as the model is known, its key and
  * its base URL in parallel, and as soon as the session is known to be the caller's, its
  * history. Anything refused here becomes the JSON envelope. A new session's run-status
- * item is written beside the checks, not after them: nobody else can own a session id
- * made here, and the first line of the reply waits for that item. A refusal takes it
- * back before it answers. A follow-up's status item waits for the session's owner to
- * be known, as it marks the session's partition.
+ * item is written beside the checks, not after them, when this instance accepted the
+ * same user with the same model a moment ago (as for the early call): nobody else can
+ * own a session id made here, and the first line of the reply waits for that item. A
+ * refusal takes it back before it answers, and makes the user's next request wait for
+ * the checks, so a refused client cannot make every refusal cost three more writes. A
+ * follow-up's status item waits for the session's owner to be known, as it marks the
+ * session's partition.
  */
 export const prepareRun = async (deps: ChatDeps, identity: Identity, request: ChatRequest, log: Logger): Promise<PreparedRun> => {
   const { runtime } = deps;
   const { settings } = runtime;
   const runId = randomUUID();
   const sessionId = request.sessionId ?? randomUUID();
-  const statusWrite = request.sessionId
-    ? undefined
-    : createRunStatus(runtime, { runId, sessionId, userId: identity.userId }, settings.RUN_STATUS_TTL_SECONDS);
+  const statusWrite =
+    request.sessionId || !deps.recent.lookup(identity.userId, request.modelId)
+      ? undefined
+      : createRunStatus(runtime, { runId, sessionId, userId: identity.userId }, settings.RUN_STATUS_TTL_SECONDS);
   // Awaited by the run, or by the refusal below.
   statusWrite?.catch(() => {});
   const rateLimit = enforceRateLimit(runtime, identity.userId, 'send', settings.RATE_LIMIT_SENDS_PER_MINUTE);
