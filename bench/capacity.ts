@@ -65,19 +65,19 @@ export const meterCapacity = (clients: DocumentClient[]) => {
         throw err;
       }
     });
-  const stop = () => {
+  const unmeter = () => {
     for (const release of releases) release();
     releases = [];
   };
   return {
     start(): void {
-      stop();
+      unmeter();
       records = [];
       releases = clients.map(meter);
     },
     /** Stops metering; what was counted since `start`. */
     stop(): CapacityTotals {
-      stop();
+      unmeter();
       const sum = (kind: 'read' | 'write') => records.filter((r) => r.kind === kind).reduce((s, r) => s + r.units, 0);
       return {
         read: sum('read'),

@@ -8,7 +8,7 @@ import {
   recordTimeToFirstToken,
   recordTokens,
 } from '../observability/metrics.ts';
-import { createRunStatus, readRunState } from '../sessions/run-status.ts';
+import { readRunState } from '../sessions/run-status.ts';
 import type { ModelInfo, RunMetrics, RunOutcome, RunRecord } from '../sessions/types.ts';
 import type { ChatDeps } from './deps.ts';
 import { settleCall, type EarlyCall } from './early-call.ts';
@@ -136,8 +136,6 @@ const streamRun = async (active: ActiveRun): Promise<Outcome> => {
   const { runtime } = deps;
   const { settings } = runtime;
   const { log } = ctx;
-  const writeStatus = () =>
-    plan.statusWrite ?? createRunStatus(runtime, { runId, sessionId: plan.sessionId, userId: plan.identity.userId }, settings.RUN_STATUS_TTL_SECONDS);
   const [history, images] = await Promise.allSettled([
     plan.history,
     visionEnabled(plan.config, plan.model) && plan.imageKeys.length
@@ -145,7 +143,7 @@ const streamRun = async (active: ActiveRun): Promise<Outcome> => {
       : Promise.resolve([]),
   ]);
   if (history.status === 'rejected' || images.status === 'rejected') {
-    if (!(await createStatus(active, writeStatus()))) return { status: 'not-started' };
+    if (!(await createStatus(active, plan.writeStatus()))) return { status: 'not-started' };
     if (images.status === 'rejected') throw images.reason;
     log.error('session history could not be loaded', (history as PromiseRejectedResult).reason as Error);
     return { status: 'failed', error: RUN_MSG.historyFailed };
@@ -194,7 +192,7 @@ const streamRun = async (active: ActiveRun): Promise<Outcome> => {
   // call made exactly this request. Either way its reply is parsed as it arrives but
   // handed on only once the status item exists and `run_info` is out: the run streams
   // nothing it could not be cancelled from.
-  const started = createStatus(active, writeStatus());
+  const started = createStatus(active, plan.writeStatus());
   const adopted = await ctx.early?.adopt(planned, sink, started, controller.signal);
   active.earlyCall = ctx.early ? (adopted ? 'used' : 'discarded') : 'none';
   const call = adopted?.end ?? settleCall(callModel({ ...planned, deliverWhen: started }, sink, controller.signal));

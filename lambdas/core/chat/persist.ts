@@ -6,6 +6,8 @@ import type { RunRecord } from '../sessions/types.ts';
 type Deps = Pick<Runtime, 'db' | 'tables'>;
 
 const ATTEMPTS = 3;
+/** Wait before the second attempt; tripled before each next one. */
+const BACKOFF_MS = 100;
 const RETRYABLE = new Set(['ThrottlingException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded']);
 const RETRYABLE_REASONS = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
 
@@ -41,14 +43,14 @@ export interface PersistOutcome {
 }
 
 /** Stores the run (see persistRun) with a bounded retry; never throws, the caller reports the outcome. */
-export const persistWithRetry = async (deps: Deps, run: RunRecord, followUp: boolean, backoffMs = 100): Promise<PersistOutcome> => {
+export const persistWithRetry = async (deps: Deps, run: RunRecord, followUp: boolean): Promise<PersistOutcome> => {
   for (let attempt = 1; ; attempt++) {
     try {
       await persistRun(deps, run, { followUp });
       return { stored: true };
     } catch (err) {
       if (attempt < ATTEMPTS && isRetryable(err)) {
-        await new Promise((r) => setTimeout(r, backoffMs * 3 ** (attempt - 1)));
+        await new Promise((r) => setTimeout(r, BACKOFF_MS * 3 ** (attempt - 1)));
         continue;
       }
       await markStatusFailed(deps, run).catch(() => {});

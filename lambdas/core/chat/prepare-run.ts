@@ -27,8 +27,11 @@ export interface PreparedRun {
   runId: string;
   sessionId: string;
   isNewSession: boolean;
-  /** A new session's run-status write, started beside the checks (see prepareRun); absent otherwise. */
-  statusWrite?: Promise<void>;
+  /**
+   * The run's status-item write: the one started beside the checks (see prepareRun), or
+   * a new one started now. Called once, by the run.
+   */
+  writeStatus(): Promise<void>;
   model: StoredModel;
   config: ChatConfig;
   connection: ModelConnection;
@@ -87,10 +90,8 @@ export const prepareRun = async (deps: ChatDeps, identity: Identity, request: Ch
   const { settings } = runtime;
   const runId = randomUUID();
   const sessionId = request.sessionId ?? randomUUID();
-  const statusWrite =
-    request.sessionId || !deps.recent.lookup(identity.userId, request.modelId)
-      ? undefined
-      : createRunStatus(runtime, { runId, sessionId, userId: identity.userId }, settings.RUN_STATUS_TTL_SECONDS);
+  const startStatusWrite = () => createRunStatus(runtime, { runId, sessionId, userId: identity.userId }, settings.RUN_STATUS_TTL_SECONDS);
+  const statusWrite = request.sessionId || !deps.recent.lookup(identity.userId, request.modelId) ? undefined : startStatusWrite();
   // Awaited by the run, or by the refusal below.
   statusWrite?.catch(() => {});
   const rateLimit = enforceRateLimit(runtime, identity.userId, 'send', settings.RATE_LIMIT_SENDS_PER_MINUTE);
@@ -119,7 +120,7 @@ export const prepareRun = async (deps: ChatDeps, identity: Identity, request: Ch
     runId,
     sessionId,
     isNewSession: !request.sessionId,
-    ...(statusWrite ? { statusWrite } : {}),
+    writeStatus: () => statusWrite ?? startStatusWrite(),
     model: checkedModel,
     config: chatConfig,
     connection: modelConnection,
