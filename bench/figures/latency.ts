@@ -1,8 +1,7 @@
 import { directChat } from '../direct-client.ts';
-import { fmt, ratioOf, spread, type Row } from '../report.ts';
+import { ratioOf, spread, type Row } from '../report.ts';
 import { distribution } from '../stats.ts';
 import { sendChat } from '../stream-client.ts';
-import { chatUserToken } from '../tokens.ts';
 import type { BenchContext } from './context.ts';
 
 const SENDS = 30;
@@ -15,28 +14,20 @@ const WARMUP = 100;
 const WARMUP_MESSAGE = '[[delay=0 interval=0]] warm up';
 const FIRST_TOKEN_DELAY_MS = 100;
 const MESSAGE = `[[delay=${FIRST_TOKEN_DELAY_MS} interval=1]] How far is the moon?`;
-/** Users of their own, one per send: each is new to the stack's instance. */
-const FIRST_TIMERS = 1000;
 
 /**
  * Figures 1 and 2: time to the first content through the stack and directly with the
  * `openai` client, rotated send by send so drift in the machine hits every way; and
- * request → `meta` from the same stack sends. The stack's sends come from one user, as
- * a user's messages do, so from the second on the instance starts the model call early
- * (chat/early-call.ts). Beside them, sends of users each new to the instance, whose
- * model call waits for the checks.
+ * request → `meta` from the same stack sends.
  */
 export const measureLatency = async ({ stack, direct, progress }: BenchContext) => {
   const viaStack = () => sendChat({ baseUrl: stack.url, token: stack.userToken, body: { modelId: stack.modelId, message: MESSAGE } });
   const viaDirect = () => directChat(direct, MESSAGE);
-  const tokens = await Promise.all(Array.from({ length: SENDS }, (_, i) => chatUserToken(FIRST_TIMERS + i)));
-  const viaFirstTimer = (i: number) => sendChat({ baseUrl: stack.url, token: tokens[i]!, body: { modelId: stack.modelId, message: MESSAGE } });
   for (let i = 0; i < WARMUP; i++) {
     await sendChat({ baseUrl: stack.url, token: stack.userToken, body: { modelId: stack.modelId, message: WARMUP_MESSAGE } });
     await directChat(direct, WARMUP_MESSAGE);
   }
   const stackFirst: number[] = [];
-  const firstTimerFirst: number[] = [];
   const directFirst: number[] = [];
   const meta: number[] = [];
   const firstContent = (out: { firstContentMs?: number }) => {
@@ -49,15 +40,13 @@ export const measureLatency = async ({ stack, direct, progress }: BenchContext) 
       stackFirst.push(firstContent(out));
       meta.push(out.metaMs!);
     },
-    async (i: number) => firstTimerFirst.push(firstContent(await viaFirstTimer(i))),
     async () => directFirst.push(firstContent(await viaDirect())),
   ];
   for (let i = 0; i < SENDS; i++) {
-    for (let k = 0; k < ways.length; k++) await ways[(i + k) % ways.length]!(i);
+    for (let k = 0; k < ways.length; k++) await ways[(i + k) % ways.length]!();
   }
   progress(`latency: ${SENDS} sends each way`);
   const s = distribution(stackFirst);
-  const f = distribution(firstTimerFirst);
   const d = distribution(directFirst);
   const m = distribution(meta);
   const ratio = ratioOf(s.p50, d.p50);
@@ -71,17 +60,11 @@ export const measureLatency = async ({ stack, direct, progress }: BenchContext) 
       pass: ratio <= 1.05,
     },
     {
-      figure: '   a user new to the instance (no early call)',
-      value: spread(f),
-      baseline: `direct openai: p50 ${fmt(d.p50)}`,
-      ratio: `${ratioOf(f.p50, d.p50)} (p50s)`,
-    },
-    {
       figure: '2. request → meta line',
       value: spread(m),
       target: 'p50 ≤ 30 ms',
       pass: m.p50 <= 30,
     },
   ];
-  return { rows, data: { firstContent: { stack: s, direct: d, ratioP50: ratio, newUser: f }, meta: m } };
+  return { rows, data: { firstContent: { stack: s, direct: d, ratioP50: ratio }, meta: m } };
 };

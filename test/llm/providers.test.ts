@@ -28,6 +28,7 @@ const call = async (provider: string, baseUrl: string, reasoning = false) => {
       target,
       apiKey: 'sk-provider-test',
       headersTimeoutMs: 10_000,
+      ready: Promise.resolve(true),
       request: { model: `${provider}-model`, messages: [{ role: 'system', text: 'Be brief.' }, { role: 'user', text: 'hello [[interval=0]]' }], reasoning, maxTokens: 64, temperature: 0.5 },
     },
     {

@@ -2,24 +2,19 @@ import { cachingResolver, systemResolver, type HostResolver } from '../llm/base-
 import type { ImageReader } from '../images/image-store.ts';
 import type { Runtime } from '../runtime.ts';
 import { createKeyCache, type KeyCache } from './key-cache.ts';
-import { createRecentRuns, type RecentRuns } from './recent-runs.ts';
 
 /** Checked DNS answers are reused this long (they stay pinned, so reuse is safe). */
 const DNS_CACHE_MS = 30_000;
-/** How long a user's last accepted run may start the next one's model call early. */
-const RECENT_RUN_MS = 5 * 60_000;
 
 /** What a chat run needs beyond the runtime; built once per process, replaceable in tests. */
 export interface ChatDeps {
   runtime: Runtime<ImageReader>;
   keys: KeyCache;
   resolveHost: HostResolver;
-  recent: RecentRuns;
 }
 
 export const createChatDeps = (runtime: Runtime<ImageReader>, overrides: Partial<Omit<ChatDeps, 'runtime'>> = {}): ChatDeps => ({
   runtime,
   keys: overrides.keys ?? createKeyCache(runtime.cipher, runtime.settings.KEY_CACHE_TTL_MS),
   resolveHost: overrides.resolveHost ?? cachingResolver(systemResolver, DNS_CACHE_MS),
-  recent: overrides.recent ?? createRecentRuns(RECENT_RUN_MS),
 });

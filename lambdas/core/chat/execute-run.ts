@@ -8,14 +8,13 @@ import {
   recordTimeToFirstToken,
   recordTokens,
 } from '../observability/metrics.ts';
-import { readRunState } from '../sessions/run-status.ts';
+import { createRunStatus, readRunState } from '../sessions/run-status.ts';
 import type { ModelInfo, RunMetrics, RunOutcome, RunRecord } from '../sessions/types.ts';
 import type { ChatDeps } from './deps.ts';
-import { settleCall, type EarlyCall } from './early-call.ts';
 import { planModelCall } from './model-call.ts';
 import { persistWithRetry } from './persist.ts';
 import type { PreparedRun } from './prepare-run.ts';
-import { effectiveTemperature, historyWanted, visionEnabled, type HistoryTurn } from './prompt.ts';
+import { effectiveTemperature, visionEnabled } from './prompt.ts';
 import { readPromptImages } from './prompt-images.ts';
 import type { RunStream } from './run-stream.ts';
 import { startWatchdog, type WatchdogStop } from './watchdog.ts';
@@ -50,9 +49,16 @@ export interface RunContext {
   /** Epoch ms the request arrived: `duration` and `timeToFirstToken` count from here. */
   startedAt: number;
   remainingTimeMs(): number;
-  /** The model call the request started before its checks answered, if it did. */
-  early?: EarlyCall;
 }
+
+/** How a model call ended: `error` is what it threw, absent when it finished. */
+type CallEnd = { error?: unknown };
+
+const settleCall = (call: Promise<void>): Promise<CallEnd> =>
+  call.then(
+    () => ({}),
+    (error: unknown) => ({ error }),
+  );
 
 const seconds = (ms: number) => Math.round(ms) / 1000;
 
@@ -83,10 +89,6 @@ interface ActiveRun {
   runId: string;
   progress: Progress;
   statusCreated: boolean;
-  /** Whether the run took over an early call (for the log). */
-  earlyCall?: 'used' | 'discarded' | 'none';
-  /** The history the prompt carried, once loaded. */
-  history?: HistoryTurn[];
 }
 
 type Outcome = { status: RunOutcome; error?: string } | { status: 'not-started' };
@@ -102,7 +104,7 @@ export const executeRun = async (deps: ChatDeps, plan: PreparedRun, stream: RunS
   const active: ActiveRun = { deps, plan, stream, ctx, runId: plan.runId, progress: { content: [], reasoning: [] }, statusCreated: false };
   ctx.log.appendKeys({ runId: active.runId });
   try {
-    const outcome = await streamRun(active).finally(() => ctx.early?.discard());
+    const outcome = await streamRun(active);
     await finish(active, outcome);
   } catch (err) {
     ctx.log.error('run failed unexpectedly', err as Error);
@@ -118,9 +120,10 @@ export const executeRun = async (deps: ChatDeps, plan: PreparedRun, stream: RunS
  * Writes the run-status item; once it exists, `run_info` goes out. False (and the error
  * line sent) when it could not be written: the run never started.
  */
-const createStatus = async (active: ActiveRun, write: Promise<void>): Promise<boolean> => {
+const createStatus = async (active: ActiveRun): Promise<boolean> => {
+  const { deps, plan } = active;
   try {
-    await write;
+    await createRunStatus(deps.runtime, { runId: plan.runId, sessionId: plan.sessionId, userId: plan.identity.userId }, deps.runtime.settings.RUN_STATUS_TTL_SECONDS);
   } catch (err) {
     active.ctx.log.error('run status could not be created', err as Error);
     active.stream.error(RUN_MSG.startFailed);
@@ -143,13 +146,12 @@ const streamRun = async (active: ActiveRun): Promise<Outcome> => {
       : Promise.resolve([]),
   ]);
   if (history.status === 'rejected' || images.status === 'rejected') {
-    if (!(await createStatus(active, plan.writeStatus()))) return { status: 'not-started' };
+    if (!(await createStatus(active))) return { status: 'not-started' };
     if (images.status === 'rejected') throw images.reason;
     log.error('session history could not be loaded', (history as PromiseRejectedResult).reason as Error);
     return { status: 'failed', error: RUN_MSG.historyFailed };
   }
 
-  active.history = history.value;
   const planned = planModelCall(deps, {
     connection: plan.connection,
     model: plan.model,
@@ -188,14 +190,10 @@ const streamRun = async (active: ActiveRun): Promise<Outcome> => {
   };
 
   // The model request goes out beside the status write rather than after it (the
-  // provider's first token is the slow part), or even before the checks when an early
-  // call made exactly this request. Either way its reply is parsed as it arrives but
-  // handed on only once the status item exists and `run_info` is out: the run streams
-  // nothing it could not be cancelled from.
-  const started = createStatus(active, plan.writeStatus());
-  const adopted = await ctx.early?.adopt(planned, sink, started, controller.signal);
-  active.earlyCall = ctx.early ? (adopted ? 'used' : 'discarded') : 'none';
-  const call = adopted?.end ?? settleCall(callModel({ ...planned, deliverWhen: started }, sink, controller.signal));
+  // provider's first token is the slow part), but its reply is read only once the status
+  // item exists and `run_info` is out: the run streams nothing it could not be cancelled from.
+  const started = createStatus(active);
+  const call = settleCall(callModel({ ...planned, ready: started }, sink, controller.signal));
   if (!(await started)) {
     controller.abort('not-started');
     await call;
@@ -228,14 +226,8 @@ const streamRun = async (active: ActiveRun): Promise<Outcome> => {
   return { status: 'completed' };
 };
 
-/** What loadHistory will read for the session's next message: the last `count` completed runs, this one included. */
-const nextHistory = (history: HistoryTurn[], record: RunRecord, count: number): HistoryTurn[] => {
-  const turns = [...history, ...(record.status === 'completed' ? [record] : [])];
-  return turns.slice(Math.max(0, turns.length - count)).map(({ userMessage, content }) => ({ userMessage, content }));
-};
-
 /** Stores the run, then sends the one closing line, ends the stream, and reports the run. */
-const finish = async ({ deps, plan, stream, ctx, runId, progress, earlyCall, history }: ActiveRun, outcome: Outcome): Promise<void> => {
+const finish = async ({ deps, plan, stream, ctx, runId, progress }: ActiveRun, outcome: Outcome): Promise<void> => {
   const modelName = plan.model.modelName || plan.model.modelCode;
   if (outcome.status === 'not-started') {
     stream.end();
@@ -268,9 +260,6 @@ const finish = async ({ deps, plan, stream, ctx, runId, progress, earlyCall, his
   };
   const saved = await persistWithRetry(deps.runtime, record, !plan.isNewSession);
   if (!saved.stored) ctx.log.error('run could not be stored', saved.error as Error);
-  else if (history && historyWanted(plan.config)) {
-    deps.recent.rememberSession(record.userId, record.sessionId, nextHistory(history, record, plan.config.numHistoryRuns));
-  }
   // Only once the store answered: a reply the session will not keep must not end on `metrics`.
   const closingError = outcome.error ?? (saved.stored ? undefined : RUN_MSG.saveFailed);
   if (closingError) stream.error(closingError);
@@ -290,6 +279,5 @@ const finish = async ({ deps, plan, stream, ctx, runId, progress, earlyCall, his
     inputTokens: usage.inputTokens,
     outputTokens: usage.outputTokens,
     contentChars: record.content.length,
-    earlyCall: earlyCall ?? 'none',
   });
 };

@@ -19,16 +19,12 @@ export interface ModelConnection {
   profile: ProviderProfile;
 }
 
-/**
- * The model's key (cached decrypt) and its base URL through the SSRF guard, in parallel.
- * A failed decrypt is logged through `log` when given (the early call passes none: the
- * run's own checks meet the same failure and report it once).
- */
-export const connectModel = async (deps: ChatDeps, model: StoredModel, log?: Logger): Promise<ModelConnection> => {
+/** The model's key (cached decrypt) and its base URL through the SSRF guard, in parallel. */
+export const connectModel = async (deps: ChatDeps, model: StoredModel, log: Logger): Promise<ModelConnection> => {
   const profile = profileOf(model.provider);
   const [apiKey, target] = await Promise.all([
     deps.keys.apiKey(model).catch((err: unknown) => {
-      log?.error('model API key could not be decrypted', { modelId: model.modelId, errorName: (err as Error)?.name });
+      log.error('model API key could not be decrypted', { modelId: model.modelId, errorName: (err as Error)?.name });
       throw ServiceError.service(KEY_DECRYPT_MSG);
     }),
     checkBaseUrl(profile.apiRoot(model.baseUrl), {
@@ -40,7 +36,7 @@ export const connectModel = async (deps: ChatDeps, model: StoredModel, log?: Log
 };
 
 /** A model call as the run would make it, before deciding when its reply may be read. */
-export type PlannedCall = Omit<ModelCall, 'deliverWhen'>;
+export type PlannedCall = Omit<ModelCall, 'ready'>;
 
 export interface CallInput {
   connection: ModelConnection;
@@ -66,11 +62,3 @@ export const planModelCall = (deps: ChatDeps, input: CallInput): PlannedCall => 
   },
 });
 
-/** True when both calls would send the same request to the same checked address with the same key. */
-export const sameCall = (a: PlannedCall, b: PlannedCall): boolean =>
-  a.profile === b.profile &&
-  a.apiKey === b.apiKey &&
-  a.headersTimeoutMs === b.headersTimeoutMs &&
-  a.target.url.href === b.target.url.href &&
-  JSON.stringify(a.target.addresses) === JSON.stringify(b.target.addresses) &&
-  JSON.stringify(a.request) === JSON.stringify(b.request);

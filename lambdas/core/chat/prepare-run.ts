@@ -9,7 +9,6 @@ import { getModel } from '../models/repository.ts';
 import type { StoredModel } from '../models/schema.ts';
 import { requireModelInScope } from '../models/scope.ts';
 import { enforceRateLimit } from '../ratelimit/rate-limit.ts';
-import { createRunStatus, removeRunStatus } from '../sessions/run-status.ts';
 import { loadHistory, requireOwnedSession } from '../sessions/run-store.ts';
 import type { RunRecord } from '../sessions/types.ts';
 import type { ChatDeps } from './deps.ts';
@@ -27,11 +26,6 @@ export interface PreparedRun {
   runId: string;
   sessionId: string;
   isNewSession: boolean;
-  /**
-   * The run's status-item write: the one started beside the checks (see prepareRun), or
-   * a new one started now. Called once, by the run.
-   */
-  writeStatus(): Promise<void>;
   model: StoredModel;
   config: ChatConfig;
   connection: ModelConnection;
@@ -63,37 +57,18 @@ const allInOrder = async <T extends readonly unknown[]>(work: T): Promise<{ -rea
   return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
 };
 
-/** A refused request takes back the status item it wrote early; if that fails, the item's TTL removes it. */
-const withdrawStatus = async (deps: ChatDeps, write: Promise<void>, item: { runId: string; sessionId: string }, log: Logger) => {
-  const written = await write.then(
-    () => true,
-    () => false,
-  );
-  if (written) await removeRunStatus(deps.runtime, item).catch((err: unknown) => log.warn('refused run: status item left to its TTL', { errorName: (err as Error)?.name }));
-};
-
 /**
  * The pre-stream part of a run: the rate limit, the model, the caller's config and the
  * session's ownership, all at once; then, as soon as the model is known, its key and
  * its base URL in parallel, and as soon as the session is known to be the caller's, its
- * history. Anything refused here becomes the JSON envelope. A new session's run-status
- * item is written beside the checks, not after them, when this instance accepted the
- * same user with the same model a moment ago (as for the early call): nobody else can
- * own a session id made here, and the first line of the reply waits for that item. A
- * refusal takes it back before it answers, and makes the user's next request wait for
- * the checks, so a refused client cannot make every refusal cost three more writes. A
- * follow-up's status item waits for the session's owner to be known, as it marks the
- * session's partition.
+ * history. Anything refused here becomes the JSON envelope; nothing is written and no
+ * provider is contacted before all of it passed.
  */
 export const prepareRun = async (deps: ChatDeps, identity: Identity, request: ChatRequest, log: Logger): Promise<PreparedRun> => {
   const { runtime } = deps;
   const { settings } = runtime;
   const runId = randomUUID();
   const sessionId = request.sessionId ?? randomUUID();
-  const startStatusWrite = () => createRunStatus(runtime, { runId, sessionId, userId: identity.userId }, settings.RUN_STATUS_TTL_SECONDS);
-  const statusWrite = request.sessionId || !deps.recent.lookup(identity.userId, request.modelId) ? undefined : startStatusWrite();
-  // Awaited by the run, or by the refusal below.
-  statusWrite?.catch(() => {});
   const rateLimit = enforceRateLimit(runtime, identity.userId, 'send', settings.RATE_LIMIT_SENDS_PER_MINUTE);
   const model = getModel(runtime, request.modelId).then((found) => usableModel(identity, found));
   const session = request.sessionId ? requireOwnedSession(runtime, request.sessionId, identity.userId) : undefined;
@@ -106,21 +81,13 @@ export const prepareRun = async (deps: ChatDeps, identity: Identity, request: Ch
     : Promise.resolve([]);
   // A refused request never reads it; a run awaits it and reports its failure.
   history.catch(() => {});
-  let checked;
-  try {
-    checked = await allInOrder([rateLimit, model, session, config, connection] as const);
-  } catch (err) {
-    if (statusWrite) await withdrawStatus(deps, statusWrite, { runId, sessionId }, log);
-    throw err;
-  }
-  const [, checkedModel, , chatConfig, modelConnection] = checked;
+  const [, checkedModel, , chatConfig, modelConnection] = await allInOrder([rateLimit, model, session, config, connection] as const);
   return {
     identity,
     request,
     runId,
     sessionId,
     isNewSession: !request.sessionId,
-    writeStatus: () => statusWrite ?? startStatusWrite(),
     model: checkedModel,
     config: chatConfig,
     connection: modelConnection,

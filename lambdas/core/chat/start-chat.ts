@@ -5,7 +5,6 @@ import { errorEnvelope, type Envelope } from '../http/envelope.ts';
 import { preloadOpenAi } from '../llm/client.ts';
 import { parseJsonBody } from '../validation/parse.ts';
 import type { ChatDeps } from './deps.ts';
-import { startEarlyCall, type EarlyCall } from './early-call.ts';
 import { executeRun } from './execute-run.ts';
 import { prepareRun } from './prepare-run.ts';
 import { chatRequestSchema } from './request-schema.ts';
@@ -40,27 +39,20 @@ export const startChat = async (deps: ChatDeps, input: ChatInput): Promise<ChatS
   const startedAt = Date.now();
   const { log } = input;
   let plan;
-  let userId: string | undefined;
-  let early: EarlyCall | undefined;
   try {
     const identity = await deps.runtime.verifyToken(input.authorization);
-    userId = identity.userId;
-    log.appendKeys({ userId });
+    log.appendKeys({ userId: identity.userId });
     requirePermission(identity, CHAT_PERMISSION);
     const request = parseJsonBody(requestSchema(deps.runtime.settings.MAX_MESSAGE_LENGTH), input.body);
     // The SDK loads while the reads below are in flight; a failed load shows up at the call.
     preloadOpenAi().catch(() => {});
-    early = startEarlyCall(deps, identity, request);
     plan = await prepareRun(deps, identity, request, log);
-    deps.recent.remember(userId, { model: plan.model, config: plan.config });
   } catch (err) {
-    early?.discard();
-    if (userId) deps.recent.forget(userId);
     return { kind: 'envelope', envelope: errorEnvelope(err, (e) => log.error('chat request failed before streaming', e as Error)) };
   }
   log.appendKeys({ sessionId: plan.sessionId });
   const stream = new RunStream();
   stream.meta(plan.sessionId);
-  const done = executeRun(deps, plan, stream, { log, startedAt, remainingTimeMs: input.remainingTimeMs, early });
+  const done = executeRun(deps, plan, stream, { log, startedAt, remainingTimeMs: input.remainingTimeMs });
   return { kind: 'stream', body: stream.body, done };
 };

@@ -1,7 +1,6 @@
 import type { CheckedTarget } from './base-url-guard.ts';
 import { streamChatCompletions } from './chat-completions.ts';
 import { createModelClient } from './client.ts';
-import { gateSink } from './gated-sink.ts';
 import type { ProviderProfile } from './provider-profiles.ts';
 import { streamResponses } from './responses.ts';
 import type { LlmRequest, UpstreamSink } from './types.ts';
@@ -14,12 +13,11 @@ export interface ModelCall {
   request: LlmRequest;
   headersTimeoutMs: number;
   /**
-   * The reply reaches the sink only once this settles true, so the request can go out
-   * before the caller is ready for the first token (its run's status item still being
-   * written); until then it is parsed as it arrives and held (gated-sink.ts). False
-   * drops it, and the caller aborts the call. Absent: handed on at once.
+   * Settles once the caller may hand the reply on (its run's status item written); the
+   * request goes out at once, but its body is read only after this settles true. False
+   * ends the call unread.
    */
-  deliverWhen?: Promise<boolean>;
+  ready: Promise<boolean>;
 }
 
 /**
@@ -29,12 +27,6 @@ export interface ModelCall {
  */
 export const callModel = async (call: ModelCall, sink: UpstreamSink, signal: AbortSignal): Promise<void> => {
   const client = await createModelClient({ target: call.target, apiKey: call.apiKey, timeoutMs: call.headersTimeoutMs });
-  const target = call.deliverWhen ? gateSink(sink, call.deliverWhen) : sink;
-  try {
-    if (call.profile.api === 'responses') await streamResponses(client, call.request, target, signal);
-    else await streamChatCompletions(client, call.request, call.profile.maxTokensParam, target, signal);
-  } finally {
-    // A reply that ended (or failed) while held ends the call only once it was handed on.
-    await call.deliverWhen?.catch(() => false);
-  }
+  if (call.profile.api === 'responses') await streamResponses(client, call.request, call.ready, sink, signal);
+  else await streamChatCompletions(client, call.request, call.profile.maxTokensParam, call.ready, sink, signal);
 };

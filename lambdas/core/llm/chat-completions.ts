@@ -39,6 +39,7 @@ export const streamChatCompletions = async (
   client: OpenAI,
   request: LlmRequest,
   maxTokensParam: 'max_tokens' | 'max_completion_tokens',
+  ready: Promise<boolean>,
   sink: UpstreamSink,
   signal: AbortSignal,
 ): Promise<void> => {
@@ -56,6 +57,11 @@ export const streamChatCompletions = async (
       { signal },
     )
     .asResponse();
+  // Read nothing until the run may hand the reply on: it waits in the socket meanwhile.
+  if (!(await ready)) {
+    await response.body?.cancel();
+    return;
+  }
   await readEventStream<ChatCompletionChunk>(response, signal, (chunk) => {
     sink.seen();
     const delta = chunk.choices?.[0]?.delta as ReasoningDelta | undefined;

@@ -37,6 +37,7 @@ export const usageFromResponses = (usage: ResponseUsage): TokenUsage => ({
 export const streamResponses = async (
   client: OpenAI,
   request: LlmRequest,
+  ready: Promise<boolean>,
   sink: UpstreamSink,
   signal: AbortSignal,
 ): Promise<void> => {
@@ -56,6 +57,11 @@ export const streamResponses = async (
       { signal },
     )
     .asResponse();
+  // Read nothing until the run may hand the reply on: it waits in the socket meanwhile.
+  if (!(await ready)) {
+    await response.body?.cancel();
+    return;
+  }
   await readEventStream<ResponseStreamEvent>(response, signal, (event) => {
     sink.seen();
     switch (event.type) {
