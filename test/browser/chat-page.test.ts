@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../../local/build-web.ts';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import { chatPage, recordReplyStates, replyStates, solidPng, type ChatPage } from './support/chat-page.ts';
-import { chromiumMissing, launchChromium, type Browser } from './support/chromium.ts';
+import { launchChromium, type Browser } from './support/chromium.ts';
 
 /**
  * The web page in Debian's Chromium against the whole local stack (real handlers,
@@ -32,8 +32,6 @@ const api = async (path: string, init: RequestInit = {}) => {
 const isStream = (request: Request) => request.method() === 'POST' && new URL(request.url()).pathname.match(/^\/(ai\/chat\/send)?$/) !== null;
 
 beforeAll(async () => {
-  const missing = chromiumMissing();
-  if (missing) throw new Error(missing);
   await buildWeb();
   // Handler logs and metrics would bury the test report; the API tests cover them.
   stack = await startLocalStack({ env: { LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' } });

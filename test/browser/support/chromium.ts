@@ -4,10 +4,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 
-/** Debian's Chromium (`apt-get install -y chromium`); CHROMIUM_PATH overrides. */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const DEBIAN_CHROMIUM = '/usr/bin/chromium';
 
-export const chromiumMissing = () => (existsSync(CHROMIUM_PATH) ? undefined : `no Chromium at ${CHROMIUM_PATH}: apt-get install -y chromium`);
+/**
+ * The browser the tests drive: CHROMIUM_PATH when set, else Debian's Chromium when
+ * installed, else the one `npm ci` brings (@sparticuz/chromium, a headless build for
+ * Linux x64, unpacked into the temp folder on first use), so a fresh clone needs no
+ * system browser. Only its binary is used, with our own flags below, not its Lambda
+ * defaults (those turn web security off, which the page's CSP test needs on).
+ */
+export const chromiumPath = async (): Promise<string> => {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  if (existsSync(DEBIAN_CHROMIUM)) return DEBIAN_CHROMIUM;
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    throw new Error(`no Chromium for ${process.platform}/${process.arch} in npm: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  }
+  const { default: bundled } = await import('@sparticuz/chromium');
+  return bundled.executablePath();
+};
 
 // Quiet and deterministic: no GPU, no sync, no updates, no background traffic to anywhere.
 const ARGS = [
@@ -29,7 +43,7 @@ export interface Browser {
 export const launchChromium = async (): Promise<Browser> => {
   const userDataDir = await mkdtemp(join(tmpdir(), 'chromium-profile-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM_PATH,
+    executablePath: await chromiumPath(),
     headless: true,
     args: ARGS,
     viewport: { width: 1280, height: 800 },
