@@ -1,16 +1,46 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Unit tests need neither Java nor a browser: no DynamoDB Local, no local stack. They
+ * are listed here by file; everything else under test/ that is not a browser test is an
+ * integration test, with one DynamoDB Local for the run (test/global-setup.ts).
+ */
+const UNIT = [
+  'test/llm/**/*.test.ts',
+  'test/property/**/*.test.ts',
+  'test/stack/{stack,metrics,source-map,source-mapped-stacks}.test.ts',
+  'test/core/{auth-settings,cipher,memo,token-verifier}.test.ts',
+  'test/chat-stream/key-cache.test.ts',
+  'test/chat-api/s3-image-store.test.ts',
+  'test/browser/{ndjson,web-route}.test.ts',
+];
+const BROWSER = ['test/browser/chat-page.test.ts'];
+
+const shared = {
+  setupFiles: ['test/support/setup-each-file.ts'],
+  testTimeout: 30_000,
+  hookTimeout: 60_000,
+  pool: 'forks' as const,
+  // No CloudWatch here: EMF metric lines and log lines would only bury the test output (the
+  // metrics test re-enables metrics; tests that read the logs set their own LOG_LEVEL).
+  env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_METRICS_DISABLED: 'true', LOG_LEVEL: 'SILENT' },
+};
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/global-setup.ts'],
-    setupFiles: ['test/support/setup-each-file.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    pool: 'forks',
     reporters: ['default', './test/support/summary-reporter.ts'],
-    // No CloudWatch here: EMF metric lines and log lines would only bury the test output (the
-    // metrics test re-enables metrics; tests that read the logs set their own LOG_LEVEL).
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_METRICS_DISABLED: 'true', LOG_LEVEL: 'SILENT' },
+    coverage: {
+      provider: 'v8',
+      include: ['lambdas/**/*.ts', 'lib/**/*.ts', 'local/**/*.ts'],
+      reporter: ['text-summary', 'json-summary'],
+      reportsDirectory: 'coverage',
+    },
+    projects: [
+      { test: { ...shared, name: 'unit', include: UNIT } },
+      {
+        test: { ...shared, name: 'integration', include: ['test/**/*.test.ts'], exclude: [...UNIT, ...BROWSER], globalSetup: ['test/global-setup.ts'] },
+      },
+      { test: { ...shared, name: 'browser', include: BROWSER, globalSetup: ['test/global-setup.ts'] } },
+    ],
   },
 });

@@ -62,7 +62,8 @@ export interface DynamoDbLocalOptions {
   dataDir?: string;
 }
 
-const waitUntilReady = async (endpoint: string, proc: ChildProcess, timeoutMs = 30_000): Promise<void> => {
+// Generous: a JVM starting on a busy 2-core machine has taken more than 30 s.
+const waitUntilReady = async (endpoint: string, proc: ChildProcess, timeoutMs = 120_000): Promise<void> => {
   const client = new DynamoDBClient({
     endpoint,
     region: 'us-east-1',
