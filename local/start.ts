@@ -25,6 +25,7 @@ const main = async () => {
     modelApiKey: process.env.LOCAL_MODEL_API_KEY || undefined,
     modelCode: process.env.LOCAL_MODEL_CODE || undefined,
     jwtSecret: process.env.JWT_SECRET || undefined,
+    publicUrl: process.env.LOCAL_PUBLIC_URL || undefined,
   });
 
   let stopping = false;
