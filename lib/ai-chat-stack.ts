@@ -54,7 +54,7 @@ export class AiChatStack extends Stack {
     };
 
     this.restApi = new RestApi(this, 'Api', {
-      defaults,
+      defaults: { ...defaults, environment: { ...defaults.environment, ...config.apiTunables } },
       serviceName: serviceName('api'),
       allowedOrigins: config.allowedOrigins,
       throttle: config.apiThrottle,

@@ -506,6 +506,8 @@ describe('the stack for production with JWKS, an alarm email and tuned settings'
       streamTimeoutSeconds: '900',
       streamReservedConcurrency: '20',
       cancelPollMs: '500',
+      uploadTicketsPerMinute: '5',
+      uploadMbPerDay: '50',
       logLevel: 'DEBUG',
       logSampleRate: '0.1',
       logRetentionDays: '90',
@@ -544,6 +546,14 @@ describe('the stack for production with JWKS, an alarm email and tuned settings'
       expect(env.MODEL_HOST_ALLOWLIST).toBeUndefined();
     }
     expect(JSON.stringify(t.findResources('AWS::IAM::Policy'))).not.toContain('secretsmanager:');
+  });
+
+  it('passes the upload bounds to the api function only', () => {
+    const t = s.template;
+    expect(fnEnv(t, logicalIdOf(t, 'AWS::Lambda::Function', 'ApiHandler'))).toMatchObject({ UPLOAD_TICKETS_PER_MINUTE: '5', UPLOAD_MB_PER_DAY: '50' });
+    const streamEnv = fnEnv(t, logicalIdOf(t, 'AWS::Lambda::Function', 'ChatStreamHandler'));
+    expect(streamEnv.UPLOAD_TICKETS_PER_MINUTE).toBeUndefined();
+    expect(streamEnv.UPLOAD_MB_PER_DAY).toBeUndefined();
   });
 
   it('sizes the stream function from context and alarms near its timeout', () => {
@@ -593,6 +603,7 @@ describe('context checks', () => {
     [{ streamTimeoutSeconds: '1200' }, /streamTimeoutSeconds/],
     [{ logRetentionDays: '31' }, /retention period/],
     [{ cancelPollMs: '-5' }, /cancelPollMs/],
+    [{ uploadMbPerDay: '0' }, /uploadMbPerDay/],
   ])('refuses %j', (context, message) => {
     expect(() => synth(context)).toThrow(message);
   });
