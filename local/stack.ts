@@ -30,6 +30,8 @@ export interface LocalStackOptions {
   jwtSecret?: string;
   /** Where browsers reach the server when not on a loopback name (LOCAL_PUBLIC_URL); default the listening URL. */
   publicUrl?: string;
+  /** The built page it serves (see build-web.ts); default web/dist. */
+  webDistDir?: string;
   /** Extra environment for the handlers (limits, poll interval, ...). */
   env?: Record<string, string>;
 }
@@ -153,8 +155,9 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     const userToken = await devToken(jwtSecret, { user_id: 2, user_name: 'demo', perms: ['ai:chat:list'] });
     localRoutes.push(
       createWebRoute({
-        distDir: WEB_DIST_DIR,
+        distDir: options.webDistDir ?? WEB_DIST_DIR,
         defaults: { apiBaseUrl: publicUrl, streamUrl: `${publicUrl}/ai/chat/send`, token: userToken },
+        imageOrigins: [new URL(publicUrl).origin],
       }),
     );
 

@@ -486,9 +486,12 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
     expect(body).toContain(METRICS_NAMESPACE);
   });
 
-  it('outputs the API URL and the function URL', () => {
+  it('outputs the API URL, the function URL and the image origin the page admits', () => {
     t.hasOutput('ApiUrl', { Value: Match.anyValue() });
     t.hasOutput('ChatStreamUrl', { Value: { 'Fn::GetAtt': [logicalIdOf(t, 'AWS::Lambda::Url', 'ChatStream'), 'FunctionUrl'] } });
+    t.hasOutput('ImageOrigin', {
+      Value: { 'Fn::Join': ['', ['https://', { Ref: ids.images }, '.s3.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]] },
+    });
   });
 });
 
