@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumMissing, launchChromium, type Browser } from './support/chromium.ts';
+import { launchChromium, type Browser } from './support/chromium.ts';
 
 /**
  * The reply renderer (web/src/markdown.ts) in Chromium, the DOM it runs on: a reply that
@@ -38,8 +38,6 @@ const render = (text: string): Promise<Rendered> =>
   }, text);
 
 beforeAll(async () => {
-  const missing = chromiumMissing();
-  if (missing) throw new Error(missing);
   const bundle = await build({
     entryPoints: [join(import.meta.dirname, '..', '..', 'web', 'src', 'markdown.ts')],
     bundle: true,

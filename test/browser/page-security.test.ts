@@ -9,7 +9,7 @@ import { buildWeb } from '../../local/build-web.ts';
 import { allowedHosts } from '../../local/host-guard.ts';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import { chatPage, solidPng, type ChatPage } from './support/chat-page.ts';
-import { chromiumMissing, launchChromium, type Browser } from './support/chromium.ts';
+import { launchChromium, type Browser } from './support/chromium.ts';
 
 /**
  * Issue 14, items 4 and 7, against the whole local stack: the server answers only its
@@ -50,8 +50,6 @@ const startForeign = async () => {
 };
 
 beforeAll(async () => {
-  const missing = chromiumMissing();
-  if (missing) throw new Error(missing);
   webDir = await mkdtemp(join(tmpdir(), 'page-security-web-'));
   stack = await startLocalStack({ webDistDir: webDir, env: { LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' } });
   port = Number(new URL(stack.url).port);
