@@ -107,7 +107,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       }),
   );
   const url = `http://${host}:${port}`;
-  const publicUrl = options.publicUrl ?? url;
+  const publicUrl = (options.publicUrl ?? url).replace(/\/+$/, '');
   for (const allowed of allowedHosts(port, publicUrl)) hosts.add(allowed);
 
   try {
