@@ -29,11 +29,12 @@ export type UploadInput = z.output<typeof uploadRequestSchema>;
  * what a user can store, whichever instance granted the tickets.
  */
 export const createImageUpload = async (deps: Deps, userId: string, input: UploadInput): Promise<UploadTicket> => {
-  await enforceRateLimit(deps, userId, 'upload', deps.settings.UPLOAD_TICKETS_PER_MINUTE);
+  // Bad input first, so a refused request changes nothing, not even a counter.
   const { imageMaxSizeMb } = await getChatConfig(deps, userId);
   if (input.size > imageMaxSizeMb * BYTES_PER_MB) throw ServiceError.invalid(`size: 单张图片大小不能超过${imageMaxSizeMb}MB`);
+  await enforceRateLimit(deps, userId, 'upload', deps.settings.UPLOAD_TICKETS_PER_MINUTE);
   const mbPerDay = deps.settings.UPLOAD_MB_PER_DAY;
-  const allowance = { key: `UPLOAD_BYTES#${userId}`, windowMs: DAY_MS, amount: input.size, limit: mbPerDay * BYTES_PER_MB, now: Date.now() };
+  const allowance = { key: `RATE#${userId}#upload-bytes`, windowMs: DAY_MS, amount: input.size, limit: mbPerDay * BYTES_PER_MB, now: Date.now() };
   if (!(await takeFromWindow(deps, allowance))) throw ServiceError.service(uploadQuotaMessage(mbPerDay));
   return deps.images.createUpload({ userId, ...input, maxBytes: input.size });
 };
