@@ -14,7 +14,7 @@ const UNIT = [
   'test/chat-api/s3-image-store.test.ts',
   'test/browser/{ndjson,web-route}.test.ts',
 ];
-const BROWSER = ['test/browser/chat-page.test.ts'];
+const BROWSER = ['test/browser/{chat-page,markdown,page-security}.test.ts'];
 
 const shared = {
   setupFiles: ['test/support/setup-each-file.ts'],

@@ -54,7 +54,7 @@ export class AiChatStack extends Stack {
     };
 
     this.restApi = new RestApi(this, 'Api', {
-      defaults,
+      defaults: { ...defaults, environment: { ...defaults.environment, ...config.apiTunables } },
       serviceName: serviceName('api'),
       allowedOrigins: config.allowedOrigins,
       throttle: config.apiThrottle,
@@ -102,6 +102,10 @@ export class AiChatStack extends Stack {
     new CfnOutput(this, 'ChatStreamUrl', {
       description: 'Chat stream URL: replaces /ai/chat/send in the front end',
       value: this.chatStream.url.url,
+    });
+    new CfnOutput(this, 'ImageOrigin', {
+      description: 'Origin of the presigned image URLs: the web page\'s CSP admits images from it (build-web --image-origin=…)',
+      value: `https://${images.bucket.bucketName}.s3.${this.region}.${this.urlSuffix}`,
     });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });

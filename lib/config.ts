@@ -40,11 +40,25 @@ const TUNABLE_SETTINGS = {
   rateLimitCancelsPerMinute: 'RATE_LIMIT_CANCELS_PER_MINUTE',
 } as const;
 
-type TunableKey = keyof typeof TUNABLE_SETTINGS;
+/** Tunables only the api function reads (upload bounds): the stream function never sees them. */
+const API_TUNABLE_SETTINGS = {
+  uploadTicketsPerMinute: 'UPLOAD_TICKETS_PER_MINUTE',
+  uploadMbPerDay: 'UPLOAD_MB_PER_DAY',
+} as const;
+
+type TunableKey = keyof typeof TUNABLE_SETTINGS | keyof typeof API_TUNABLE_SETTINGS;
 
 const tunableShape = Object.fromEntries(
-  Object.keys(TUNABLE_SETTINGS).map((key) => [key, positiveInt.optional()]),
+  [...Object.keys(TUNABLE_SETTINGS), ...Object.keys(API_TUNABLE_SETTINGS)].map((key) => [key, positiveInt.optional()]),
 ) as Record<TunableKey, z.ZodOptional<typeof positiveInt>>;
+
+/** Environment entries for the tunables of `settings` the deployment set. */
+const tunableEnvironment = (ctx: Partial<Record<TunableKey, number>>, settings: Partial<Record<TunableKey, string>>) =>
+  Object.fromEntries(
+    (Object.entries(settings) as [TunableKey, string][])
+      .filter(([key]) => ctx[key] !== undefined)
+      .map(([key, envVar]) => [envVar, String(ctx[key])]),
+  );
 
 const contextShape = z.object({
   stage: z
@@ -102,12 +116,9 @@ const contextSchema = contextShape
     streamReservedConcurrency: ctx.streamReservedConcurrency,
     apiThrottle: { rateLimit: ctx.apiThrottleRateLimit, burstLimit: ctx.apiThrottleBurstLimit },
     imageExpirationDays: ctx.imageExpirationDays,
-    /** Environment entries for the tunables the deployment set. */
-    tunables: Object.fromEntries(
-      (Object.entries(TUNABLE_SETTINGS) as [TunableKey, string][])
-        .filter(([key]) => ctx[key] !== undefined)
-        .map(([key, envVar]) => [envVar, String(ctx[key])]),
-    ),
+    /** Environment entries for the tunables the deployment set: for both functions, and for the api only. */
+    tunables: tunableEnvironment(ctx, TUNABLE_SETTINGS),
+    apiTunables: tunableEnvironment(ctx, API_TUNABLE_SETTINGS),
   }));
 
 export type StackConfig = z.output<typeof contextSchema>;

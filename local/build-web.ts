@@ -2,6 +2,7 @@ import { readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { contentSecurityPolicy } from './web-policy.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const WEB_SOURCE_DIR = join(ROOT, 'web');
@@ -11,6 +12,8 @@ export interface BuildWebOptions {
   outDir?: string;
   /** Minified without source maps, as for hosting; the local server's build keeps them readable. */
   production?: boolean;
+  /** Where the page's images come from besides its own origin: the image bucket's origin, or the local server's. */
+  imageOrigins?: string[];
 }
 
 export interface BuiltWeb {
@@ -51,13 +54,15 @@ export const buildWeb = async (options: BuildWebOptions = {}): Promise<BuiltWeb>
   };
   const html = (await readFile(join(WEB_SOURCE_DIR, 'index.html'), 'utf8'))
     .replace('%APP_JS%', asset('.js'))
-    .replace('%APP_CSS%', asset('.css'));
+    .replace('%APP_CSS%', asset('.css'))
+    .replace('%CSP%', contentSecurityPolicy(options.imageOrigins));
   await mkdir(outDir, { recursive: true });
   await writeFile(join(outDir, 'index.html'), html);
   return { outDir, files: ['index.html', ...outputs] };
 };
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const built = await buildWeb({ production: process.argv.includes('--production') });
+  const imageOrigins = process.argv.filter((arg) => arg.startsWith('--image-origin=')).map((arg) => arg.slice('--image-origin='.length));
+  const built = await buildWeb({ production: process.argv.includes('--production'), imageOrigins });
   console.log(`web page built into ${relative(process.cwd(), built.outDir) || '.'}: ${built.files.join(', ')}`);
 }

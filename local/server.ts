@@ -50,12 +50,13 @@ export const createLocalServer = (options: LocalServerOptions): Server => {
     const url = new URL(req.url ?? '/', 'http://local');
     const method = req.method ?? 'GET';
     try {
+      // Local routes first, preflights included: the stack's Host guard is one of them.
+      for (const route of options.localRoutes ?? []) {
+        if (await route(req, res, url)) return;
+      }
       if (method === 'OPTIONS') {
         res.writeHead(204, CORS_HEADERS).end();
         return;
-      }
-      for (const route of options.localRoutes ?? []) {
-        if (await route(req, res, url)) return;
       }
       if (isStreamRequest(method, url.pathname)) {
         const event = toHttpApiEvent(req, await readBody(req, maxBodyBytes));

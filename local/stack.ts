@@ -10,6 +10,7 @@ import './lambda-stream-shim.ts';
 import { startModelServer } from './model-server.ts';
 import { seedModel } from './seed-model.ts';
 import { WEB_DIST_DIR } from './build-web.ts';
+import { allowedHosts, createHostGuard } from './host-guard.ts';
 import { createLocalServer, type ApiHandler, type LocalRoute, type StreamHandler } from './server.ts';
 import { createUploadRoute } from './upload-route.ts';
 import { createWebRoute } from './web-route.ts';
@@ -27,6 +28,10 @@ export interface LocalStackOptions {
   modelApiKey?: string;
   modelCode?: string;
   jwtSecret?: string;
+  /** Where browsers reach the server when not on a loopback name (LOCAL_PUBLIC_URL); default the listening URL. */
+  publicUrl?: string;
+  /** The built page it serves (see build-web.ts); default web/dist. */
+  webDistDir?: string;
   /** Extra environment for the handlers (limits, poll interval, ...). */
   env?: Record<string, string>;
 }
@@ -85,7 +90,9 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   let api: ApiHandler | undefined;
   let stream: StreamHandler | undefined;
   // The page's route joins once the URL and tokens it hands to the page are known.
-  const localRoutes: LocalRoute[] = [createUploadRoute({ dir: imageDir })];
+  // Empty until the port is known, and an empty guard refuses every request.
+  const hosts = new Set<string>();
+  const localRoutes: LocalRoute[] = [createHostGuard(hosts), createUploadRoute({ dir: imageDir })];
   const server = createLocalServer({
     apiHandler: (event, context) => api!(event, context),
     streamHandler: (event, responseStream, context) => stream!(event, responseStream, context),
@@ -100,6 +107,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       }),
   );
   const url = `http://${host}:${port}`;
+  const publicUrl = (options.publicUrl ?? url).replace(/\/+$/, '');
+  for (const allowed of allowedHosts(port, publicUrl)) hosts.add(allowed);
 
   try {
     const ddb = await startDynamoDbLocal({ dataDir: options.dataDir ? join(dataDir, 'dynamodb') : undefined });
@@ -122,7 +131,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       JWT_SECRET: jwtSecret,
       LOCAL_CIPHER_KEY_FILE: join(dataDir, 'cipher.key'),
       LOCAL_IMAGE_DIR: imageDir,
-      LOCAL_PUBLIC_URL: url,
+      LOCAL_PUBLIC_URL: publicUrl,
       MODEL_HOST_ALLOWLIST: allowlist.filter(Boolean).join(','),
       ...options.env,
     });
@@ -146,8 +155,9 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     const userToken = await devToken(jwtSecret, { user_id: 2, user_name: 'demo', perms: ['ai:chat:list'] });
     localRoutes.push(
       createWebRoute({
-        distDir: WEB_DIST_DIR,
-        defaults: { apiBaseUrl: url, streamUrl: `${url}/ai/chat/send`, token: userToken },
+        distDir: options.webDistDir ?? WEB_DIST_DIR,
+        defaults: { apiBaseUrl: publicUrl, streamUrl: `${publicUrl}/ai/chat/send`, token: userToken },
+        imageOrigins: [new URL(publicUrl).origin],
       }),
     );
 

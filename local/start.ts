@@ -16,15 +16,19 @@ const main = async () => {
   const ownSecret = !!process.env.JWT_SECRET;
   const port = Number(process.env.PORT ?? 3000);
   const dataDir = resolve(process.env.LOCAL_DATA_DIR ?? '.local');
-  await buildWeb();
+  const host = process.env.HOST ?? '127.0.0.1';
+  const publicUrl = process.env.LOCAL_PUBLIC_URL || `http://${host}:${port}`;
+  // Images are served at the public URL, which need not be the origin the page is opened at.
+  await buildWeb({ imageOrigins: [new URL(publicUrl).origin] });
   const stack = await startLocalStack({
     port,
-    host: process.env.HOST ?? '127.0.0.1',
+    host,
     dataDir,
     modelBaseUrl: process.env.LOCAL_MODEL_BASE_URL || undefined,
     modelApiKey: process.env.LOCAL_MODEL_API_KEY || undefined,
     modelCode: process.env.LOCAL_MODEL_CODE || undefined,
     jwtSecret: process.env.JWT_SECRET || undefined,
+    publicUrl,
   });
 
   let stopping = false;

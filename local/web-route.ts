@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { LocalRoute } from './server.ts';
+import { contentSecurityPolicy } from './web-policy.ts';
 
 /** What the page starts with: written to `/config.json`, which the page reads first. */
 export interface WebDefaults {
@@ -15,6 +16,8 @@ export interface WebRouteOptions {
   /** The built page (web/dist, see build-web.ts). */
   distDir: string;
   defaults: WebDefaults;
+  /** Origins the page's images come from besides its own (the local server's public URL). */
+  imageOrigins?: string[];
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -65,28 +68,29 @@ const isFile = async (path: string) => {
  */
 export const createWebRoute = (options: WebRouteOptions): LocalRoute => {
   const config = JSON.stringify(options.defaults);
+  const headers = { ...BASE_HEADERS, 'content-security-policy': contentSecurityPolicy(options.imageOrigins) };
   return async (req, res, url) => {
     const method = req.method ?? 'GET';
     if ((method !== 'GET' && method !== 'HEAD') || url.pathname.startsWith('/ai/')) return false;
     if (url.pathname === '/config.json') {
-      res.writeHead(200, { ...BASE_HEADERS, 'content-type': CONTENT_TYPES['.json'], 'cache-control': 'no-store' });
+      res.writeHead(200, { ...headers, 'content-type': CONTENT_TYPES['.json'], 'cache-control': 'no-store' });
       res.end(method === 'HEAD' ? undefined : config);
       return true;
     }
     const file = resolveWebPath(options.distDir, url.pathname);
     if (!file) {
-      res.writeHead(404, { ...BASE_HEADERS, 'content-type': CONTENT_TYPES['.txt'] }).end('not found');
+      res.writeHead(404, { ...headers, 'content-type': CONTENT_TYPES['.txt'] }).end('not found');
       return true;
     }
     if (!(await isFile(file))) {
       if (url.pathname !== '/') return false;
-      res.writeHead(503, { ...BASE_HEADERS, 'content-type': CONTENT_TYPES['.txt'] });
+      res.writeHead(503, { ...headers, 'content-type': CONTENT_TYPES['.txt'] });
       res.end('The web page is not built yet: run `npx tsx local/build-web.ts`.');
       return true;
     }
     const inside = relative(resolve(options.distDir), file).split('\\').join('/');
     res.writeHead(200, {
-      ...BASE_HEADERS,
+      ...headers,
       'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
       'cache-control': cacheControl(inside),
     });

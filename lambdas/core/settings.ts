@@ -39,6 +39,9 @@ const settingsSchema = z.object({
   KEY_CACHE_TTL_MS: intFrom(5 * 60_000),
   RATE_LIMIT_SENDS_PER_MINUTE: intFrom(20),
   RATE_LIMIT_CANCELS_PER_MINUTE: intFrom(60),
+  /** Upload tickets per user and minute, and the sum of their sizes per user and UTC day (api only). */
+  UPLOAD_TICKETS_PER_MINUTE: intFrom(10),
+  UPLOAD_MB_PER_DAY: intFrom(200),
   IMAGE_BUCKET: optionalText,
   LOCAL_IMAGE_DIR: optionalText,
   /** Where the local server answers, used for local upload and image URLs. */

@@ -19,10 +19,13 @@ let server: Server;
 let baseUrl: string;
 let imageDir: string;
 
+const TICKETS_PER_MINUTE = 4;
+const MB_PER_DAY = 10;
+
 beforeAll(async () => {
   // The local server first, so the store can sign URLs that point at it.
   let apiHandler: ApiHandler | undefined;
-  const env = await createTestEnv();
+  const env = await createTestEnv({ UPLOAD_TICKETS_PER_MINUTE: String(TICKETS_PER_MINUTE), UPLOAD_MB_PER_DAY: String(MB_PER_DAY) });
   imageDir = env.LOCAL_IMAGE_DIR!;
   server = createLocalServer({
     apiHandler: (event, context) => apiHandler!(event, context),
@@ -95,6 +98,53 @@ describe('POST /ai/chat/upload', () => {
   });
 });
 
+/** How many fixed windows of `windowMs` the calls in `fn` spanned: a count bound holds per window. */
+const windowsSpanned = async <T>(windowMs: number, fn: () => Promise<T>): Promise<{ result: T; windows: number }> => {
+  const first = Math.floor(Date.now() / windowMs);
+  const result = await fn();
+  return { result, windows: Math.floor(Date.now() / windowMs) - first + 1 };
+};
+
+describe('upload bounds (issue 14, item 5)', () => {
+  it('rate limits tickets per user: past UPLOAD_TICKETS_PER_MINUTE, code 429, other users unaffected', async () => {
+    const body = { fileName: 'r.png', contentType: 'image/png', size: PNG.length };
+    const { result, windows } = await windowsSpanned(60_000, () => Promise.all(Array.from({ length: 3 * TICKETS_PER_MINUTE }, () => ticketFor(520, body))));
+    const granted = result.filter((r) => r.code === 200).length;
+    expect(granted).toBe(Math.min(result.length, TICKETS_PER_MINUTE * windows));
+    for (const refused of result.filter((r) => r.code !== 200)) {
+      expect(refused).toMatchObject({ code: 429, msg: '请求过于频繁，请稍后再试', success: false });
+    }
+    expect((await ticketFor(521, body)).code).toBe(200);
+  });
+
+  it("sums the declared sizes per user and day: past UPLOAD_MB_PER_DAY a clear refusal, no ticket, others unaffected", async () => {
+    const auth = await bearer(CHAT_USER(522));
+    await api({ method: 'PUT', path: '/ai/chat/config', authorization: auth, body: { imageMaxSizeMb: 6 } });
+    const ticket = (size: number) => ticketFor(522, { fileName: 'q.png', contentType: 'image/png', size });
+    // Four tickets, within the per-minute rate: 6 MB, 6 more (past 10), 4 (exactly 10), 1 byte (past).
+    const { result, windows } = await windowsSpanned(24 * 3600_000, async () => [
+      await ticket(6 * BYTES_PER_MB),
+      await ticket(6 * BYTES_PER_MB),
+      await ticket(4 * BYTES_PER_MB),
+      await ticket(1),
+    ]);
+    if (windows > 1) return; // the day turned mid-test (UTC midnight): the sum restarted, nothing to check
+    expect(result.map((r) => r.code)).toEqual([200, 500, 200, 500]);
+    for (const refused of [result[1], result[3]]) {
+      expect(refused).toMatchObject({ msg: `图片上传总量已达每日上限（${MB_PER_DAY}MB），请稍后再试`, success: false });
+      expect(refused!.data).toBeUndefined();
+    }
+    expect((await ticketFor(523, { fileName: 'q.png', contentType: 'image/png', size: 4 * BYTES_PER_MB })).code).toBe(200);
+  });
+
+  it('a refused oversize request takes nothing from the day', async () => {
+    const auth = await bearer(CHAT_USER(524));
+    await api({ method: 'PUT', path: '/ai/chat/config', authorization: auth, body: { imageMaxSizeMb: 20 } });
+    expect((await ticketFor(524, { fileName: 'q.png', contentType: 'image/png', size: 20 * BYTES_PER_MB })).code).toBe(500);
+    expect((await ticketFor(524, { fileName: 'q.png', contentType: 'image/png', size: MB_PER_DAY * BYTES_PER_MB })).code).toBe(200);
+  });
+});
+
 describe('the local upload route', () => {
   it('stores an upload the ticket allows; the store reads it back and its view URL serves it', async () => {
     const { uploadUrl, fields, key } = (await ticketFor(505, { fileName: 'p.png', contentType: 'image/png', size: PNG.length })).data;
@@ -122,17 +172,19 @@ describe('the local upload route', () => {
     expect((await fetch(`${signed.origin}/local/images/uploads/506/..%2F..%2F.signing-key?${signView(secret, 'uploads/506/../../.signing-key', 9_999_999_999)}`)).status).toBe(404);
   });
 
-  it('refuses a file over the size in the policy, and an empty one, storing nothing', async () => {
+  it('refuses a file over the declared size (the quota counted that size), and an empty one, storing nothing', async () => {
     const auth = await bearer(CHAT_USER(507));
     await api({ method: 'PUT', path: '/ai/chat/config', authorization: auth, body: { imageMaxSizeMb: 1 } });
     const { uploadUrl, fields, key } = (await ticketFor(507, { fileName: 'p.png', contentType: 'image/png', size: 1000 })).data;
-    const big = await postForm(uploadUrl, fields, new Blob([Buffer.alloc(BYTES_PER_MB + 1)]));
-    expect(big.status).toBe(400);
-    expect(await big.text()).toContain('EntityTooLarge');
+    for (const bytes of [BYTES_PER_MB, 1001]) {
+      const big = await postForm(uploadUrl, fields, new Blob([Buffer.alloc(bytes)]));
+      expect(big.status).toBe(400);
+      expect(await big.text()).toContain('EntityTooLarge');
+    }
     expect((await postForm(uploadUrl, fields, new Blob([]))).status).toBe(400);
     expect((await postForm(uploadUrl, fields, undefined)).status).toBe(400);
     expect(await rt.images.read(key)).toBeUndefined();
-    expect((await postForm(uploadUrl, fields, new Blob([Buffer.alloc(BYTES_PER_MB)]))).status).toBe(204);
+    expect((await postForm(uploadUrl, fields, new Blob([Buffer.alloc(1000)]))).status).toBe(204);
   });
 
   it("refuses another type, another key, another user's prefix, a forged or expired policy", async () => {

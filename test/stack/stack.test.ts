@@ -486,9 +486,12 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
     expect(body).toContain(METRICS_NAMESPACE);
   });
 
-  it('outputs the API URL and the function URL', () => {
+  it('outputs the API URL, the function URL and the image origin the page admits', () => {
     t.hasOutput('ApiUrl', { Value: Match.anyValue() });
     t.hasOutput('ChatStreamUrl', { Value: { 'Fn::GetAtt': [logicalIdOf(t, 'AWS::Lambda::Url', 'ChatStream'), 'FunctionUrl'] } });
+    t.hasOutput('ImageOrigin', {
+      Value: { 'Fn::Join': ['', ['https://', { Ref: ids.images }, '.s3.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]] },
+    });
   });
 });
 
@@ -506,6 +509,8 @@ describe('the stack for production with JWKS, an alarm email and tuned settings'
       streamTimeoutSeconds: '900',
       streamReservedConcurrency: '20',
       cancelPollMs: '500',
+      uploadTicketsPerMinute: '5',
+      uploadMbPerDay: '50',
       logLevel: 'DEBUG',
       logSampleRate: '0.1',
       logRetentionDays: '90',
@@ -544,6 +549,14 @@ describe('the stack for production with JWKS, an alarm email and tuned settings'
       expect(env.MODEL_HOST_ALLOWLIST).toBeUndefined();
     }
     expect(JSON.stringify(t.findResources('AWS::IAM::Policy'))).not.toContain('secretsmanager:');
+  });
+
+  it('passes the upload bounds to the api function only', () => {
+    const t = s.template;
+    expect(fnEnv(t, logicalIdOf(t, 'AWS::Lambda::Function', 'ApiHandler'))).toMatchObject({ UPLOAD_TICKETS_PER_MINUTE: '5', UPLOAD_MB_PER_DAY: '50' });
+    const streamEnv = fnEnv(t, logicalIdOf(t, 'AWS::Lambda::Function', 'ChatStreamHandler'));
+    expect(streamEnv.UPLOAD_TICKETS_PER_MINUTE).toBeUndefined();
+    expect(streamEnv.UPLOAD_MB_PER_DAY).toBeUndefined();
   });
 
   it('sizes the stream function from context and alarms near its timeout', () => {
@@ -593,6 +606,7 @@ describe('context checks', () => {
     [{ streamTimeoutSeconds: '1200' }, /streamTimeoutSeconds/],
     [{ logRetentionDays: '31' }, /retention period/],
     [{ cancelPollMs: '-5' }, /cancelPollMs/],
+    [{ uploadMbPerDay: '0' }, /uploadMbPerDay/],
   ])('refuses %j', (context, message) => {
     expect(() => synth(context)).toThrow(message);
   });

@@ -36,8 +36,28 @@ const marked = new Marked({
   },
 });
 
-// Links in a reply open elsewhere and cannot reach back into this page.
+/**
+ * An image a reply names becomes a link to it: loading it would send a request, with
+ * whatever its URL carries, to any server a prompt injection chose. The link is made in
+ * DOMPurify's inert document, where nothing loads, and is sanitised next like any link.
+ */
+const imageAsLink = (img: Element) => {
+  const src = img.getAttribute('src');
+  const label = img.getAttribute('alt') || src || '';
+  if (!src) {
+    img.replaceWith(img.ownerDocument.createTextNode(label));
+    return;
+  }
+  const link = img.ownerDocument.createElement('a');
+  link.setAttribute('href', src);
+  link.setAttribute('class', 'image-link');
+  link.textContent = `🖼 ${label}`;
+  img.replaceWith(link);
+};
+
 DOMPurify.addHook('afterSanitizeAttributes', (node) => {
+  if (node.tagName === 'IMG') imageAsLink(node);
+  // Links in a reply open elsewhere and cannot reach back into this page.
   if (node.tagName === 'A') {
     node.setAttribute('target', '_blank');
     node.setAttribute('rel', 'noopener noreferrer');
@@ -46,10 +66,13 @@ DOMPurify.addHook('afterSanitizeAttributes', (node) => {
 
 /**
  * A model reply as safe HTML: Markdown rendered, then sanitised, so HTML or script in the
- * reply is shown inert (no scripts, no event handlers, no javascript: URLs, no forms).
+ * reply is shown inert (no scripts, no event handlers, no javascript: URLs, no forms) and
+ * loads nothing (images become links; media, srcset, posters, backgrounds and inline
+ * styles, which could name a URL, are dropped).
  */
 export const renderMarkdown = (text: string): string =>
   DOMPurify.sanitize(marked.parse(text, { async: false }), {
     USE_PROFILES: { html: true },
-    FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select'],
+    FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'picture', 'source', 'video', 'audio', 'track'],
+    FORBID_ATTR: ['style', 'srcset', 'poster', 'background'],
   });

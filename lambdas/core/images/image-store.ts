@@ -17,6 +17,7 @@ export interface UploadRequest {
   fileName: string;
   contentType: string;
   size: number;
+  /** The largest file the ticket admits: the declared size, which the caller's quota counted. */
   maxBytes: number;
 }
 

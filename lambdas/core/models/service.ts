@@ -53,6 +53,9 @@ export const modelDetail = async (deps: Deps, identity: Identity, modelId: numbe
   return toPublicModel(model);
 };
 
+/** A key given as the mask, or not given, means "keep the stored one". */
+const keepsStoredKey = (apiKey: string | null | undefined) => apiKey === undefined || apiKey === null || apiKey === API_KEY_MASK;
+
 /** A key given as the mask, or not given, means "unchanged"; an empty string removes it. */
 const resolveKeyCipher = async (
   deps: Deps,
@@ -60,9 +63,10 @@ const resolveKeyCipher = async (
   apiKey: string | null | undefined,
   current: string | undefined,
 ): Promise<string | undefined> => {
-  if (apiKey === undefined || apiKey === null || apiKey === API_KEY_MASK) return current;
-  if (apiKey.trim() === '') return undefined;
-  return deps.cipher.encrypt(apiKey.trim(), { modelId });
+  if (keepsStoredKey(apiKey)) return current;
+  const key = apiKey?.trim();
+  if (!key) return undefined;
+  return deps.cipher.encrypt(key, { modelId });
 };
 
 const fieldsOf = (input: ModelInput) => {
@@ -86,10 +90,29 @@ export const addModel = async (deps: Deps, identity: Identity, input: ModelInput
   return modelId;
 };
 
+export const KEY_REQUIRED_MSG = '修改提供商或Base URL时必须重新填写API Key';
+
+/**
+ * Where a stored key is sent: the provider and the base URL as the client reaches it
+ * (host case, default port and trailing slashes make no difference; the path does).
+ */
+const keyDestination = ({ provider, baseUrl }: Pick<StoredModel, 'provider' | 'baseUrl'>): string => {
+  try {
+    const url = new URL(baseUrl);
+    return `${provider} ${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}${url.search}`;
+  } catch {
+    return `${provider} ${baseUrl}`;
+  }
+};
+
 export const editModel = async (deps: Deps, identity: Identity, input: ModelUpdate): Promise<void> => {
   const current = await getModel(deps, input.modelId);
   if (!current) throw ServiceError.service('AI模型不存在');
   requireModelInScope(identity, current);
+  // Otherwise an editor who can only see the mask could repoint the model and receive the key.
+  if (current.apiKeyCipher && keepsStoredKey(input.apiKey) && keyDestination(current) !== keyDestination(input)) {
+    throw ServiceError.invalid(KEY_REQUIRED_MSG);
+  }
   const { modelId: _id, ...rest } = input;
   await replaceModel(deps, {
     ...fieldsOf(rest),
