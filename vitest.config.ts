@@ -19,7 +19,8 @@ const BROWSER = ['test/browser/{chat-page,markdown,page-security}.test.ts'];
 const shared = {
   setupFiles: ['test/support/setup-each-file.ts'],
   testTimeout: 30_000,
-  hookTimeout: 60_000,
+  // A CDK synth or a JVM start can take minutes on a busy 2-core machine.
+  hookTimeout: 180_000,
   pool: 'forks' as const,
   // No CloudWatch here: EMF metric lines and log lines would only bury the test output (the
   // metrics test re-enables metrics; tests that read the logs set their own LOG_LEVEL).
