@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RUN_MSG } from '../../lambdas/core/chat/execute-run.ts';
-import { UPSTREAM_MSG } from '../../lambdas/core/llm/upstream-errors.ts';
+import { upstreamErrorLine, UPSTREAM_MSG } from '../../lambdas/core/llm/upstream-errors.ts';
 import { cancelRun, readRunState } from '../../lambdas/core/sessions/run-status.ts';
 import { loadRuns } from '../../lambdas/core/sessions/run-store.ts';
 import { bearer, CHAT_USER } from '../support/tokens.ts';
@@ -50,9 +50,10 @@ const expectOneErrorLine = (out: Capture, message: string) => {
 
 describe('upstream failures', () => {
   it.each([
-    [500, UPSTREAM_MSG.unavailable],
-    [429, UPSTREAM_MSG.rateLimited],
-    [404, UPSTREAM_MSG.rejected],
+    // The class, then the provider's own reason (the offline server's texts).
+    [500, upstreamErrorLine(UPSTREAM_MSG.unavailable, 'Offline test server error 500.')],
+    [429, upstreamErrorLine(UPSTREAM_MSG.rateLimited, 'Rate limit reached (offline test server).')],
+    [404, upstreamErrorLine(UPSTREAM_MSG.rejected, 'Offline test server error 404.')],
   ])('HTTP %i before the first token: meta, run_info, one error line; the run stored as failed', async (status, message) => {
     const model = await h.addModel();
     const sent = h.modelServer.stats.requests.length;
@@ -84,7 +85,7 @@ describe('upstream failures', () => {
       { authorization: auth },
     );
     expect(out.ofType('content')).toHaveLength(5);
-    expectOneErrorLine(out, UPSTREAM_MSG.unavailable);
+    expectOneErrorLine(out, upstreamErrorLine(UPSTREAM_MSG.unavailable, 'Offline test server failed mid-stream.'));
     const run = await storedRun(out);
     expect(run).toMatchObject({ status: 'failed', content: out.text('content'), reasoning: out.text('reasoning') });
     expect(run.reasoning).not.toBe('');
@@ -179,7 +180,7 @@ describe('logs', () => {
     vi.restoreAllMocks();
 
     expect(h.modelServer.stats.requests.at(-1)!.authorization).toBe(`Bearer ${API_KEY}`);
-    expectOneErrorLine(rejected, UPSTREAM_MSG.auth);
+    expectOneErrorLine(rejected, upstreamErrorLine(UPSTREAM_MSG.auth, 'Incorrect API key provided: [已隐藏].'));
     expect(logs).not.toContain(API_KEY);
     expect(logs).not.toContain(secretText);
 
@@ -194,6 +195,6 @@ describe('logs', () => {
       expect(e.sessionId).toBeTruthy();
     }
     const failure = entries.find((e) => e.message === 'model call failed');
-    expect(JSON.stringify(failure)).toContain('[redacted]');
+    expect(JSON.stringify(failure)).toContain('[已隐藏]');
   });
 });
