@@ -4,27 +4,12 @@ import { upstreamErrorLine, UPSTREAM_MSG } from '../../lambdas/core/llm/upstream
 import { cancelRun, readRunState } from '../../lambdas/core/sessions/run-status.ts';
 import { loadRuns } from '../../lambdas/core/sessions/run-store.ts';
 import { bearer, CHAT_USER } from '../support/tokens.ts';
-import { setUpChatStream, type Capture, type ChatStreamHarness } from './support.ts';
+import { captureLogs, setUpChatStream, type Capture, type ChatStreamHarness } from './support.ts';
 
 let h: ChatStreamHarness;
 let auth: string;
 const USER = 61;
 const API_KEY = 'sk-live-secret-key-0123456789abcdef';
-
-/** Everything the process wrote to stdout and stderr while a test ran (the logs). */
-let logs = '';
-const capture = () => {
-  logs = '';
-  const tap = (stream: NodeJS.WriteStream) => {
-    const original = stream.write.bind(stream);
-    return vi.spyOn(stream, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      logs += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-      return (original as (...args: unknown[]) => boolean)(chunk, ...rest);
-    }) as typeof stream.write);
-  };
-  tap(process.stdout);
-  tap(process.stderr);
-};
 
 beforeAll(async () => {
   h = await setUpChatStream({ UPSTREAM_IDLE_TIMEOUT_MS: '1000', LOG_LEVEL: 'DEBUG' });
@@ -173,21 +158,18 @@ describe('logs', () => {
   it('carry the request keys and never the API key or the message text, even at debug level', async () => {
     const model = await h.addModel({ apiKey: API_KEY });
     const secretText = 'my-private-question-7f3a9';
-    capture();
+    const logs = captureLogs();
     const ok = await h.send({ modelId: model.modelId, message: `[[interval=0]] ${secretText}` }, { authorization: auth });
     // A provider that echoes the rejected key back in its error.
     const rejected = await h.send({ modelId: model.modelId, message: `[[status=401]] ${secretText}` }, { authorization: auth });
-    vi.restoreAllMocks();
+    logs.stop();
 
     expect(h.modelServer.stats.requests.at(-1)!.authorization).toBe(`Bearer ${API_KEY}`);
     expectOneErrorLine(rejected, upstreamErrorLine(UPSTREAM_MSG.auth, 'Incorrect API key provided: [已隐藏].'));
-    expect(logs).not.toContain(API_KEY);
-    expect(logs).not.toContain(secretText);
+    expect(logs.text).not.toContain(API_KEY);
+    expect(logs.text).not.toContain(secretText);
 
-    const entries = logs
-      .split('\n')
-      .filter((l) => l.startsWith('{"level"'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const entries = logs.entries();
     const finished = entries.filter((e) => e.message === 'run finished');
     expect(finished.map((e) => e.runId)).toEqual([ok.lines[1]!.run_id, rejected.lines[1]!.run_id]);
     for (const e of finished) {
