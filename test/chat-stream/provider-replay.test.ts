@@ -79,6 +79,14 @@ const CASES: Case[] = [
     end: { usage: usage(12, 291, 303, 290, 11) },
   },
   {
+    file: 'deepseek/v4-flash-live-usage.chunks.jsonl',
+    provider: 'DeepSeek',
+    content: 'sanitized',
+    reasoning: '',
+    // Reasoning inside completion_tokens here; a reply cut at the token limit still completes.
+    end: { usage: usage(88, 4, 92, 4) },
+  },
+  {
     file: 'perplexity/sonar-running-usage.chunks.jsonl',
     provider: 'Perplexity',
     content: 'OK',
