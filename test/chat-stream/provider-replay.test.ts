@@ -214,8 +214,8 @@ describe.each(CASES)('$file', (c) => {
     const request = { model: 'm', messages: [{ role: 'user' as const, text: 'hi' }], reasoning: true };
     const signal = new AbortController().signal;
     await (c.provider === 'OpenAIResponses'
-      ? streamResponses(client, request, sink, signal)
-      : streamChatCompletions(client, request, 'max_tokens', sink, signal)
+      ? streamResponses(client, request, Promise.resolve(true), sink, signal)
+      : streamChatCompletions(client, request, 'max_tokens', Promise.resolve(true), sink, signal)
     ).catch((err: unknown) => {
       got.error = err;
     });
