@@ -182,6 +182,8 @@ export const captureLogs = (): LogCapture => {
         .split('\n')
         .filter((l) => l.startsWith('{"level"'))
         .map((l) => JSON.parse(l) as Record<string, unknown>),
-    stop: () => spies.forEach((spy) => spy.mockRestore()),
+    stop: () => {
+      for (const spy of spies) spy.mockRestore();
+    },
   };
 };
