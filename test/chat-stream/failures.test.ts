@@ -1,30 +1,15 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RUN_MSG } from '../../lambdas/core/chat/execute-run.ts';
-import { UPSTREAM_MSG } from '../../lambdas/core/llm/upstream-errors.ts';
+import { upstreamErrorLine, UPSTREAM_MSG } from '../../lambdas/core/llm/upstream-errors.ts';
 import { cancelRun, readRunState } from '../../lambdas/core/sessions/run-status.ts';
 import { loadRuns } from '../../lambdas/core/sessions/run-store.ts';
 import { bearer, CHAT_USER } from '../support/tokens.ts';
-import { setUpChatStream, type Capture, type ChatStreamHarness } from './support.ts';
+import { captureLogs, setUpChatStream, type Capture, type ChatStreamHarness } from './support.ts';
 
 let h: ChatStreamHarness;
 let auth: string;
 const USER = 61;
 const API_KEY = 'sk-live-secret-key-0123456789abcdef';
-
-/** Everything the process wrote to stdout and stderr while a test ran (the logs). */
-let logs = '';
-const capture = () => {
-  logs = '';
-  const tap = (stream: NodeJS.WriteStream) => {
-    const original = stream.write.bind(stream);
-    return vi.spyOn(stream, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      logs += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-      return (original as (...args: unknown[]) => boolean)(chunk, ...rest);
-    }) as typeof stream.write);
-  };
-  tap(process.stdout);
-  tap(process.stderr);
-};
 
 beforeAll(async () => {
   h = await setUpChatStream({ UPSTREAM_IDLE_TIMEOUT_MS: '1000', LOG_LEVEL: 'DEBUG' });
@@ -50,9 +35,10 @@ const expectOneErrorLine = (out: Capture, message: string) => {
 
 describe('upstream failures', () => {
   it.each([
-    [500, UPSTREAM_MSG.unavailable],
-    [429, UPSTREAM_MSG.rateLimited],
-    [404, UPSTREAM_MSG.rejected],
+    // The class, then the provider's own reason (the offline server's texts).
+    [500, upstreamErrorLine(UPSTREAM_MSG.unavailable, 'Offline test server error 500.')],
+    [429, upstreamErrorLine(UPSTREAM_MSG.rateLimited, 'Rate limit reached (offline test server).')],
+    [404, upstreamErrorLine(UPSTREAM_MSG.rejected, 'Offline test server error 404.')],
   ])('HTTP %i before the first token: meta, run_info, one error line; the run stored as failed', async (status, message) => {
     const model = await h.addModel();
     const sent = h.modelServer.stats.requests.length;
@@ -84,7 +70,7 @@ describe('upstream failures', () => {
       { authorization: auth },
     );
     expect(out.ofType('content')).toHaveLength(5);
-    expectOneErrorLine(out, UPSTREAM_MSG.unavailable);
+    expectOneErrorLine(out, upstreamErrorLine(UPSTREAM_MSG.unavailable, 'Offline test server failed mid-stream.'));
     const run = await storedRun(out);
     expect(run).toMatchObject({ status: 'failed', content: out.text('content'), reasoning: out.text('reasoning') });
     expect(run.reasoning).not.toBe('');
@@ -172,21 +158,18 @@ describe('logs', () => {
   it('carry the request keys and never the API key or the message text, even at debug level', async () => {
     const model = await h.addModel({ apiKey: API_KEY });
     const secretText = 'my-private-question-7f3a9';
-    capture();
+    const logs = captureLogs();
     const ok = await h.send({ modelId: model.modelId, message: `[[interval=0]] ${secretText}` }, { authorization: auth });
     // A provider that echoes the rejected key back in its error.
     const rejected = await h.send({ modelId: model.modelId, message: `[[status=401]] ${secretText}` }, { authorization: auth });
-    vi.restoreAllMocks();
+    logs.stop();
 
     expect(h.modelServer.stats.requests.at(-1)!.authorization).toBe(`Bearer ${API_KEY}`);
-    expectOneErrorLine(rejected, UPSTREAM_MSG.auth);
-    expect(logs).not.toContain(API_KEY);
-    expect(logs).not.toContain(secretText);
+    expectOneErrorLine(rejected, upstreamErrorLine(UPSTREAM_MSG.auth, 'Incorrect API key provided: [已隐藏].'));
+    expect(logs.text).not.toContain(API_KEY);
+    expect(logs.text).not.toContain(secretText);
 
-    const entries = logs
-      .split('\n')
-      .filter((l) => l.startsWith('{"level"'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const entries = logs.entries();
     const finished = entries.filter((e) => e.message === 'run finished');
     expect(finished.map((e) => e.runId)).toEqual([ok.lines[1]!.run_id, rejected.lines[1]!.run_id]);
     for (const e of finished) {
@@ -194,6 +177,6 @@ describe('logs', () => {
       expect(e.sessionId).toBeTruthy();
     }
     const failure = entries.find((e) => e.message === 'model call failed');
-    expect(JSON.stringify(failure)).toContain('[redacted]');
+    expect(JSON.stringify(failure)).toContain('[已隐藏]');
   });
 });

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { vi } from 'vitest';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import '../../local/lambda-stream-shim.ts';
 import { localContext } from '../../local/lambda-context.ts';
@@ -153,3 +154,36 @@ export const setUpChatStream = async (env: Record<string, string> = {}): Promise
 
 /** Messages the offline server received, in order, for the n-th chat request (0-based; negative from the end). */
 export const upstreamRequest = (server: ModelServer, index = -1) => server.stats.requests.at(index)!;
+
+export interface LogCapture {
+  /** Everything written so far. */
+  readonly text: string;
+  /** The structured (JSON) log entries among it. */
+  entries(): Record<string, unknown>[];
+  stop(): void;
+}
+
+/** Everything the process writes to stdout and stderr (the logs) from now until `stop`. */
+export const captureLogs = (): LogCapture => {
+  let text = '';
+  const spies = [process.stdout, process.stderr].map((stream) => {
+    const original = stream.write.bind(stream);
+    return vi.spyOn(stream, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      return (original as (...args: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof stream.write);
+  });
+  return {
+    get text() {
+      return text;
+    },
+    entries: () =>
+      text
+        .split('\n')
+        .filter((l) => l.startsWith('{"level"'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    stop: () => {
+      for (const spy of spies) spy.mockRestore();
+    },
+  };
+};

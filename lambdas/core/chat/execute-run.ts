@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { callModel } from '../llm/call-model.ts';
 import type { TokenUsage, UpstreamSink } from '../llm/types.ts';
-import { upstreamErrorForLog, upstreamErrorMessage, UPSTREAM_MSG } from '../llm/upstream-errors.ts';
+import { describeUpstreamError, UPSTREAM_MSG } from '../llm/upstream-errors.ts';
 import {
   recordRunOutcome,
   recordStreamDuration,
@@ -220,8 +220,12 @@ const streamRun = async (active: ActiveRun): Promise<Outcome> => {
     return STOP_OUTCOME[stopReason];
   }
   if ('error' in end) {
-    log.warn('model call failed', { upstream: upstreamErrorForLog(end.error, plan.connection.apiKey) });
-    return { status: 'failed', error: upstreamErrorMessage(end.error) };
+    const failure = describeUpstreamError(end.error, {
+      apiKey: plan.connection.apiKey,
+      prompt: planned.request.messages.map((m) => m.text),
+    });
+    log.warn('model call failed', { upstream: failure.log });
+    return { status: 'failed', error: failure.message };
   }
   return { status: 'completed' };
 };

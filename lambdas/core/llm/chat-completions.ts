@@ -1,14 +1,13 @@
 import type OpenAI from 'openai';
-import type { ChatCompletionChunk, ChatCompletionContentPart, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import type { CompletionUsage } from 'openai/resources/completions';
+import type { ChatCompletionContentPart, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import { APIError } from 'openai/core/error';
+import { chunkUsage, deltaText } from './chat-delta.ts';
 import { readEventStream } from './event-stream.ts';
-import type { LlmRequest, PromptMessage, TokenUsage, UpstreamSink } from './types.ts';
+import type { LlmRequest, PromptMessage, UpstreamSink } from './types.ts';
 
-/** Providers put reasoning text in either field (DeepSeek, vLLM: `reasoning_content`; OpenRouter, Ollama: `reasoning`). */
-interface ReasoningDelta {
-  content?: string | null;
-  reasoning_content?: string | null;
-  reasoning?: string | null;
+/** The parts of a chunk read here; everything else about its shape is chat-delta.ts's business. */
+interface Chunk {
+  choices?: { delta?: unknown; finish_reason?: unknown }[];
 }
 
 const dataUrl = (image: { contentType: string; base64: string }) => `data:${image.contentType};base64,${image.base64}`;
@@ -22,18 +21,12 @@ const toMessage = (message: PromptMessage): ChatCompletionMessageParam => {
   return { role: 'user', content: parts };
 };
 
-export const usageFromChat = (usage: CompletionUsage): TokenUsage => ({
-  inputTokens: usage.prompt_tokens ?? 0,
-  outputTokens: usage.completion_tokens ?? 0,
-  totalTokens: usage.total_tokens ?? (usage.prompt_tokens ?? 0) + (usage.completion_tokens ?? 0),
-  reasoningTokens: usage.completion_tokens_details?.reasoning_tokens ?? 0,
-  cacheReadTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
-});
-
 /**
  * Streams one reply through `/chat/completions`, usage included in the last chunk. The
  * `openai` client makes the request (retry, timeout, errors before the stream); the
- * stream itself is read by event-stream.ts.
+ * stream itself is read by event-stream.ts. A reply the provider's filter cut off
+ * (`finish_reason: content_filter`) ends as a failure once the stream is read, so its
+ * usage still counts and the user learns why the reply stopped.
  */
 export const streamChatCompletions = async (
   client: OpenAI,
@@ -62,14 +55,18 @@ export const streamChatCompletions = async (
     await response.body?.cancel();
     return;
   }
-  await readEventStream<ChatCompletionChunk>(response, signal, (chunk) => {
+  let filtered = false;
+  await readEventStream<Chunk>(response, signal, (chunk) => {
     sink.seen();
-    const delta = chunk.choices?.[0]?.delta as ReasoningDelta | undefined;
-    if (delta) {
-      const reasoning = delta.reasoning_content || delta.reasoning;
-      if (reasoning) sink.reasoning(reasoning);
-      if (delta.content) sink.content(delta.content);
+    const choice = Array.isArray(chunk?.choices) ? chunk.choices[0] : undefined;
+    if (choice) {
+      const text = deltaText(choice.delta);
+      if (text.reasoning) sink.reasoning(text.reasoning);
+      if (text.content) sink.content(text.content);
+      if (choice.finish_reason === 'content_filter') filtered = true;
     }
-    if (chunk.usage) sink.usage(usageFromChat(chunk.usage));
+    const usage = chunkUsage(chunk);
+    if (usage) sink.usage(usage);
   });
+  if (filtered && !signal.aborted) throw new APIError(undefined, { code: 'content_filter' }, undefined, undefined);
 };

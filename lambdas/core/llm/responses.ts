@@ -1,15 +1,8 @@
 import type OpenAI from 'openai';
+import { APIError } from 'openai/core/error';
 import type { ResponseInputContent, ResponseInputItem, ResponseStreamEvent, ResponseUsage } from 'openai/resources/responses/responses';
 import { readEventStream } from './event-stream.ts';
 import type { LlmRequest, PromptMessage, TokenUsage, UpstreamSink } from './types.ts';
-
-/** The provider reported the response as failed inside an otherwise healthy stream. */
-export class UpstreamResponseFailed extends Error {
-  constructor() {
-    super('upstream response failed');
-    this.name = 'UpstreamResponseFailed';
-  }
-}
 
 const toInput = (message: PromptMessage): ResponseInputItem => {
   if (message.role !== 'user') return { role: message.role, content: message.text };
@@ -32,7 +25,10 @@ export const usageFromResponses = (usage: ResponseUsage): TokenUsage => ({
 
 /**
  * Streams one reply through the Responses API (`OpenAIResponses`); the system prompt goes
- * in as `instructions`. Read as in chat-completions.ts.
+ * in as `instructions`. Read as in chat-completions.ts. A `response.failed` (its
+ * `error` says why: `rate_limit_exceeded`, `insufficient_quota`, …) and a reply the
+ * content filter left incomplete end as the provider's error, classified like one
+ * before the stream (upstream-errors.ts).
  */
 export const streamResponses = async (
   client: OpenAI,
@@ -66,18 +62,22 @@ export const streamResponses = async (
     sink.seen();
     switch (event.type) {
       case 'response.output_text.delta':
-        sink.content(event.delta);
+      case 'response.refusal.delta':
+        if (typeof event.delta === 'string') sink.content(event.delta);
         break;
       case 'response.reasoning_summary_text.delta':
       case 'response.reasoning_text.delta':
-        sink.reasoning(event.delta);
+        if (typeof event.delta === 'string') sink.reasoning(event.delta);
         break;
       case 'response.completed':
       case 'response.incomplete':
-        if (event.response.usage) sink.usage(usageFromResponses(event.response.usage));
+        if (event.response?.usage) sink.usage(usageFromResponses(event.response.usage));
+        if (event.response?.incomplete_details?.reason === 'content_filter') {
+          throw new APIError(undefined, { code: 'content_filter' }, undefined, undefined);
+        }
         break;
       case 'response.failed':
-        throw new UpstreamResponseFailed();
+        throw new APIError(undefined, event.response?.error ?? { code: 'response_failed' }, undefined, undefined);
       default:
         break;
     }
