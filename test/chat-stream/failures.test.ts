@@ -12,7 +12,8 @@ const USER = 61;
 const API_KEY = 'sk-live-secret-key-0123456789abcdef';
 
 beforeAll(async () => {
-  h = await setUpChatStream({ UPSTREAM_IDLE_TIMEOUT_MS: '1000', LOG_LEVEL: 'DEBUG' });
+  // The idle timeout stays above a first call's lazy client load plus one retry on a busy machine.
+  h = await setUpChatStream({ UPSTREAM_IDLE_TIMEOUT_MS: '3000', LOG_LEVEL: 'DEBUG' });
   auth = await bearer(CHAT_USER(USER));
 });
 
