@@ -62,7 +62,7 @@ export const streamChatCompletions = async (
     await response.body?.cancel();
     return;
   }
-  await readEventStream<ChatCompletionChunk>(response, signal, (chunk) => {
+  await readEventStream<ChatCompletionChunk>(response, signal, sink, (chunk) => {
     sink.seen();
     const delta = chunk.choices?.[0]?.delta as ReasoningDelta | undefined;
     if (delta) {
