@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { CapacityTotals } from './capacity.ts';
 import type { ModelProcessMessage } from './model-process.ts';
-import type { StackCommand, StackReady } from './stack-process.ts';
+import type { MemoryGrowth, StackCommand, StackReady } from './stack-process.ts';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
@@ -67,6 +67,9 @@ export interface StackProcess extends Omit<StackReady, 'type'> {
   /** Meters DynamoDB capacity from now (figure 5 only: the other figures time calls as they are). */
   capacityStart(): Promise<void>;
   capacityStop(): Promise<CapacityTotals>;
+  /** Watches the stack's memory from now (figure 8); `memoryStop` gives its peak above that. */
+  memoryStart(): Promise<void>;
+  memoryStop(): Promise<MemoryGrowth>;
   seedSessions(userId: string, count: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -96,6 +99,8 @@ export const startStackProcess = async (modelBaseUrl: string): Promise<StackProc
     pollMs: ready.pollMs,
     capacityStart: () => call({ cmd: 'capacity.start' }),
     capacityStop: () => call({ cmd: 'capacity.stop' }),
+    memoryStart: () => call({ cmd: 'memory.start' }),
+    memoryStop: () => call({ cmd: 'memory.stop' }),
     seedSessions: (userId, count) => call({ cmd: 'seed.sessions', userId, count }),
     stop: async () => {
       await call({ cmd: 'stop' }).catch(() => {});

@@ -19,6 +19,8 @@ export type StackCommand =
   | { id: number; cmd: 'capacity.start' }
   | { id: number; cmd: 'capacity.stop' }
   | { id: number; cmd: 'seed.sessions'; userId: string; count: number }
+  | { id: number; cmd: 'memory.start' }
+  | { id: number; cmd: 'memory.stop' }
   | { id: number; cmd: 'stop' };
 
 const modelBaseUrl = process.argv[2];
@@ -74,6 +76,33 @@ const seedSessions = async (userId: string, count: number) => {
   await Promise.all(Array.from({ length: 8 }, worker));
 };
 
+/** Peak memory of this process (the stack) above where it stood when the watch started. */
+export interface MemoryGrowth {
+  rssMb: number;
+  heapMb: number;
+}
+
+const MB = 1024 * 1024;
+let memoryWatch: { rss: number; heap: number; peakRss: number; peakHeap: number; timer: NodeJS.Timeout } | undefined;
+
+const watchMemory = () => {
+  const { rss, heapUsed } = process.memoryUsage();
+  const sample = () => {
+    const now = process.memoryUsage();
+    watch.peakRss = Math.max(watch.peakRss, now.rss);
+    watch.peakHeap = Math.max(watch.peakHeap, now.heapUsed);
+  };
+  const watch = { rss, heap: heapUsed, peakRss: rss, peakHeap: heapUsed, timer: setInterval(sample, 5) };
+  memoryWatch = watch;
+};
+
+const memoryGrowth = (): MemoryGrowth => {
+  const watch = memoryWatch!;
+  clearInterval(watch.timer);
+  memoryWatch = undefined;
+  return { rssMb: (watch.peakRss - watch.rss) / MB, heapMb: (watch.peakHeap - watch.heap) / MB };
+};
+
 const answer = async (command: StackCommand): Promise<unknown> => {
   switch (command.cmd) {
     case 'capacity.start':
@@ -82,6 +111,10 @@ const answer = async (command: StackCommand): Promise<unknown> => {
       return capacity.stop();
     case 'seed.sessions':
       return seedSessions(command.userId, command.count);
+    case 'memory.start':
+      return watchMemory();
+    case 'memory.stop':
+      return memoryGrowth();
     case 'stop':
       await stack.stop();
       setImmediate(() => process.exit(0));

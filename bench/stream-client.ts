@@ -31,6 +31,8 @@ export interface StreamCall {
   body: Record<string, unknown>;
   /** Called once per complete line, after the marks are taken. */
   onLine?: (type: string, times: StreamTimes) => void;
+  /** Stop reading at the first line of this type until `until` settles: a client that reads nothing meanwhile. */
+  pauseAt?: { type: string; until: Promise<void> };
 }
 
 const ms = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e6;
@@ -78,6 +80,10 @@ export const sendChat = (call: StreamCall): Promise<StreamTimes> =>
           times.error = `not a stream: ${text.slice(0, 200)}`;
         }
         call.onLine?.(parsed.type ?? 'envelope', times);
+        if (call.pauseAt && parsed.type === call.pauseAt.type) {
+          res.pause();
+          void call.pauseAt.until.then(() => res.resume());
+        }
       };
       res.on('data', (chunk: string) => {
         pending += chunk;

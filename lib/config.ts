@@ -35,6 +35,8 @@ const TUNABLE_SETTINGS = {
   maxMessageLength: 'MAX_MESSAGE_LENGTH',
   runStatusTtlSeconds: 'RUN_STATUS_TTL_SECONDS',
   upstreamIdleTimeoutMs: 'UPSTREAM_IDLE_TIMEOUT_MS',
+  maxReplyChars: 'MAX_REPLY_CHARS',
+  maxReplyBytes: 'MAX_REPLY_BYTES',
   keyCacheTtlMs: 'KEY_CACHE_TTL_MS',
   rateLimitSendsPerMinute: 'RATE_LIMIT_SENDS_PER_MINUTE',
   rateLimitCancelsPerMinute: 'RATE_LIMIT_CANCELS_PER_MINUTE',

@@ -24,6 +24,9 @@ import type { AddressInfo } from 'node:net';
  * | `stall_after=N` | go silent after N content chunks, connection left open |
  * | `malformed_after=N` | send an event whose data is not JSON after N content chunks, then end |
  * | `status=CODE` | answer with that HTTP error instead of a stream |
+ * | `endless` | stream content chunks without end, as fast as the client reads them |
+ * | `size=N` | with `endless`: N characters per chunk (default 100) |
+ * | `endless_line` | start a data line and never end it (no line break, ever) |
  * | `xss` | reply with Markdown and HTML that a page must not execute |
  */
 
@@ -41,6 +44,12 @@ export interface ModelServerStats {
   aborted: number;
   /** Responses sent to the end. */
   completed: number;
+  /** Bytes of streamed responses written so far. */
+  bytesSent: number;
+  /** Streamed responses now waiting for their client to read (the socket's buffers are full). */
+  waitingForDrain: number;
+  /** Times a streamed response started waiting for its client. */
+  drainWaits: number;
 }
 
 export interface ModelServer {
@@ -73,6 +82,9 @@ interface Knobs {
   malformedAfter?: number;
   status?: number;
   xss: boolean;
+  endless: boolean;
+  endlessLine: boolean;
+  size: number;
 }
 
 const DIRECTIVE = /\[\[([^\]]*)\]\]/g;
@@ -102,6 +114,9 @@ const parseKnobs = (text: string): Knobs => {
     malformedAfter: int('malformed_after'),
     status: int('status'),
     xss: values.has('xss'),
+    endless: values.has('endless'),
+    endlessLine: values.has('endless_line'),
+    size: int('size') || 100,
   };
 };
 
@@ -155,10 +170,19 @@ const countWords = (turn: Turn) => turn.messages.reduce((n, m) => n + words(m.te
 
 const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : undefined);
 
+/** The stats of the server a streamed response belongs to. */
+const statsOf = new WeakMap<ServerResponse, ModelServerStats>();
+
 /** Writes with backpressure; false once the client is gone. */
 const send = async (res: ServerResponse, data: string): Promise<boolean> => {
   if (res.destroyed) return false;
+  const stats = statsOf.get(res);
+  if (stats) stats.bytesSent += Buffer.byteLength(data);
   if (!res.write(data)) {
+    if (stats) {
+      stats.waitingForDrain += 1;
+      stats.drainWaits += 1;
+    }
     await new Promise<void>((resolve) => {
       const done = () => {
         res.off('drain', done);
@@ -168,6 +192,7 @@ const send = async (res: ServerResponse, data: string): Promise<boolean> => {
       res.on('drain', done);
       res.on('close', done);
     });
+    if (stats) stats.waitingForDrain -= 1;
   }
   return !res.destroyed;
 };
@@ -219,6 +244,17 @@ const play = async (
   for (const [i, text] of plan.reasoning.entries()) {
     if (i) await sleep(knobs.intervalMs);
     if (!(await send(res, emit.reasoning(text)))) return false;
+  }
+  if (knobs.endlessLine) {
+    const line = 'x'.repeat(64 * 1024);
+    if (!(await send(res, 'data: "'))) return false;
+    while (await send(res, line));
+    return false;
+  }
+  if (knobs.endless) {
+    const text = 'x'.repeat(knobs.size - 1) + ' ';
+    while (await send(res, emit.content(text)));
+    return false;
   }
   for (const [i, text] of plan.content.entries()) {
     if (i === knobs.failAfter) {
@@ -343,7 +379,7 @@ const fullReply = (res: ServerResponse, body: Record<string, unknown>, plan: Pla
 };
 
 export const startModelServer = async (options: ModelServerOptions = {}): Promise<ModelServer> => {
-  const stats: ModelServerStats = { requests: [], openConnections: 0, aborted: 0, completed: 0 };
+  const stats: ModelServerStats = { requests: [], openConnections: 0, aborted: 0, completed: 0, bytesSent: 0, waitingForDrain: 0, drainWaits: 0 };
 
   const server = createServer(async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://offline').pathname.replace(/\/+$/, '');
@@ -378,6 +414,7 @@ export const startModelServer = async (options: ModelServerOptions = {}): Promis
       res.on('close', () => {
         if (!res.writableFinished && !droppedByServer.has(res)) stats.aborted += 1;
       });
+      statsOf.set(res, stats);
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
       res.flushHeaders();
       if (await route.stream(res, body, plan, knobs)) stats.completed += 1;

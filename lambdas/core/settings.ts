@@ -36,6 +36,9 @@ const settingsSchema = z.object({
   MAX_MESSAGE_LENGTH: intFrom(20_000),
   RUN_STATUS_TTL_SECONDS: intFrom(24 * 3600),
   UPSTREAM_IDLE_TIMEOUT_MS: intFrom(60_000),
+  /** A reply (content and reasoning) is stopped past either bound, far above any real answer. */
+  MAX_REPLY_CHARS: intFrom(1_000_000),
+  MAX_REPLY_BYTES: intFrom(4 * 1024 * 1024),
   KEY_CACHE_TTL_MS: intFrom(5 * 60_000),
   RATE_LIMIT_SENDS_PER_MINUTE: intFrom(20),
   RATE_LIMIT_CANCELS_PER_MINUTE: intFrom(60),

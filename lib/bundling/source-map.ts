@@ -1,3 +1,5 @@
+import { decode, encode, type SourceMapSegment } from '@jridgewell/sourcemap-codec';
+
 /**
  * Cuts a bundle's source map down to our own sources: a map of everything bundled is
  * twice the code, and stack traces only need to point into ours. Positions in
@@ -14,102 +16,46 @@ export interface SourceMapV3 {
   file?: string;
 }
 
-const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const DIGIT = new Map([...BASE64].map((char, value) => [char, value]));
-
-/** One segment's fields, each relative to the previous segment (per the spec). */
-const decodeSegment = (segment: string): number[] => {
-  const fields: number[] = [];
-  let value = 0;
-  let shift = 0;
-  for (const char of segment) {
-    const digit = DIGIT.get(char);
-    if (digit === undefined) throw new Error(`source map: bad VLQ character ${JSON.stringify(char)}`);
-    value += (digit & 31) << shift;
-    if (digit & 32) {
-      shift += 5;
-    } else {
-      fields.push(value & 1 ? -(value >>> 1) : value >>> 1);
-      value = 0;
-      shift = 0;
-    }
-  }
-  return fields;
-};
-
-const encodeField = (field: number): string => {
-  let value = field < 0 ? (-field << 1) | 1 : field << 1;
-  let out = '';
-  do {
-    let digit = value & 31;
-    value >>>= 5;
-    if (value) digit |= 32;
-    out += BASE64[digit];
-  } while (value);
-  return out;
-};
-
 export const isOwnSource = (source: string): boolean => !source.includes('node_modules/');
 
 export const trimSourceMap = (map: SourceMapV3, keep: (source: string) => boolean = isOwnSource): SourceMapV3 => {
+  // The codec reads any character as some digit: a corrupt map is refused, not trimmed into nonsense.
+  const bad = map.mappings.match(/[^A-Za-z0-9+/,;]/);
+  if (bad) throw new Error(`source map: bad VLQ character ${JSON.stringify(bad[0])}`);
   const kept = map.sources.map((source) => keep(source));
   let nextSource = 0;
   const sourceIndex = kept.map((k) => (k ? nextSource++ : -1));
   const names: string[] = [];
   const nameIndex = new Map<string, number>();
-
-  // Absolute values of the input, and of the last segment written to the output.
-  const input = { source: 0, line: 0, column: 0, name: 0 };
-  const output = { source: 0, line: 0, column: 0, name: 0 };
+  const nameOf = (index: number) => {
+    const name = map.names[index]!;
+    if (!nameIndex.has(name)) nameIndex.set(name, names.push(name) - 1);
+    return nameIndex.get(name)!;
+  };
   // Carried across lines: Node's lookup falls back to the previous line's last mapping.
   let inOwnCode = false;
 
-  const lines = map.mappings.split(';').map((line) => {
-    let column = 0;
-    let writtenColumn = 0;
-    const segments: string[] = [];
-    for (const segment of line ? line.split(',') : []) {
-      const fields = decodeSegment(segment);
-      column += fields[0]!;
-      if (fields.length >= 4) {
-        input.source += fields[1]!;
-        input.line += fields[2]!;
-        input.column += fields[3]!;
-        if (fields.length >= 5) input.name += fields[4]!;
-      }
-      if (fields.length >= 4 && kept[input.source]) {
-        const source = sourceIndex[input.source]!;
-        let out =
-          encodeField(column - writtenColumn) +
-          encodeField(source - output.source) +
-          encodeField(input.line - output.line) +
-          encodeField(input.column - output.column);
-        Object.assign(output, { source, line: input.line, column: input.column });
-        if (fields.length >= 5) {
-          const name = map.names[input.name]!;
-          if (!nameIndex.has(name)) nameIndex.set(name, names.push(name) - 1);
-          const index = nameIndex.get(name)!;
-          out += encodeField(index - output.name);
-          output.name = index;
-        }
-        segments.push(out);
+  const lines = decode(map.mappings).map((line) => {
+    const segments: SourceMapSegment[] = [];
+    for (const segment of line) {
+      if (segment.length !== 1 && kept[segment[1]]) {
+        const [column, source, sourceLine, sourceColumn] = segment;
+        const to = sourceIndex[source]!;
+        segments.push(segment.length === 5 ? [column, to, sourceLine, sourceColumn, nameOf(segment[4])] : [column, to, sourceLine, sourceColumn]);
         inOwnCode = true;
       } else if (inOwnCode) {
         // Ends the previous mapping here; further dependency segments add nothing.
-        segments.push(encodeField(column - writtenColumn));
+        segments.push([segment[0]]);
         inOwnCode = false;
-      } else {
-        continue;
       }
-      writtenColumn = column;
     }
-    return segments.join(',');
+    return segments;
   });
 
   return {
     version: 3,
     sources: map.sources.filter((_, i) => kept[i]),
     names,
-    mappings: lines.join(';'),
+    mappings: encode(lines),
   };
 };

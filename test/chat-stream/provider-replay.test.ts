@@ -188,6 +188,7 @@ describe.each(CASES)('$file', (c) => {
     const got = { content: [] as unknown[], reasoning: [] as unknown[], usage: undefined as TokenUsage | undefined, error: undefined as unknown };
     const sink: UpstreamSink = {
       seen: () => {},
+      demand: () => undefined,
       content: (t) => got.content.push(t),
       reasoning: (t) => got.reasoning.push(t),
       usage: (u) => {

@@ -29,6 +29,20 @@ export class Capture extends Writable {
   raw = '';
   lines: Line[] = [];
   private waiters: { predicate: (lines: Line[]) => boolean; resolve: () => void }[] = [];
+  /** While paused, the write in hand is not acknowledged: a client that stopped reading. */
+  private paused = false;
+  private held?: () => void;
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    const held = this.held;
+    this.held = undefined;
+    held?.();
+  }
 
   setPrelude(prelude: Prelude): void {
     this.prelude = prelude;
@@ -41,7 +55,8 @@ export class Capture extends Writable {
       this.lines = complete.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
       this.waiters = this.waiters.filter((w) => (w.predicate(this.lines) ? (w.resolve(), false) : true));
     }
-    callback();
+    if (this.paused) this.held = () => callback();
+    else callback();
   }
 
   get isStream(): boolean {

@@ -2,7 +2,11 @@ import OpenAI from 'openai';
 import { APIError } from 'openai/core/error';
 import { Stream } from 'openai/core/streaming';
 import { describe, expect, it } from 'vitest';
-import { createEventParser, readEventStream } from '../../lambdas/core/llm/event-stream.ts';
+import { MAX_EVENT_CHARS, readEventStream } from '../../lambdas/core/llm/event-stream.ts';
+import { ReplyTooLongError } from '../../lambdas/core/llm/reply-limit.ts';
+
+/** A consumer that always keeps up. */
+const EAGER = { demand: () => undefined };
 
 /** A streamed body whose bytes arrive cut at the given sizes, cycling through them. */
 const responseOf = (text: string, cuts: number[] = [text.length]) => {
@@ -27,7 +31,7 @@ const responseOf = (text: string, cuts: number[] = [text.length]) => {
 const ours = async (text: string, cuts?: number[]) => {
   const items: unknown[] = [];
   try {
-    await readEventStream(responseOf(text, cuts), new AbortController().signal, (data) => items.push(data));
+    await readEventStream(responseOf(text, cuts), new AbortController().signal, EAGER, (data) => items.push(data));
     return { items, end: 'done' };
   } catch (err) {
     return { items, end: err instanceof APIError ? `APIError ${JSON.stringify(err.error)}` : (err as Error).constructor.name };
@@ -73,13 +77,73 @@ describe('readEventStream', () => {
     });
   }
 
-  it('keeps the two halves of a CRLF split across reads as one line end', () => {
-    const events: string[] = [];
-    const parser = createEventParser((_event, data) => events.push(data));
-    parser.push('data: a\r');
-    parser.push('\ndata: b\r\n\r');
-    parser.push('\n');
-    expect(events).toEqual(['a\nb']);
+  it('an event cut off inside a CRLF pair still ends as one event', async () => {
+    expect(await ours('data: {"a":1}\r')).toEqual({ items: [{ a: 1 }], end: 'done' });
+    expect(await ours('data: {"a":\r\ndata: 1}\r', [1])).toEqual({ items: [{ a: 1 }], end: 'done' });
+  });
+
+  it('stops an endless line at its bound with ReplyTooLongError, reading no further', async () => {
+    const piece = new TextEncoder().encode('x'.repeat(64 * 1024));
+    let pulled = 0;
+    const body = new ReadableStream<Uint8Array>({
+      start(stream) {
+        stream.enqueue(new TextEncoder().encode('data: {"a":1}\n\ndata: "'));
+      },
+      pull(stream) {
+        pulled += piece.length;
+        stream.enqueue(piece);
+      },
+    });
+    const items: unknown[] = [];
+    const read = readEventStream(new Response(body), new AbortController().signal, EAGER, (data) => items.push(data));
+    await expect(read).rejects.toBeInstanceOf(ReplyTooLongError);
+    expect(items).toEqual([{ a: 1 }]);
+    // Stopped within a read or two of the bound (the body's queue holds one more).
+    expect(pulled).toBeGreaterThan(MAX_EVENT_CHARS - piece.length);
+    expect(pulled).toBeLessThanOrEqual(MAX_EVENT_CHARS + 3 * piece.length);
+  });
+
+  it('reads no further while the consumer is behind, and goes on when it catches up', async () => {
+    let pulls = 0;
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull(stream) {
+          pulls += 1;
+          if (pulls > 3) return stream.close();
+          stream.enqueue(new TextEncoder().encode(`data: {"n":${pulls}}\n\n`));
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    let release!: () => void;
+    const caughtUp = new Promise<void>((resolve) => (release = resolve));
+    let behind = true;
+    const consumer = { demand: () => (behind ? caughtUp : undefined) };
+    const items: unknown[] = [];
+    const read = readEventStream(new Response(body), new AbortController().signal, consumer, (data) => items.push(data));
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(items).toEqual([{ n: 1 }]);
+    expect(pulls).toBe(1);
+    behind = false;
+    release();
+    await read;
+    expect(items).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+  });
+
+  it('an abort ends the wait for a consumer that never catches up', async () => {
+    const controller = new AbortController();
+    const body = new ReadableStream<Uint8Array>({
+      pull(stream) {
+        stream.enqueue(new TextEncoder().encode('data: {"a":1}\n\n'));
+      },
+    });
+    const never = new Promise<void>(() => {});
+    const items: unknown[] = [];
+    const read = readEventStream(new Response(body), controller.signal, { demand: () => never }, (data) => items.push(data));
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    await expect(read).resolves.toBeUndefined();
+    expect(items).toEqual([{ a: 1 }]);
   });
 
   it('returns quietly when the call is aborted mid-stream', async () => {
@@ -93,7 +157,7 @@ describe('readEventStream', () => {
       },
     });
     const items: unknown[] = [];
-    await expect(readEventStream(new Response(body), controller.signal, (data) => items.push(data))).resolves.toBeUndefined();
+    await expect(readEventStream(new Response(body), controller.signal, EAGER, (data) => items.push(data))).resolves.toBeUndefined();
     expect(items).toEqual([{ a: 1 }]);
   });
 
@@ -107,7 +171,7 @@ describe('readEventStream', () => {
         cancelled = true;
       },
     });
-    await readEventStream(new Response(body), new AbortController().signal, () => {});
+    await readEventStream(new Response(body), new AbortController().signal, EAGER, () => {});
     expect(cancelled).toBe(true);
   });
 });

@@ -44,6 +44,7 @@ const call = async (provider: string, baseUrl: string, reasoning = false) => {
       usage: (u) => {
         got.usage = u;
       },
+      demand: () => undefined,
     },
     new AbortController().signal,
   );

@@ -36,7 +36,7 @@ const settle = async (read: (onItem: (item: unknown) => void) => Promise<void>) 
 const QUIET_CLIENT = new OpenAI({ apiKey: 'unused', logLevel: 'off' });
 
 const ours = (bytes: Uint8Array, cuts: number[]) =>
-  settle((onItem) => readEventStream(responseOf(bytes, cuts), new AbortController().signal, onItem));
+  settle((onItem) => readEventStream(responseOf(bytes, cuts), new AbortController().signal, { demand: () => undefined }, onItem));
 
 const theirs = (bytes: Uint8Array) =>
   settle(async (onItem) => {

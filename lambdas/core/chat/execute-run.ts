@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { callModel } from '../llm/call-model.ts';
+import { createReplyLimit, ReplyTooLongError } from '../llm/reply-limit.ts';
 import type { TokenUsage, UpstreamSink } from '../llm/types.ts';
 import { describeUpstreamError, UPSTREAM_MSG } from '../llm/upstream-errors.ts';
 import {
@@ -17,7 +18,7 @@ import type { PreparedRun } from './prepare-run.ts';
 import { effectiveTemperature, visionEnabled } from './prompt.ts';
 import { readPromptImages } from './prompt-images.ts';
 import type { RunStream } from './run-stream.ts';
-import { startWatchdog, type WatchdogStop } from './watchdog.ts';
+import { startWatchdog, type Watchdog, type WatchdogStop } from './watchdog.ts';
 
 /** Time kept back from the Lambda timeout to stop the model and store the run. */
 export const SAFETY_MARGIN_MS = 10_000;
@@ -28,6 +29,7 @@ export const RUN_MSG = {
   historyFailed: '加载会话历史失败，请稍后重试',
   saveFailed: '会话保存失败，本次回复未能保存',
   unexpected: '生成失败，请稍后重试',
+  replyTooLong: '回复超过长度上限，已停止生成',
 } as const;
 
 type StopReason = WatchdogStop | 'disconnected';
@@ -91,7 +93,8 @@ interface ActiveRun {
   statusCreated: boolean;
 }
 
-type Outcome = { status: RunOutcome; error?: string } | { status: 'not-started' };
+/** How the run ends; `not-started` when its status item was never written (nothing is stored then). */
+type Outcome = { status: RunOutcome; error?: string } | { status: 'not-started'; error: string };
 
 /**
  * The streaming part of a run, after `meta` went out: history and images, then the
@@ -103,17 +106,11 @@ type Outcome = { status: RunOutcome; error?: string } | { status: 'not-started' 
 export const executeRun = async (deps: ChatDeps, plan: PreparedRun, stream: RunStream, ctx: RunContext): Promise<void> => {
   const active: ActiveRun = { deps, plan, stream, ctx, runId: plan.runId, progress: { content: [], reasoning: [] }, statusCreated: false };
   ctx.log.appendKeys({ runId: active.runId });
-  try {
-    const outcome = await streamRun(active);
-    await finish(active, outcome);
-  } catch (err) {
+  const outcome = await streamRun(active).catch((err: unknown): Outcome => {
     ctx.log.error('run failed unexpectedly', err as Error);
-    if (active.statusCreated) await finish(active, { status: 'failed', error: RUN_MSG.unexpected });
-    else {
-      stream.error(RUN_MSG.unexpected);
-      stream.end();
-    }
-  }
+    return active.statusCreated ? { status: 'failed', error: RUN_MSG.unexpected } : { status: 'not-started', error: RUN_MSG.unexpected };
+  });
+  await finish(active, outcome);
 };
 
 /**
@@ -146,7 +143,7 @@ const streamRun = async (active: ActiveRun): Promise<Outcome> => {
       : Promise.resolve([]),
   ]);
   if (history.status === 'rejected' || images.status === 'rejected') {
-    if (!(await createStatus(active))) return { status: 'not-started' };
+    if (!(await createStatus(active))) return { status: 'not-started', error: RUN_MSG.startFailed };
     if (images.status === 'rejected') throw images.reason;
     log.error('session history could not be loaded', (history as PromiseRejectedResult).reason as Error);
     return { status: 'failed', error: RUN_MSG.historyFailed };
@@ -169,23 +166,35 @@ const streamRun = async (active: ActiveRun): Promise<Outcome> => {
     controller.abort(reason);
   };
   stream.onGone(() => stop('disconnected'));
-  let touch = () => {};
-  const sink: UpstreamSink = {
-    seen: () => touch(),
-    content(text) {
-      if (stopReason) return;
+  let watchdog: Watchdog | undefined;
+  const limit = createReplyLimit({ maxChars: settings.MAX_REPLY_CHARS, maxBytes: settings.MAX_REPLY_BYTES });
+  /** Keeps and sends what fits in the reply; past its bound, the call stops with what fit. */
+  const bounded = (text: string, into: string[], send: (text: string) => void) => {
+    const kept = limit.take(text);
+    if (kept) {
       progress.firstTokenAt ??= Date.now();
-      progress.content.push(text);
-      stream.content(text);
+      into.push(kept);
+      send(kept);
+    }
+    if (limit.exceeded) throw new ReplyTooLongError(`reply exceeded ${settings.MAX_REPLY_CHARS} characters or ${settings.MAX_REPLY_BYTES} bytes`);
+  };
+  const sink: UpstreamSink = {
+    seen: () => watchdog?.touch(),
+    content(text) {
+      if (!stopReason) bounded(text, progress.content, (kept) => stream.content(kept));
     },
     reasoning(text) {
-      if (!reasoning || stopReason) return;
-      progress.firstTokenAt ??= Date.now();
-      progress.reasoning.push(text);
-      stream.reasoning(text);
+      if (reasoning && !stopReason) bounded(text, progress.reasoning, (kept) => stream.reasoning(kept));
     },
     usage(usage) {
       progress.usage = usage;
+    },
+    demand() {
+      const behind = stream.demand();
+      if (!behind) return undefined;
+      // Waiting for the client is not the provider's silence: the idle clock stands still meanwhile.
+      watchdog?.hold();
+      return behind.then(() => watchdog?.touch());
     },
   };
 
@@ -197,10 +206,10 @@ const streamRun = async (active: ActiveRun): Promise<Outcome> => {
   if (!(await started)) {
     controller.abort('not-started');
     await call;
-    return { status: 'not-started' };
+    return { status: 'not-started', error: RUN_MSG.startFailed };
   }
 
-  const watchdog = startWatchdog({
+  watchdog = startWatchdog({
     intervalMs: settings.CANCEL_POLL_MS,
     idleTimeoutMs: settings.UPSTREAM_IDLE_TIMEOUT_MS,
     deadline: Date.now() + ctx.remainingTimeMs() - SAFETY_MARGIN_MS,
@@ -212,12 +221,15 @@ const streamRun = async (active: ActiveRun): Promise<Outcome> => {
     onStop: stop,
     onPollError: (err) => log.warn('run status poll failed', { errorName: (err as Error)?.name }),
   });
-  touch = watchdog.touch;
   const end = await call;
   watchdog.stop();
   if (stopReason) {
     log.info('run stopped', { reason: stopReason });
     return STOP_OUTCOME[stopReason];
+  }
+  if (end.error instanceof ReplyTooLongError) {
+    log.warn('reply stopped at its bound', { reason: end.error.message });
+    return { status: 'failed', error: RUN_MSG.replyTooLong };
   }
   if ('error' in end) {
     const failure = describeUpstreamError(end.error, {
@@ -230,58 +242,96 @@ const streamRun = async (active: ActiveRun): Promise<Outcome> => {
   return { status: 'completed' };
 };
 
-/** Stores the run, then sends the one closing line, ends the stream, and reports the run. */
-const finish = async ({ deps, plan, stream, ctx, runId, progress }: ActiveRun, outcome: Outcome): Promise<void> => {
-  const modelName = plan.model.modelName || plan.model.modelCode;
+/** A step of `finish` that must not stop the steps after it: a failure is logged, never thrown. */
+const guarded = (log: Logger, what: string, step: () => void): boolean => {
+  try {
+    step();
+    return true;
+  } catch (err) {
+    log.error(what, err as Error);
+    return false;
+  }
+};
+
+const modelNameOf = (plan: PreparedRun) => plan.model.modelName || plan.model.modelCode;
+
+/** The run as it is stored, whatever its outcome, with what it produced up to now. */
+const runRecord = ({ plan, ctx, runId, progress }: ActiveRun, outcome: { status: RunOutcome; error?: string }, finishedAt: number): RunRecord => ({
+  runId,
+  sessionId: plan.sessionId,
+  userId: plan.identity.userId,
+  status: outcome.status,
+  userMessage: plan.request.message,
+  images: plan.imageKeys,
+  content: progress.content.join(''),
+  reasoning: progress.reasoning.join(''),
+  metrics: {
+    ...(progress.usage ?? NO_USAGE),
+    duration: seconds(finishedAt - ctx.startedAt),
+    timeToFirstToken: progress.firstTokenAt ? seconds(progress.firstTokenAt - ctx.startedAt) : 0,
+  },
+  model: modelInfo(plan),
+  startedAt: ctx.startedAt,
+  finishedAt,
+  ...(outcome.error ? { error: outcome.error } : {}),
+});
+
+/** Stores the run; never throws: undefined when it could not be stored, the cause logged. */
+const store = async (active: ActiveRun, outcome: { status: RunOutcome; error?: string }, finishedAt: number): Promise<RunRecord | undefined> => {
+  try {
+    const record = runRecord(active, outcome, finishedAt);
+    const saved = await persistWithRetry(active.deps.runtime, record, !active.plan.isNewSession);
+    if (saved.stored) return record;
+    active.ctx.log.error('run could not be stored', saved.error as Error);
+  } catch (err) {
+    active.ctx.log.error('run could not be stored', err as Error);
+  }
+  return undefined;
+};
+
+/**
+ * Stores the run, then sends the one closing line, ends the stream, and reports the run.
+ * Total: every step's failure is logged and the next step still runs, so a run's end
+ * never throws out of the run (executeRun calls it exactly once).
+ */
+const finish = async (active: ActiveRun, outcome: Outcome): Promise<void> => {
+  const { stream, ctx, plan, progress } = active;
+  const { log } = ctx;
+  const close = (error: string | undefined, metrics?: RunMetrics) => {
+    const closed = guarded(log, 'run stream could not be ended', () => {
+      if (error) stream.error(error);
+      else if (metrics) stream.metrics(metrics);
+      stream.end();
+    });
+    if (!closed) stream.body.destroy();
+  };
   if (outcome.status === 'not-started') {
-    stream.end();
-    recordRunOutcome('failed', modelName);
+    close(outcome.error);
+    guarded(log, 'run could not be reported', () => recordRunOutcome('failed', modelNameOf(plan)));
     return;
   }
   // The reply's last lines go out before the store is called, not after its request is built and sent.
-  stream.flush();
+  guarded(log, 'run stream could not be flushed', () => stream.flush());
   const finishedAt = Date.now();
-  const usage = progress.usage ?? NO_USAGE;
-  const metrics: RunMetrics = {
-    ...usage,
-    duration: seconds(finishedAt - ctx.startedAt),
-    timeToFirstToken: progress.firstTokenAt ? seconds(progress.firstTokenAt - ctx.startedAt) : 0,
-  };
-  const record: RunRecord = {
-    runId,
-    sessionId: plan.sessionId,
-    userId: plan.identity.userId,
-    status: outcome.status,
-    userMessage: plan.request.message,
-    images: plan.imageKeys,
-    content: progress.content.join(''),
-    reasoning: progress.reasoning.join(''),
-    metrics,
-    model: modelInfo(plan),
-    startedAt: ctx.startedAt,
-    finishedAt,
-    ...(outcome.error ? { error: outcome.error } : {}),
-  };
-  const saved = await persistWithRetry(deps.runtime, record, !plan.isNewSession);
-  if (!saved.stored) ctx.log.error('run could not be stored', saved.error as Error);
+  const stored = await store(active, outcome, finishedAt);
   // Only once the store answered: a reply the session will not keep must not end on `metrics`.
-  const closingError = outcome.error ?? (saved.stored ? undefined : RUN_MSG.saveFailed);
-  if (closingError) stream.error(closingError);
-  else if (outcome.status === 'completed') stream.metrics(metrics);
-  stream.end();
-
-  recordRunOutcome(outcome.status, modelName);
-  recordStreamDuration(metrics.duration);
-  if (progress.firstTokenAt) recordTimeToFirstToken(metrics.timeToFirstToken);
-  if (progress.usage) recordTokens(modelName, usage.inputTokens, usage.outputTokens);
-  ctx.log.info('run finished', {
-    outcome: outcome.status,
-    stored: saved.stored,
-    clientGone: stream.clientGone,
-    durationMs: finishedAt - ctx.startedAt,
-    timeToFirstTokenMs: progress.firstTokenAt ? progress.firstTokenAt - ctx.startedAt : null,
-    inputTokens: usage.inputTokens,
-    outputTokens: usage.outputTokens,
-    contentChars: record.content.length,
+  close(outcome.error ?? (stored ? undefined : RUN_MSG.saveFailed), outcome.status === 'completed' ? stored?.metrics ?? undefined : undefined);
+  guarded(log, 'run could not be reported', () => {
+    const modelName = modelNameOf(plan);
+    const usage = progress.usage ?? NO_USAGE;
+    recordRunOutcome(outcome.status, modelName);
+    recordStreamDuration(seconds(finishedAt - ctx.startedAt));
+    if (progress.firstTokenAt) recordTimeToFirstToken(seconds(progress.firstTokenAt - ctx.startedAt));
+    if (progress.usage) recordTokens(modelName, usage.inputTokens, usage.outputTokens);
+    log.info('run finished', {
+      outcome: outcome.status,
+      stored: stored !== undefined,
+      clientGone: stream.clientGone,
+      durationMs: finishedAt - ctx.startedAt,
+      timeToFirstTokenMs: progress.firstTokenAt ? progress.firstTokenAt - ctx.startedAt : null,
+      inputTokens: usage.inputTokens,
+      outputTokens: usage.outputTokens,
+      contentChars: stored?.content.length ?? null,
+    });
   });
 };

@@ -27,7 +27,7 @@ const isRetryable = (err: unknown): boolean => {
 };
 
 /** Last resort when the run could not be stored: at least the status must not stay RUNNING. */
-const markStatusFailed = (deps: Deps, run: RunRecord) =>
+const markStatusFailed = async (deps: Deps, run: RunRecord) =>
   deps.db.update({
     TableName: deps.tables.sessions,
     Key: { pk: runStatusPk(run.runId), sk: RUN_STATUS_SK },

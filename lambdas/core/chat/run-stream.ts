@@ -1,6 +1,9 @@
 import { Readable } from 'node:stream';
 import type { RunMetrics } from '../sessions/types.ts';
 
+/** Lines the client has not taken yet, past which the run stops reading its provider. */
+const HIGH_WATER_BYTES = 64 * 1024;
+
 /**
  * The response body of a run: one JSON object per line. The lines produced in one turn
  * of the event loop go out as one write at its end: a token that arrives alone leaves
@@ -8,24 +11,49 @@ import type { RunMetrics } from '../sessions/types.ts';
  * chunk on the wire) instead of one per token. Lines are assembled as strings in the
  * contract's key order, which also spares an object per token. Once the consumer is
  * gone (client disconnected, the pipe destroyed the body) writes are dropped and
- * `onGone` fires once.
+ * `onGone` fires once. The run reads its provider only as fast as the client takes lines:
+ * `demand` says when the lines not yet taken reach the body's high-water mark.
  */
 export class RunStream {
-  readonly body = new Readable({ read() {} });
+  readonly body = new Readable({ highWaterMark: HIGH_WATER_BYTES, read: () => this.resume() });
   private ended = false;
   private gone = false;
   private errored = false;
   private goneListener?: () => void;
   private pending = '';
   private flushing = false;
+  private waiting?: { promise: Promise<void>; resolve: () => void };
 
   constructor() {
     this.body.on('error', () => {});
     this.body.on('close', () => {
+      this.resume();
       if (this.ended) return;
       this.gone = true;
       this.goneListener?.();
     });
+  }
+
+  /**
+   * Resolves once the client takes more lines; undefined while it keeps up (or is gone,
+   * or the stream ended: nothing is waited for then). Lines not yet flushed count too.
+   */
+  demand(): Promise<void> | undefined {
+    if (this.gone || this.ended) return undefined;
+    if (this.body.readableLength + this.pending.length < this.body.readableHighWaterMark) return undefined;
+    if (!this.waiting) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.waiting = { promise, resolve };
+    }
+    return this.waiting.promise;
+  }
+
+  /** The body asked for more (or closed): whoever waits on `demand` goes on. */
+  private resume(): void {
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.resolve();
   }
 
   /** Calls `listener` when the client goes away before the run ended the stream. */
@@ -89,5 +117,6 @@ export class RunStream {
     this.flush();
     this.ended = true;
     this.body.push(null);
+    this.resume();
   }
 }

@@ -16,6 +16,11 @@ export interface WatchdogOptions {
 export interface Watchdog {
   /** The upstream sent something: the idle clock restarts. Cheap, called per chunk. */
   touch(): void;
+  /**
+   * The run waits for its client, not its provider: the idle clock stands still until the
+   * next `touch`. Cancel and the deadline still stop the run meanwhile.
+   */
+  hold(): void;
   stop(): void;
 }
 
@@ -26,6 +31,7 @@ export interface Watchdog {
 export const startWatchdog = (options: WatchdogOptions): Watchdog => {
   const now = options.now ?? Date.now;
   let lastSeen = now();
+  let held = false;
   let polling = false;
   let stopped = false;
   const fire = (reason: WatchdogStop) => {
@@ -37,7 +43,7 @@ export const startWatchdog = (options: WatchdogOptions): Watchdog => {
   const timer = setInterval(() => {
     const at = now();
     if (at >= options.deadline) return fire('deadline');
-    if (at - lastSeen >= options.idleTimeoutMs) return fire('idle');
+    if (!held && at - lastSeen >= options.idleTimeoutMs) return fire('idle');
     if (polling) return;
     polling = true;
     options
@@ -50,6 +56,10 @@ export const startWatchdog = (options: WatchdogOptions): Watchdog => {
   return {
     touch: () => {
       lastSeen = now();
+      held = false;
+    },
+    hold: () => {
+      held = true;
     },
     stop: () => {
       stopped = true;

@@ -38,6 +38,24 @@ type Out<T> = Omit<T, '$metadata'>;
 /**
  * The document client of `@aws-sdk/lib-dynamodb` for the operations the service uses,
  * with the same input and output shapes (its types) and the same marshalling.
+ *
+ * Left out on purpose (the SDK's client cost ~35 ms of the stream function's cold start;
+ * none of this is needed by the calls made here):
+ * - every other operation (BatchGet, TransactGet, PartiQL, table management) and the
+ *   paginators: `queryAll` in sessions/run-store.ts pages by hand;
+ * - credential providers other than the environment (Lambda puts the role's credentials
+ *   there) and DynamoDB Local's fixed ones: no profiles, SSO, IMDS or refresh;
+ * - endpoint rules beyond `dynamodb.<region>.amazonaws.com(.cn)`: no FIPS, dual-stack,
+ *   endpoint discovery or account-based endpoints;
+ * - adaptive retry mode and the retry quota: attempts are the standard ones (full jitter,
+ *   see dynamodb-http.ts), no client-side rate limiting;
+ * - the CRC32 check of answers (`x-amz-crc32`), HTTP proxies, custom TLS options;
+ * - the middleware stack and `$metadata`: `use` wraps calls, which is all tests and the
+ *   bench need;
+ * - the SDK's exception classes: a refusal is a DynamoDbError whose `name` is
+ *   DynamoDB's error type, so tell errors apart by name, never with `instanceof`;
+ * - `wrapNumbers` / NumberValue: numbers are plain JavaScript numbers (util-dynamodb
+ *   refuses one it cannot represent exactly), and class instances are not converted.
  */
 export interface DocumentClient {
   get(input: GetCommandInput): Promise<Out<GetCommandOutput>>;

@@ -56,7 +56,7 @@ export const streamChatCompletions = async (
     return;
   }
   let filtered = false;
-  await readEventStream<Chunk>(response, signal, (chunk) => {
+  await readEventStream<Chunk>(response, signal, sink, (chunk) => {
     sink.seen();
     const choice = Array.isArray(chunk?.choices) ? chunk.choices[0] : undefined;
     if (choice) {

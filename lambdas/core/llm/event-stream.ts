@@ -1,59 +1,35 @@
+import { createParser } from 'eventsource-parser';
 import { APIError } from 'openai/core/error';
+import { ReplyTooLongError } from './reply-limit.ts';
 
 /**
- * An incremental parser of `text/event-stream` (the HTML standard's rules): text goes in
- * as it arrives, each complete event comes out as its type and its data lines joined by
- * `\n`. Lines may end in LF, CRLF or CR; comments and `id`/`retry` fields are skipped. An
- * event cut off by the end of the stream is still handed out, as the `openai` client does
- * (the standard would drop it): a provider's last chunk carries the token usage.
+ * The most text one event may hold, its unfinished line included, in UTF-16 units. Far
+ * above any provider's chunk (a whole reply at the largest bound fits, even JSON-escaped);
+ * a provider that sends an endless line without a line break is stopped here.
  */
-export const createEventParser = (onEvent: (event: string | undefined, data: string) => void) => {
-  let rest = '';
-  let event: string | undefined;
-  let data: string[] = [];
-
-  const line = (text: string) => {
-    if (!text) {
-      if (event !== undefined || data.length) onEvent(event, data.join('\n'));
-      event = undefined;
-      data = [];
-      return;
-    }
-    const colon = text.indexOf(':');
-    if (colon === 0) return;
-    const field = colon < 0 ? text : text.slice(0, colon);
-    const value = colon < 0 ? '' : text.charCodeAt(colon + 1) === 32 ? text.slice(colon + 2) : text.slice(colon + 1);
-    if (field === 'data') data.push(value);
-    else if (field === 'event') event = value;
-  };
-
-  return {
-    push(chunk: string): void {
-      let text = rest + chunk;
-      // A CR at the very end may be the first half of a CRLF split across two reads.
-      const held = text.endsWith('\r') ? '\r' : '';
-      if (held) text = text.slice(0, -1);
-      if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
-      let start = 0;
-      for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
-        line(text.slice(start, end));
-        start = end + 1;
-      }
-      rest = text.slice(start) + held;
-    },
-    /** The stream ended: a last line without its line break, and a last event without its blank line, still count. */
-    end(): void {
-      if (rest) this.push('\n');
-      rest = '';
-      line('');
-    },
-  };
-};
+export const MAX_EVENT_CHARS = 8 * 1024 * 1024;
 
 /** The longest stretch of parsing before other I/O of the process (the run's DynamoDB answers) gets a turn. */
 const SLICE_MS = 1;
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Whoever takes the payloads: how fast they are read from the provider. */
+export interface ReadDemand {
+  /** Resolves once the consumer takes more; undefined while it keeps up. */
+  demand(): Promise<void> | undefined;
+}
+
+/** Waits for `wait`, or for `signal` to abort, whichever comes first, leaving no listener behind. */
+const waitUnlessAborted = (wait: Promise<void>, signal: AbortSignal): Promise<void> =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    void wait.then(done, done);
+  });
 
 /**
  * Reads a provider's streamed reply as the `openai` client's Stream does (`[DONE]` ends
@@ -63,28 +39,43 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * per event on async iterators and promise races, on the thread that also has to take
  * the run's DynamoDB answers: a fast provider's burst kept those waiting until the
  * whole burst was parsed. Here a read's events are parsed in one pass, and the parse
- * gives other I/O a turn every millisecond.
+ * gives other I/O a turn every millisecond. The next read waits while `consumer` is
+ * behind, so an unread reply waits in the provider's socket rather than in memory.
+ * An event cut off by the end of the stream is still handed out, as the `openai` client
+ * does (the standard would drop it): a provider's last chunk carries the token usage.
  */
-export const readEventStream = async <T>(response: Response, signal: AbortSignal, onData: (data: T) => void): Promise<void> => {
+export const readEventStream = async <T>(
+  response: Response,
+  signal: AbortSignal,
+  consumer: ReadDemand,
+  onData: (data: T) => void,
+): Promise<void> => {
   if (!response.body) return;
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
   let finished = false;
-  const parser = createEventParser((event, text) => {
-    if (finished) return;
-    if (text === '[DONE]') {
-      finished = true;
-      return;
-    }
-    let data: { error?: unknown } | null;
-    try {
-      data = JSON.parse(text) as { error?: unknown } | null;
-    } catch {
-      throw new SyntaxError('Error reading response: malformed server-sent event JSON.');
-    }
-    if (event === 'error') throw new APIError(undefined, (data?.error ?? data) as object | undefined, undefined, response.headers);
-    if (data?.error) throw new APIError(undefined, data.error, undefined, response.headers);
-    onData(data as T);
+  const parser = createParser({
+    maxBufferSize: MAX_EVENT_CHARS,
+    onError(error) {
+      // Unknown fields and bad `retry` values are skipped, as the client does; only the bound stops the read.
+      if (error.type === 'max-buffer-size-exceeded') throw new ReplyTooLongError(`an event exceeded ${MAX_EVENT_CHARS} characters`);
+    },
+    onEvent({ event, data: text }) {
+      if (finished) return;
+      if (text === '[DONE]') {
+        finished = true;
+        return;
+      }
+      let data: { error?: unknown } | null;
+      try {
+        data = JSON.parse(text) as { error?: unknown } | null;
+      } catch {
+        throw new SyntaxError('Error reading response: malformed server-sent event JSON.');
+      }
+      if (event === 'error') throw new APIError(undefined, (data?.error ?? data) as object | undefined, undefined, response.headers);
+      if (data?.error) throw new APIError(undefined, data.error, undefined, response.headers);
+      onData(data as T);
+    },
   });
   let closed = false;
   let sliceStart = performance.now();
@@ -93,12 +84,17 @@ export const readEventStream = async <T>(response: Response, signal: AbortSignal
       const { value, done } = await reader.read();
       if (done) {
         closed = true;
-        parser.push(decoder.decode());
-        parser.end();
+        // A blank line completes an event the stream's end cut off.
+        parser.feed(`${decoder.decode()}\n\n`);
         break;
       }
-      parser.push(decoder.decode(value, { stream: true }));
-      if (performance.now() - sliceStart >= SLICE_MS) {
+      parser.feed(decoder.decode(value, { stream: true }));
+      const behind = consumer.demand();
+      if (behind) {
+        await waitUnlessAborted(behind, signal);
+        if (signal.aborted) return;
+        sliceStart = performance.now();
+      } else if (performance.now() - sliceStart >= SLICE_MS) {
         await nextTurn();
         sliceStart = performance.now();
       }
@@ -107,7 +103,7 @@ export const readEventStream = async <T>(response: Response, signal: AbortSignal
     if (signal.aborted) return;
     throw err;
   } finally {
-    // Stopped before the body's end ([DONE], a failure): the connection is let go, as the client's Stream does.
+    // Stopped before the body's end ([DONE], a failure, an abort): the connection is let go, as the client's Stream does.
     if (!closed) reader.cancel().catch(() => {});
   }
 };

@@ -31,15 +31,20 @@ const bodyBytes = (body: RequestInit['body']): Buffer | undefined => {
 
 const NO_BODY_STATUS = new Set([101, 204, 205, 304]);
 
+/** Bytes taken off the socket ahead of the reader; past this the socket is paused until the reader takes them. */
+const HELD_BYTES = 64 * 1024;
+
 /**
  * The response body as a web stream that hands out every byte that arrived before it
  * hands out the error that cut it. Bytes are taken off the socket as they come, so a
  * reply read a little later (the run's status item still being written) loses nothing
  * when the provider drops the connection meanwhile; `Readable.toWeb` would drop them
- * with the error.
+ * with the error. Up to `HELD_BYTES`: beyond, the socket is paused until the reader
+ * comes back, so a reader that stops (a client that reads nothing) stops the provider.
  */
 const bodyStream = (res: http.IncomingMessage): ReadableStream<Uint8Array> => {
   const chunks: Uint8Array[] = [];
+  let held = 0;
   let ended = false;
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
@@ -49,6 +54,8 @@ const bodyStream = (res: http.IncomingMessage): ReadableStream<Uint8Array> => {
   };
   res.on('data', (chunk: Buffer) => {
     chunks.push(chunk);
+    held += chunk.length;
+    if (held >= HELD_BYTES) res.pause();
     notify();
   });
   res.on('end', () => {
@@ -68,8 +75,11 @@ const bodyStream = (res: http.IncomingMessage): ReadableStream<Uint8Array> => {
       async pull(controller) {
         while (!chunks.length && !ended && !failure) await new Promise<void>((resolve) => (wake = resolve));
         // Everything that arrived meanwhile in one read: the parse's cost is per read as much as per byte.
-        if (chunks.length) controller.enqueue(chunks.length === 1 ? chunks.shift()! : Buffer.concat(chunks.splice(0)));
-        else if (ended) controller.close();
+        if (chunks.length) {
+          controller.enqueue(chunks.length === 1 ? chunks.shift()! : Buffer.concat(chunks.splice(0)));
+          held = 0;
+          res.resume();
+        } else if (ended) controller.close();
         else controller.error(failure);
       },
       cancel() {

@@ -58,7 +58,7 @@ export const streamResponses = async (
     await response.body?.cancel();
     return;
   }
-  await readEventStream<ResponseStreamEvent>(response, signal, (event) => {
+  await readEventStream<ResponseStreamEvent>(response, signal, sink, (event) => {
     sink.seen();
     switch (event.type) {
       case 'response.output_text.delta':

@@ -1,3 +1,5 @@
+import type { ReadDemand } from './event-stream.ts';
+
 /** A prompt as the run builds it, free of any one provider API's shape. */
 export interface PromptImage {
   contentType: string;
@@ -31,7 +33,7 @@ export interface TokenUsage {
  * Receives the normalised upstream stream. Plain callbacks rather than an event
  * object per chunk: this sits on the per-token path.
  */
-export interface UpstreamSink {
+export interface UpstreamSink extends ReadDemand {
   /** Any chunk arrived, even one without text: the stream is alive. */
   seen(): void;
   content(text: string): void;

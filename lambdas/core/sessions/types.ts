@@ -1,13 +1,10 @@
+import type { TokenUsage } from '../llm/types.ts';
+
 export type RunOutcome = 'completed' | 'cancelled' | 'failed';
 export type RunState = 'RUNNING' | 'CANCELLED' | 'COMPLETED' | 'FAILED';
 
-/** The contract's metrics keys (seconds for the times). */
-export interface RunMetrics {
-  inputTokens: number;
-  outputTokens: number;
-  totalTokens: number;
-  reasoningTokens: number;
-  cacheReadTokens: number;
+/** The contract's metrics keys: the reply's token usage, and its times in seconds. */
+export interface RunMetrics extends TokenUsage {
   duration: number;
   timeToFirstToken: number;
 }
