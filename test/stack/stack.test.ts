@@ -490,6 +490,11 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
     t.hasOutput('ApiUrl', { Value: Match.anyValue() });
     t.hasOutput('ChatStreamUrl', { Value: { 'Fn::GetAtt': [logicalIdOf(t, 'AWS::Lambda::Url', 'ChatStream'), 'FunctionUrl'] } });
   });
+
+  it('has no CloudFront distribution unless the context asks for one', () => {
+    t.resourceCountIs('AWS::CloudFront::Distribution', 0);
+    expect(t.findOutputs('AiBaseUrl')).toEqual({});
+  });
 });
 
 describe('the stack for production with JWKS, an alarm email and tuned settings', () => {
