@@ -8,7 +8,7 @@ import { defineConfig } from 'vitest/config';
 const UNIT = [
   'test/llm/**/*.test.ts',
   'test/property/**/*.test.ts',
-  'test/stack/{stack,metrics,source-map,source-mapped-stacks}.test.ts',
+  'test/stack/{stack,distribution,metrics,source-map,source-mapped-stacks}.test.ts',
   'test/core/{auth-settings,cipher,memo,token-verifier}.test.ts',
   'test/chat/**/*.test.ts',
   'test/chat-stream/key-cache.test.ts',

@@ -1,5 +1,6 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { AiDistribution } from './ai-distribution.ts';
 import { ApiKeyEncryption } from './api-key-encryption.ts';
 import { ChatStream } from './chat-stream.ts';
 import type { StackConfig } from './config.ts';
@@ -23,6 +24,7 @@ export class AiChatStack extends Stack {
   readonly restApi: RestApi;
   readonly chatStream: ChatStream;
   readonly monitoring: Monitoring;
+  readonly distribution: AiDistribution | undefined;
 
   constructor(scope: Construct, id: string, props: AiChatStackProps) {
     super(scope, id, props);
@@ -107,6 +109,13 @@ export class AiChatStack extends Stack {
       description: 'Origin of the presigned image URLs: the web page\'s CSP admits images from it (build-web --image-origin=…)',
       value: `https://${images.bucket.bucketName}.s3.${this.region}.${this.urlSuffix}`,
     });
+    if (config.cloudFront) {
+      this.distribution = new AiDistribution(this, 'AiDistribution', { api: this.restApi.api, streamUrl: this.chatStream.url });
+      new CfnOutput(this, 'AiBaseUrl', {
+        description: 'One address for every /ai/* request, the chat stream included: proxy RuoYi\'s /prod-api/ai/ here',
+        value: this.distribution.aiBaseUrl,
+      });
+    }
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
   }

@@ -87,6 +87,7 @@ const contextShape = z.object({
   apiThrottleRateLimit: positiveInt.default(50),
   apiThrottleBurstLimit: positiveInt.default(100),
   imageExpirationDays: positiveInt.default(365),
+  cloudFront: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).default(false),
   ...tunableShape,
 });
 
@@ -118,6 +119,8 @@ const contextSchema = contextShape
     streamReservedConcurrency: ctx.streamReservedConcurrency,
     apiThrottle: { rateLimit: ctx.apiThrottleRateLimit, burstLimit: ctx.apiThrottleBurstLimit },
     imageExpirationDays: ctx.imageExpirationDays,
+    /** A CloudFront distribution giving `/ai/*` one address (lib/ai-distribution.ts). */
+    cloudFront: ctx.cloudFront,
     /** Environment entries for the tunables the deployment set: for both functions, and for the api only. */
     tunables: tunableEnvironment(ctx, TUNABLE_SETTINGS),
     apiTunables: tunableEnvironment(ctx, API_TUNABLE_SETTINGS),

@@ -19,15 +19,25 @@ interface StreamResponse {
 
 const STREAM_PATHS = new Set(['/', '/ai/chat/send']);
 
+/**
+ * A proxy in front (RuoYi's nginx, a CDN) must pass each line on as it comes and keep
+ * none: `X-Accel-Buffering: no` turns off nginx's response buffering for this response
+ * whatever its config says. Refusals carry them too, as they answer the same request.
+ */
+const UNBUFFERED = {
+  'cache-control': 'no-cache',
+  'x-accel-buffering': 'no',
+};
+
 const STREAM_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache',
   'x-content-type-options': 'nosniff',
+  ...UNBUFFERED,
 };
 
 const json = (envelope: Envelope, statusCode = 200): StreamResponse => ({
   statusCode,
-  headers: { 'content-type': 'application/json; charset=utf-8' },
+  headers: { 'content-type': 'application/json; charset=utf-8', ...UNBUFFERED },
   body: JSON.stringify(envelope),
 });
 

@@ -23,9 +23,12 @@ const sessionItems = async () =>
     (item) => !String(item.pk).startsWith('RATE#'),
   );
 
+/** A proxy in front must neither hold back nor keep a refusal, as for the stream itself. */
+const UNBUFFERED = { 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
+
 const expectEnvelope = (out: Capture, code: number, msg: string | RegExp) => {
   expect(out.prelude?.statusCode).toBe(200);
-  expect(out.prelude?.headers?.['content-type']).toMatch(/^application\/json/);
+  expect(out.prelude?.headers).toMatchObject({ 'content-type': expect.stringMatching(/^application\/json/), ...UNBUFFERED });
   const env = out.envelope;
   expect(env.code).toBe(code);
   expect(env.success).toBe(false);

@@ -28,7 +28,12 @@ describe('a turn streamed end to end', () => {
     const out = await h.send({ modelId: model.modelId, message: `Hello there ${FAST}`, stream: true, temperature: 1.9 }, { authorization: auth });
 
     expect(out.prelude?.statusCode).toBe(200);
-    expect(out.prelude?.headers?.['content-type']).toMatch(/^text\/event-stream/);
+    expect(out.prelude?.headers).toMatchObject({
+      'content-type': expect.stringMatching(/^text\/event-stream/),
+      // nginx passes every line on as it comes, whatever its proxy_buffering says.
+      'cache-control': 'no-cache',
+      'x-accel-buffering': 'no',
+    });
     expect(out.raw.endsWith('\n')).toBe(true);
     const types = out.lines.map((l) => l.type);
     expect(types[0]).toBe('meta');
@@ -322,7 +327,7 @@ describe('providers and keys', () => {
 });
 
 describe('the local server', () => {
-  it('serves the same stream over HTTP, flushed line by line', async () => {
+  it('serves the same stream and refusals over HTTP, with the same headers, flushed line by line', async () => {
     const { createLocalServer } = await import('../../local/server.ts');
     const { handler } = await import('../../lambdas/chat-stream/handler.ts');
     const server = createLocalServer({
@@ -333,12 +338,18 @@ describe('the local server', () => {
     const { port } = server.address() as { port: number };
     try {
       const model = await h.addModel();
+      const refused = await fetch(`http://127.0.0.1:${port}/ai/chat/send`, { method: 'POST', body: '{}' });
+      expect(((await refused.json()) as { code: number }).code).toBe(401);
+      expect(refused.headers.get('cache-control')).toBe('no-cache');
+      expect(refused.headers.get('x-accel-buffering')).toBe('no');
       const res = await fetch(`http://127.0.0.1:${port}/ai/chat/send`, {
         method: 'POST',
         headers: { authorization: auth, 'content-type': 'application/json' },
         body: JSON.stringify({ modelId: model.modelId, message: '[[interval=25 chunks=20]] over http' }),
       });
       expect(res.headers.get('content-type'), await res.clone().text()).toMatch(/^text\/event-stream/);
+      expect(res.headers.get('cache-control')).toBe('no-cache');
+      expect(res.headers.get('x-accel-buffering')).toBe('no');
       const reader = res.body!.getReader();
       let reads = 0;
       let text = '';

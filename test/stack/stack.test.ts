@@ -493,6 +493,11 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
       Value: { 'Fn::Join': ['', ['https://', { Ref: ids.images }, '.s3.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]] },
     });
   });
+
+  it('has no CloudFront distribution unless the context asks for one', () => {
+    t.resourceCountIs('AWS::CloudFront::Distribution', 0);
+    expect(t.findOutputs('AiBaseUrl')).toEqual({});
+  });
 });
 
 describe('the stack for production with JWKS, an alarm email and tuned settings', () => {

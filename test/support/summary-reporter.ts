@@ -1,18 +1,32 @@
+import { relative } from 'node:path';
 import type { Reporter, TestModule } from 'vitest/node';
 
-/** Ends the run with the plain `N passed, N failed, N skipped` line CI reads. */
+/**
+ * Ends the run with the plain `N passed, N failed, N skipped` line CI reads, preceded by
+ * one line per suite that could not run here (its tests skipped with `ctx.skip(reason)`,
+ * the reason saying what is missing and how to install it), so a skip is never silent.
+ */
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
     const counts = { passed: 0, failed: 0, skipped: 0 };
+    const notRun: string[] = [];
     for (const module of testModules) {
-      if (module.state() === 'failed' && ![...module.children.allTests()].length) counts.failed++;
+      // A file that failed outside its tests (a beforeAll, an import) counts once, even
+      // though its tests then show as skipped.
+      if (module.state() === 'failed' && ![...module.children.allTests()].some((t) => t.result().state === 'failed')) counts.failed++;
+      const reasons = new Map<string, number>();
       for (const test of module.children.allTests()) {
-        const state = test.result().state;
-        if (state === 'passed') counts.passed++;
-        else if (state === 'failed') counts.failed++;
-        else counts.skipped++;
+        const result = test.result();
+        if (result.state === 'passed') counts.passed++;
+        else if (result.state === 'failed') counts.failed++;
+        else {
+          counts.skipped++;
+          if (result.state === 'skipped' && result.note) reasons.set(result.note, (reasons.get(result.note) ?? 0) + 1);
+        }
       }
+      const file = relative(process.cwd(), module.moduleId);
+      for (const [reason, tests] of reasons) notRun.push(`not run: ${file} (${tests} tests): ${reason}`);
     }
-    console.log(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+    console.log(`\n${[...notRun, `${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`].join('\n')}`);
   }
 }
