@@ -6,6 +6,7 @@ import { createDirectClient } from './direct-client.ts';
 import { measureBundles } from './figures/bundles.ts';
 import { measureBurst } from './figures/burst.ts';
 import { measureCancel } from './figures/cancel.ts';
+import { measureCost } from './figures/cost.ts';
 import type { BenchContext } from './figures/context.ts';
 import { measureLatency } from './figures/latency.ts';
 import { measureLoad } from './figures/load.ts';
@@ -22,7 +23,7 @@ import { closeClientSockets } from './stream-client.ts';
  */
 const RESULTS = new URL('./results.json', import.meta.url);
 
-const FIGURES = ['bundles', 'latency', 'burst', 'cancel', 'storage', 'load'] as const;
+const FIGURES = ['bundles', 'latency', 'burst', 'cancel', 'storage', 'load', 'cost'] as const;
 type Figure = (typeof FIGURES)[number];
 
 /** `--only=burst,cancel` runs just those figures (while working on one), written to a temp file instead of the results. */
@@ -50,7 +51,7 @@ const main = async () => {
   const results: Partial<Record<Figure, Measured>> = {};
   if (wanted('bundles')) results.bundles = await measureBundles(progress);
 
-  const onStack = { latency: measureLatency, burst: measureBurst, cancel: measureCancel, storage: measureStorage, load: measureLoad };
+  const onStack = { latency: measureLatency, burst: measureBurst, cancel: measureCancel, storage: measureStorage, load: measureLoad, cost: measureCost };
   const stackFigures = (Object.keys(onStack) as (keyof typeof onStack)[]).filter(wanted);
   if (stackFigures.length) {
     const model = await startModelProcess();
@@ -69,7 +70,7 @@ const main = async () => {
     }
   }
 
-  const order: Figure[] = ['latency', 'burst', 'cancel', 'storage', 'bundles', 'load'];
+  const order: Figure[] = ['latency', 'burst', 'cancel', 'storage', 'bundles', 'load', 'cost'];
   const rows = order.flatMap((figure) => results[figure]?.rows ?? []);
   const table = renderTable(rows);
   const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` };
