@@ -163,7 +163,8 @@ export const startUnitsProxy = async (targetEndpoint: string, tables: Record<str
   const add = (label: string, read: number, write: number) => {
     units.read += read;
     units.write += write;
-    const op = (units.byOperation[label] ??= { calls: 0, read: 0, write: 0 });
+    const op = units.byOperation[label] ?? { calls: 0, read: 0, write: 0 };
+    units.byOperation[label] = op;
     op.calls += 1;
     op.read += read;
     op.write += write;
