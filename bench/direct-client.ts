@@ -19,7 +19,13 @@ export interface DirectTimes {
 
 const SYSTEM_PROMPT = systemPrompt(defaultChatConfig('bench'));
 
-export const directChat = async (client: OpenAI, message: string): Promise<DirectTimes> => {
+export interface Turn {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+/** `history`: the earlier turns the stack would put in the prompt of a follow-up. */
+export const directChat = async (client: OpenAI, message: string, history: readonly Turn[] = []): Promise<DirectTimes> => {
   const sentAt = process.hrtime.bigint();
   let firstContentMs: number | undefined;
   let lastContentMs: number | undefined;
@@ -28,6 +34,7 @@ export const directChat = async (client: OpenAI, message: string): Promise<Direc
     model: 'local-model',
     messages: [
       { role: 'system', content: SYSTEM_PROMPT },
+      ...history,
       { role: 'user', content: message },
     ],
     stream: true,

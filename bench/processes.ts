@@ -71,6 +71,10 @@ export interface StackProcess extends Omit<StackReady, 'type'> {
   memoryStart(): Promise<void>;
   memoryStop(): Promise<MemoryGrowth>;
   seedSessions(userId: string, count: number): Promise<void>;
+  /** A session of `runs` completed turns; its id. */
+  seedSession(userId: string, runs: number): Promise<string>;
+  /** Times `count` GetItems made in the stack process on its DynamoDB client, in ms. */
+  timeGetItems(count: number): Promise<number[]>;
   stop(): Promise<void>;
 }
 
@@ -97,11 +101,14 @@ export const startStackProcess = async (modelBaseUrl: string): Promise<StackProc
     userToken: ready.userToken,
     modelId: ready.modelId,
     pollMs: ready.pollMs,
+    handlerEnv: ready.handlerEnv,
     capacityStart: () => call({ cmd: 'capacity.start' }),
     capacityStop: () => call({ cmd: 'capacity.stop' }),
     memoryStart: () => call({ cmd: 'memory.start' }),
     memoryStop: () => call({ cmd: 'memory.stop' }),
     seedSessions: (userId, count) => call({ cmd: 'seed.sessions', userId, count }),
+    seedSession: (userId, runs) => call({ cmd: 'seed.session', userId, runs }),
+    timeGetItems: (count) => call({ cmd: 'db.getItem', count }),
     stop: async () => {
       await call({ cmd: 'stop' }).catch(() => {});
       await exited(child);

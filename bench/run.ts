@@ -6,6 +6,7 @@ import { createDirectClient } from './direct-client.ts';
 import { measureBundles } from './figures/bundles.ts';
 import { measureBurst } from './figures/burst.ts';
 import { measureCancel } from './figures/cancel.ts';
+import { measureCost } from './figures/cost.ts';
 import type { BenchContext } from './figures/context.ts';
 import { measureLatency } from './figures/latency.ts';
 import { measureLoad } from './figures/load.ts';
@@ -23,7 +24,7 @@ import { closeClientSockets } from './stream-client.ts';
  */
 const RESULTS = new URL('./results.json', import.meta.url);
 
-const FIGURES = ['bundles', 'latency', 'burst', 'cancel', 'storage', 'load', 'memory'] as const;
+const FIGURES = ['bundles', 'latency', 'burst', 'cancel', 'storage', 'load', 'cost', 'memory'] as const;
 type Figure = (typeof FIGURES)[number];
 
 /** `--only=burst,cancel` runs just those figures (while working on one), written to a temp file instead of the results. */
@@ -51,7 +52,7 @@ const main = async () => {
   const results: Partial<Record<Figure, Measured>> = {};
   if (wanted('bundles')) results.bundles = await measureBundles(progress);
 
-  const onStack = { latency: measureLatency, burst: measureBurst, cancel: measureCancel, storage: measureStorage, load: measureLoad, memory: measureMemory };
+  const onStack = { latency: measureLatency, burst: measureBurst, cancel: measureCancel, storage: measureStorage, load: measureLoad, cost: measureCost, memory: measureMemory };
   const stackFigures = (Object.keys(onStack) as (keyof typeof onStack)[]).filter(wanted);
   if (stackFigures.length) {
     const model = await startModelProcess();
@@ -70,7 +71,7 @@ const main = async () => {
     }
   }
 
-  const order: Figure[] = ['latency', 'burst', 'cancel', 'storage', 'bundles', 'load', 'memory'];
+  const order: Figure[] = ['latency', 'burst', 'cancel', 'storage', 'bundles', 'load', 'cost', 'memory'];
   const rows = order.flatMap((figure) => results[figure]?.rows ?? []);
   const table = renderTable(rows);
   const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` };

@@ -13,6 +13,8 @@ export interface StackReady {
   userToken: string;
   modelId: number;
   pollMs: number;
+  /** The environment the handlers read (tables, DynamoDB Local, local key and images): figure 8 runs the bundles with it. */
+  handlerEnv: Record<string, string>;
 }
 
 export type StackCommand =
@@ -21,6 +23,8 @@ export type StackCommand =
   | { id: number; cmd: 'seed.sessions'; userId: string; count: number }
   | { id: number; cmd: 'memory.start' }
   | { id: number; cmd: 'memory.stop' }
+  | { id: number; cmd: 'seed.session'; userId: string; runs: number }
+  | { id: number; cmd: 'db.getItem'; count: number }
   | { id: number; cmd: 'stop' };
 
 const modelBaseUrl = process.argv[2];
@@ -46,11 +50,9 @@ const { persistRun } = await import('../lambdas/core/sessions/run-store.ts');
 const runtime = await getApiRuntime();
 const capacity = meterCapacity([runtime.db, (await getStreamRuntime()).db]);
 
-/** One finished run in a new session, stored by the same two writes a real run makes. */
-const seedSession = async (userId: string, index: number) => {
+/** One finished run, stored by the same two writes a real run makes (in a new session unless one is given). */
+const seedRun = async (userId: string, index: number, sessionId = randomUUID(), startedAt = Date.now() - 1000) => {
   const runId = randomUUID();
-  const sessionId = randomUUID();
-  const startedAt = Date.now() - 1000;
   await createRunStatus(runtime, { runId, sessionId, userId }, runtime.settings.RUN_STATUS_TTL_SECONDS);
   await persistRun(runtime, {
     runId,
@@ -71,7 +73,7 @@ const seedSession = async (userId: string, index: number) => {
 const seedSessions = async (userId: string, count: number) => {
   let next = 0;
   const worker = async () => {
-    while (next < count) await seedSession(userId, next++);
+    while (next < count) await seedRun(userId, next++);
   };
   await Promise.all(Array.from({ length: 8 }, worker));
 };
@@ -103,6 +105,29 @@ const memoryGrowth = (): MemoryGrowth => {
   return { rssMb: (watch.peakRss - watch.rss) / MB, heapMb: (watch.peakHeap - watch.heap) / MB };
 };
 
+/** A session of `runs` completed turns, the last a minute ago: what a follow-up continues. */
+const seedSession = async (userId: string, runs: number) => {
+  const sessionId = randomUUID();
+  const first = Date.now() - 60_000 - runs * 1000;
+  for (let i = 0; i < runs; i++) await seedRun(userId, i, sessionId, first + i * 1000);
+  return sessionId;
+};
+
+/**
+ * `count` GetItems, one after another, on the stream function's own DynamoDB client: the
+ * round trip figure 1 counts its added latency in, on the same DynamoDB Local in the same run.
+ */
+const timeGetItems = async (count: number) => {
+  const { db, tables } = await getStreamRuntime();
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const start = process.hrtime.bigint();
+    await db.get({ TableName: tables.models, Key: { modelId: stack.modelId } });
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return times;
+};
+
 const answer = async (command: StackCommand): Promise<unknown> => {
   switch (command.cmd) {
     case 'capacity.start':
@@ -115,6 +140,10 @@ const answer = async (command: StackCommand): Promise<unknown> => {
       return watchMemory();
     case 'memory.stop':
       return memoryGrowth();
+    case 'seed.session':
+      return seedSession(command.userId, command.runs);
+    case 'db.getItem':
+      return timeGetItems(command.count);
     case 'stop':
       await stack.stop();
       setImmediate(() => process.exit(0));
@@ -136,5 +165,6 @@ const ready: StackReady = {
   userToken: stack.userToken,
   modelId: stack.modelId,
   pollMs: runtime.settings.CANCEL_POLL_MS,
+  handlerEnv: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)),
 };
 process.send!(ready);

@@ -6,9 +6,6 @@ import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../lambdas/core/observability/metrics.ts';
 import { splitBundleCode } from './bundling/function-code.ts';
 
-/** CPU grows with memory, and a cold start's module loading is CPU-bound. */
-const MEMORY_MB = 1024;
-
 /** What every function of the stack shares: how it logs and how long logs are kept. */
 export interface FunctionDefaults {
   logLevel: string;
@@ -27,6 +24,12 @@ export interface ServiceFunctionProps {
   serviceName: string;
   description: string;
   timeout: Duration;
+  /**
+   * MB; CPU comes with it (a full vCPU at 1,769 MB, proportionally less below), and the
+   * price of every second the function runs. Each function's is chosen from its measured
+   * peak memory and CPU (`npm run bench`, figure 8).
+   */
+  memorySize: number;
   reservedConcurrentExecutions?: number;
 }
 
@@ -66,7 +69,7 @@ export class ServiceFunction extends Construct {
       architecture: Architecture.ARM_64,
       description: props.description,
       timeout: props.timeout,
-      memorySize: MEMORY_MB,
+      memorySize: props.memorySize,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       role: this.role,
       logGroup: this.logGroup,

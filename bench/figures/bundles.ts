@@ -6,17 +6,13 @@ import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { ENTRY_FILE as ENTRY, reachableFrom, readBundleGraph, staticClosure } from '../../lib/bundling/bundle-graph.ts';
 import { functionBuildOptions } from '../../lib/bundling/function-bundle.ts';
-import { logicalIdOf, synth } from '../../test/stack/synth.ts';
+import { synth } from '../../test/stack/synth.ts';
+import { deployedFunction, HANDLERS, type Handler } from '../deployed.ts';
 import { fmt, type Row } from '../report.ts';
 import { median } from '../stats.ts';
 
 const KB = 1024;
 const IMPORT_RUNS = 5;
-const HANDLERS = {
-  api: { prefix: 'ApiHandler', entry: 'lambdas/api/handler.ts' },
-  stream: { prefix: 'ChatStreamHandler', entry: 'lambdas/chat-stream/handler.ts' },
-} as const;
-type Handler = keyof typeof HANDLERS;
 
 /** What the Lambda runtime provides before it imports a streaming handler. */
 const RUNTIME_GLOBAL = 'globalThis.awslambda = { streamifyResponse: (f) => f, HttpResponseStream: { from: (s) => s } };';
@@ -132,12 +128,8 @@ export const measureBundles = async (progress: (message: string) => void) => {
   const synthesized = synth({}, { bundle: true });
   const work = mkdtempSync(join(tmpdir(), 'bench-import-'));
   try {
-    const template = synthesized.template.toJSON() as {
-      Resources: Record<string, { Properties: { Code: { S3Key: string }; Environment: { Variables: Record<string, unknown> } } }>;
-    };
-    const fn = (name: Handler) => template.Resources[logicalIdOf(synthesized.template, 'AWS::Lambda::Function', HANDLERS[name].prefix)]!.Properties;
-    const assetDir = (name: Handler) => join(synthesized.assembly.directory, `asset.${fn(name).Code.S3Key.replace(/\.zip$/, '')}`);
-    const nodeOptions = (name: Handler) => fn(name).Environment.Variables.NODE_OPTIONS as string | undefined;
+    const assetDir = (name: Handler) => deployedFunction(synthesized, name).assetDir;
+    const nodeOptions = (name: Handler) => deployedFunction(synthesized, name).nodeOptions;
     const measure = async (name: Handler) => ({
       files: await measureFiles(assetDir(name)),
       coldImport: coldImport([join(assetDir(name), ENTRY)], work, nodeOptions(name)),

@@ -245,7 +245,8 @@ describe('control: the same requests made right are accepted', () => {
 describe('well-formed but unknown ids: refused, and only the caller\'s counter moves', () => {
   it.each([
     ['stream: an unknown model', { handler: 'stream', body: { modelId: 987_654, message: 'hi' }, authorization: user }, MODEL_MISSING_MSG, 'send'],
-    ['stream: an unknown session', { handler: 'stream', body: undefined, lazyBody: body({ sessionId: randomUUID() }), authorization: user }, '会话不存在', 'send'],
+    // A new session id is claimed in the checks' round; the refusal takes the claim back.
+    ['stream: a new session id with an unknown model', { handler: 'stream', body: undefined, lazyBody: body({ modelId: 987_654, sessionId: randomUUID() }), authorization: user }, MODEL_MISSING_MSG, 'send'],
     ['rest: cancel of an unknown run', { handler: 'rest', call: { method: 'POST', path: '/ai/chat/cancel', authorization: user, body: { runId: randomUUID() } } }, '无权取消该运行', 'cancel'],
   ] as [string, Target, string, string][])('%s', async (_name, target, msg, action) => {
     const before = await dumpTables(store);

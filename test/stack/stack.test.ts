@@ -291,6 +291,12 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
   });
 
   describe('both functions', () => {
+    it('get the memory their measurements call for (figure 8), not a default', () => {
+      const memory = (fn: string) => t.toJSON().Resources[fn].Properties.MemorySize;
+      expect(memory(ids.streamFn)).toBe(160);
+      expect(memory(ids.apiFn)).toBe(512);
+    });
+
     it('run Node.js 22 on arm64, log to their own group with retention', () => {
       for (const [fn, logs] of [
         [ids.apiFn, ids.apiLogs],

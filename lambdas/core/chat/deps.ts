@@ -1,6 +1,7 @@
 import { cachingResolver, systemResolver, type HostResolver } from '../llm/base-url-guard.ts';
 import type { ImageReader } from '../images/image-store.ts';
 import type { Runtime } from '../runtime.ts';
+import { createHistorySizes, type HistorySizes } from './history-sizes.ts';
 import { createKeyCache, type KeyCache } from './key-cache.ts';
 
 /** Checked DNS answers are reused this long (they stay pinned, so reuse is safe). */
@@ -11,10 +12,12 @@ export interface ChatDeps {
   runtime: Runtime<ImageReader>;
   keys: KeyCache;
   resolveHost: HostResolver;
+  historySizes: HistorySizes;
 }
 
 export const createChatDeps = (runtime: Runtime<ImageReader>, overrides: Partial<Omit<ChatDeps, 'runtime'>> = {}): ChatDeps => ({
   runtime,
   keys: overrides.keys ?? createKeyCache(runtime.cipher, runtime.settings.KEY_CACHE_TTL_MS),
   resolveHost: overrides.resolveHost ?? cachingResolver(systemResolver, DNS_CACHE_MS),
+  historySizes: overrides.historySizes ?? createHistorySizes(),
 });

@@ -9,11 +9,11 @@ import { getModel } from '../models/repository.ts';
 import type { StoredModel } from '../models/schema.ts';
 import { requireModelInScope } from '../models/scope.ts';
 import { enforceRateLimit } from '../ratelimit/rate-limit.ts';
-import { loadHistory, requireOwnedSession } from '../sessions/run-store.ts';
+import { claimSession, loadHistory, releaseClaimedSession } from '../sessions/run-store.ts';
 import type { RunRecord } from '../sessions/types.ts';
 import type { ChatDeps } from './deps.ts';
+import { historySize } from './history-sizes.ts';
 import { connectModel, type ModelConnection } from './model-call.ts';
-import { historyWanted } from './prompt.ts';
 import type { ChatRequest } from './request-schema.ts';
 
 export const MODEL_MISSING_MSG = '模型不存在';
@@ -25,6 +25,10 @@ export interface PreparedRun {
   request: ChatRequest;
   runId: string;
   sessionId: string;
+  /**
+   * No header exists yet (the id was made here): the run's store creates it. A session
+   * id the client sent has its header claimed by the checks, new or not.
+   */
   isNewSession: boolean;
   model: StoredModel;
   config: ChatConfig;
@@ -32,8 +36,8 @@ export interface PreparedRun {
   /** The caller's own image keys among those sent, without repeats. */
   imageKeys: string[];
   /**
-   * The session's history for the prompt, loading since the session's owner and the
-   * config were known; a failure is the run's to report (after `run_info`), not a refusal.
+   * The session's history for the prompt, read in the same round as the checks; a
+   * failure is the run's to report (after `run_info`), not a refusal.
    */
   history: Promise<RunRecord[]>;
 }
@@ -46,52 +50,88 @@ export const usableModel = (identity: Identity, model: StoredModel | undefined):
   return model;
 };
 
+type Settled<T extends Record<string, Promise<unknown>>> = { [K in keyof T]: Awaited<T[K]> };
+
 /**
- * Awaits every piece of work and then throws the first failure in list order, so the
+ * Awaits every piece of work and then throws the first failure in key order, so the
  * error a caller sees does not depend on which read happened to finish first.
  */
-const allInOrder = async <T extends readonly unknown[]>(work: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> => {
-  const settled = await Promise.allSettled(work);
+const allInOrder = async <T extends Record<string, Promise<unknown>>>(work: T): Promise<Settled<T>> => {
+  const keys = Object.keys(work);
+  const settled = await Promise.allSettled(Object.values(work));
   const failed = settled.find((s) => s.status === 'rejected');
   if (failed) throw (failed as PromiseRejectedResult).reason;
-  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
+  return Object.fromEntries(keys.map((key, i) => [key, (settled[i] as PromiseFulfilledResult<unknown>).value])) as Settled<T>;
 };
 
 /**
- * The pre-stream part of a run: the rate limit, the model, the caller's config and the
- * session's ownership, all at once; then, as soon as the model is known, its key and
- * its base URL in parallel, and as soon as the session is known to be the caller's, its
- * history. Anything refused here becomes the JSON envelope; nothing is written and no
- * provider is contacted before all of it passed.
+ * The history the prompt takes, from a read started before the config was known with
+ * `guessed` runs: enough unless the config asks for more than were read and more exist.
+ */
+const historyFor = (deps: ChatDeps, sessionId: string, config: ChatConfig, guessed: number, read: RunRecord[]) => {
+  const wanted = historySize(config);
+  if (!wanted) return [];
+  if (wanted <= read.length || read.length < guessed) return read.slice(-wanted);
+  return loadHistory(deps.runtime, sessionId, wanted);
+};
+
+/**
+ * The pre-stream part of a run, in one round of DynamoDB requests: the rate limit, the
+ * model, the caller's config, the session's claim (an existing session must be the
+ * caller's; a new client-made id becomes the caller's) and the session's history, whose
+ * size is the one this instance last saw in the caller's config (`history-sizes.ts`);
+ * then, as soon as the model is known, its key (cached) and its base URL (cached DNS).
+ * A history read for a session that is not the caller's is dropped unread. Anything
+ * refused here becomes the JSON envelope; no provider is contacted before all of it
+ * passed, and a header this request created is taken back.
  */
 export const prepareRun = async (deps: ChatDeps, identity: Identity, request: ChatRequest, log: Logger): Promise<PreparedRun> => {
   const { runtime } = deps;
   const { settings } = runtime;
+  const { userId } = identity;
   const runId = randomUUID();
   const sessionId = request.sessionId ?? randomUUID();
-  const rateLimit = enforceRateLimit(runtime, identity.userId, 'send', settings.RATE_LIMIT_SENDS_PER_MINUTE);
+  const rateLimit = enforceRateLimit(runtime, userId, 'send', settings.RATE_LIMIT_SENDS_PER_MINUTE);
   const model = getModel(runtime, request.modelId).then((found) => usableModel(identity, found));
-  const session = request.sessionId ? requireOwnedSession(runtime, request.sessionId, identity.userId) : undefined;
-  const config = getChatConfig(runtime, identity.userId);
+  const session = request.sessionId ? claimSession(runtime, sessionId, userId, request.message) : undefined;
+  const config = getChatConfig(runtime, userId);
   const connection = model.then((found) => connectModel(deps, found, log));
+  const guessed = request.sessionId ? deps.historySizes.guess(userId) : 0;
+  const read = guessed ? loadHistory(runtime, sessionId, guessed) : Promise.resolve([]);
+  config.then((found) => deps.historySizes.remember(userId, found)).catch(() => {});
   const history = session
-    ? Promise.all([session, config]).then(([, found]) =>
-        historyWanted(found) ? loadHistory(runtime, request.sessionId!, found.numHistoryRuns) : [],
-      )
+    ? Promise.all([session, config, read]).then(([claim, found, runs]) => (claim.created ? [] : historyFor(deps, sessionId, found, guessed, runs)))
     : Promise.resolve([]);
   // A refused request never reads it; a run awaits it and reports its failure.
   history.catch(() => {});
-  const [, checkedModel, , chatConfig, modelConnection] = await allInOrder([rateLimit, model, session, config, connection] as const);
+  const checked = await allInOrder({ rateLimit, model, session: session ?? Promise.resolve(undefined), config, connection }).catch(
+    async (err: unknown) => {
+      if (session) await releaseIfCreated(deps, session, sessionId, userId, log);
+      throw err;
+    },
+  );
   return {
     identity,
     request,
     runId,
     sessionId,
     isNewSession: !request.sessionId,
-    model: checkedModel,
-    config: chatConfig,
-    connection: modelConnection,
-    imageKeys: [...new Set((request.images ?? []).filter((key) => isOwnImageKey(identity.userId, key)))],
+    model: checked.model,
+    config: checked.config,
+    connection: checked.connection,
+    imageKeys: [...new Set((request.images ?? []).filter((key) => isOwnImageKey(userId, key)))],
     history,
   };
+};
+
+/** A refused request leaves no session behind: the header its claim created is deleted again. */
+const releaseIfCreated = async (deps: ChatDeps, session: Promise<{ created: boolean }>, sessionId: string, userId: string, log: Logger) => {
+  const created = await session.then(
+    (claim) => claim.created,
+    () => false,
+  );
+  if (!created) return;
+  await releaseClaimedSession(deps.runtime, sessionId, userId).catch((err: unknown) =>
+    log.warn('refused run: the session header it created is left', { errorName: (err as Error)?.name }),
+  );
 };

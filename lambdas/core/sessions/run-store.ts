@@ -1,5 +1,6 @@
 import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { batchWriteAll } from '../db/batch-write.ts';
+import { isConditionFailed } from '../db/dynamodb-error.ts';
 import { ServiceError } from '../errors/service-error.ts';
 import type { Runtime } from '../runtime.ts';
 import {
@@ -192,10 +193,63 @@ export const headerFromItem = (item: Record<string, unknown>): SessionHeader => 
   model: item.model as SessionHeader['model'],
 });
 
+export const NOT_YOUR_SESSION_MSG = '无权访问该会话';
+
+/**
+ * The session a run continues or starts under a client-made id (RuoYi's 新建对话 makes the
+ * id up), in one conditional write, so it needs no read before it: an existing header must
+ * be the caller's and stays as it was; a missing one is created for the caller, with no
+ * run yet and outside the `byUser` index until its first run is stored. Two callers
+ * racing for a new id cannot both pass the condition: the loser gets `无权访问该会话`.
+ * `created` says whether this call made the header (a refused request takes it back).
+ */
+export const claimSession = async (deps: Deps, sessionId: string, userId: string, message: string, now = Date.now()): Promise<{ created: boolean }> => {
+  try {
+    const out = await deps.db.update({
+      TableName: deps.tables.sessions,
+      Key: { pk: sessionPk(sessionId), sk: HEADER_SK },
+      UpdateExpression:
+        'SET sessionId = if_not_exists(sessionId, :sid), userId = if_not_exists(userId, :uid), ' +
+        'title = if_not_exists(title, :title), sessionType = if_not_exists(sessionType, :type), ' +
+        'createdAt = if_not_exists(createdAt, :now), updatedAt = if_not_exists(updatedAt, :now), ' +
+        'runCount = if_not_exists(runCount, :zero)',
+      ConditionExpression: 'attribute_not_exists(pk) OR userId = :uid',
+      ExpressionAttributeValues: {
+        ':sid': sessionId,
+        ':uid': userId,
+        ':title': sessionTitle(message),
+        ':type': SESSION_TYPE,
+        ':now': now,
+        ':zero': 0,
+      },
+      // Only whether an item was there is read; the header is a few hundred bytes.
+      ReturnValues: 'ALL_OLD',
+    });
+    return { created: !out.Attributes };
+  } catch (err) {
+    if (isConditionFailed(err)) throw ServiceError.service(NOT_YOUR_SESSION_MSG);
+    throw err;
+  }
+};
+
+/** Takes back a header `claimSession` created for a request then refused, unless a run was stored in it since. */
+export const releaseClaimedSession = async (deps: Deps, sessionId: string, userId: string): Promise<void> => {
+  try {
+    await deps.db.delete({
+      TableName: deps.tables.sessions,
+      Key: { pk: sessionPk(sessionId), sk: HEADER_SK },
+      ConditionExpression: 'userId = :uid AND runCount = :zero',
+      ExpressionAttributeValues: { ':uid': userId, ':zero': 0 },
+    });
+  } catch (err) {
+    if (!isConditionFailed(err)) throw err;
+  }
+};
+
 /** The session, if it exists and belongs to the caller; the contract's messages otherwise. */
 export const requireOwnedSession = async (deps: Deps, sessionId: string, userId: string): Promise<SessionHeader> => {
   const header = await getSessionHeader(deps, sessionId);
   if (!header) throw ServiceError.service('会话不存在');
-  if (header.userId !== userId) throw ServiceError.service('无权访问该会话');
+  if (header.userId !== userId) throw ServiceError.service(NOT_YOUR_SESSION_MSG);
   return header;
 };
