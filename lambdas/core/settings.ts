@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { RUOYI_PREFIX_PATTERN } from './images/image-refs.ts';
 import { isTimeZone } from './time.ts';
 import { ENGLISH_MESSAGES } from './validation/parse.ts';
 
@@ -19,7 +20,7 @@ const baseUrl = z.optional(
 );
 /** A URL path prefix such as `/profile`: plain segments, no trailing slash. */
 const pathPrefix = (fallback: string) =>
-  z._default(z.string().check(z.regex(/^(\/[A-Za-z0-9_-]+)+$/, 'a path such as /profile (plain segments, no trailing slash)')), fallback);
+  z._default(z.string().check(z.regex(RUOYI_PREFIX_PATTERN, 'a path such as /profile (plain segments, no trailing slash)')), fallback);
 
 /**
  * Everything the functions read from their environment, validated once at cold

@@ -13,6 +13,9 @@ export interface RuoyiUploadPaths {
 
 export const IMAGE_PATH_ERROR = 'images: 图片路径不合法';
 
+/** A configured RuoYi prefix such as `/profile`: plain segments, no trailing slash. */
+export const RUOYI_PREFIX_PATTERN = /^(\/[A-Za-z0-9_-]+)+$/;
+
 /** The RuoYi prefixes in force: none without a RuoYi to read from. */
 export const ruoyiUploadPaths = (settings: Settings): RuoyiUploadPaths | undefined =>
   settings.RUOYI_API_URL ? { upload: settings.RUOYI_UPLOAD_PREFIX, files: settings.RUOYI_FILES_PREFIX } : undefined;
