@@ -134,7 +134,7 @@ export const buildOpenApiDocument = (routes: readonly AnyRoute[] = apiRoutes) =>
   const stale = Object.keys(ROUTE_ANSWERS).filter((key) => !keys.has(key));
   if (stale.length) throw new Error(`openapi: answers for routes that do not exist: ${stale.join(', ')}`);
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const route of routes) (paths[route.path] ??= {})[route.method.toLowerCase()] = restOperation(route);
+  for (const route of routes) paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: restOperation(route) };
   paths[STREAM_PATH] = { post: streamOperation() };
   return {
     openapi: '3.1.0',

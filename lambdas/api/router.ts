@@ -45,6 +45,7 @@ export interface Route<Params = RawParams, Query = undefined, Body = undefined> 
 }
 
 /** A route of the table, whatever its parts parse to. */
+// biome-ignore lint/suspicious/noExplicitAny: the table holds routes whose parts parse to different types; `route()` checks each
 export type AnyRoute = Route<any, any, any>;
 
 /** Keeps a route's parsed types checked against its handler, then files it in the table. */

@@ -29,7 +29,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * escaped dot, slash, backslash or percent can become one on RuoYi's side.
  */
 const isNormalPath = (path: string): boolean =>
-  !/[?#\\\u0000-\u001f\u007f]/.test(path) &&
+  !/[?#\\\p{Cc}]/u.test(path) &&
   !/%(?![89a-f][0-9a-f])/i.test(path) &&
   path
     .slice(1)
