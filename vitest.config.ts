@@ -9,7 +9,7 @@ const UNIT = [
   'test/llm/**/*.test.ts',
   'test/property/**/*.test.ts',
   'test/stack/{stack,distribution,metrics,source-map,source-mapped-stacks}.test.ts',
-  'test/core/{auth-settings,cipher,memo,token-verifier}.test.ts',
+  'test/core/{auth-settings,cipher,image-refs,memo,ruoyi-image-reader,time,token-verifier}.test.ts',
   'test/chat/**/*.test.ts',
   'test/chat-stream/key-cache.test.ts',
   'test/chat-api/s3-image-store.test.ts',

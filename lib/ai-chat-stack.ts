@@ -51,6 +51,7 @@ export class AiChatStack extends Stack {
         ...apiKeys.environment,
         ...images.environment,
         ...auth.environment,
+        ...config.wireEnvironment,
         ...config.tunables,
       },
     };

@@ -1,6 +1,8 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import * as z from 'zod';
+import { RUOYI_PREFIX_PATTERN } from '../lambdas/core/images/image-refs.ts';
+import { DEFAULT_TIME_ZONE, isTimeZone } from '../lambdas/core/time.ts';
 
 /** The stage whose data is protected: deletion protection on, everything RETAINed. */
 export const PRODUCTION_STAGE = 'prod';
@@ -88,6 +90,10 @@ const contextShape = z.object({
   apiThrottleBurstLimit: positiveInt.default(100),
   imageExpirationDays: positiveInt.default(365),
   cloudFront: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).default(false),
+  /** The zone every time on the wire is local to (RuoYi's server zone). */
+  timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai').default(DEFAULT_TIME_ZONE),
+  ruoyiUploadPrefix: z.string().regex(RUOYI_PREFIX_PATTERN, 'must be a path such as /profile').optional(),
+  ruoyiFilesPrefix: z.string().regex(RUOYI_PREFIX_PATTERN, 'must be a path such as /common/files').optional(),
   ...tunableShape,
 });
 
@@ -121,6 +127,12 @@ const contextSchema = contextShape
     imageExpirationDays: ctx.imageExpirationDays,
     /** A CloudFront distribution giving `/ai/*` one address (lib/ai-distribution.ts). */
     cloudFront: ctx.cloudFront,
+    /** What both functions show and accept the same way: the wire zone, RuoYi's upload prefixes if moved. */
+    wireEnvironment: {
+      TIME_ZONE: ctx.timeZone,
+      ...(ctx.ruoyiUploadPrefix ? { RUOYI_UPLOAD_PREFIX: ctx.ruoyiUploadPrefix } : {}),
+      ...(ctx.ruoyiFilesPrefix ? { RUOYI_FILES_PREFIX: ctx.ruoyiFilesPrefix } : {}),
+    },
     /** Environment entries for the tunables the deployment set: for both functions, and for the api only. */
     tunables: tunableEnvironment(ctx, TUNABLE_SETTINGS),
     apiTunables: tunableEnvironment(ctx, API_TUNABLE_SETTINGS),

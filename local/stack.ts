@@ -12,6 +12,7 @@ import { seedModel } from './seed-model.ts';
 import { WEB_DIST_DIR } from './build-web.ts';
 import { allowedHosts, createHostGuard } from './host-guard.ts';
 import { createLocalServer, type ApiHandler, type LocalRoute, type StreamHandler } from './server.ts';
+import { createOpenApiRoute } from './openapi-route.ts';
 import { createUploadRoute } from './upload-route.ts';
 import { createWebRoute } from './web-route.ts';
 
@@ -92,7 +93,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   // The page's route joins once the URL and tokens it hands to the page are known.
   // Empty until the port is known, and an empty guard refuses every request.
   const hosts = new Set<string>();
-  const localRoutes: LocalRoute[] = [createHostGuard(hosts), createUploadRoute({ dir: imageDir })];
+  const localRoutes: LocalRoute[] = [createHostGuard(hosts), createUploadRoute({ dir: imageDir }), createOpenApiRoute()];
   const server = createLocalServer({
     apiHandler: (event, context) => api!(event, context),
     streamHandler: (event, responseStream, context) => stream!(event, responseStream, context),

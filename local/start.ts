@@ -49,6 +49,7 @@ const main = async () => {
       `  web page:        ${stack.url}/`,
       `  REST API:        ${stack.url}/ai/...`,
       `  chat stream:     POST ${stack.url}/ai/chat/send`,
+      `  OpenAPI:         ${stack.url}/openapi.json`,
       `  DynamoDB Local:  ${stack.dynamoDbEndpoint} (data in ${dataDir})`,
       `  API key cipher:  ${stack.cipherDescription}`,
       `  model:           id ${stack.modelId} → ${stack.modelBaseUrl}${stack.offlineModel ? ' (bundled OFFLINE model server: canned replies, not a real LLM)' : ''}`,

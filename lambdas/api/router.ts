@@ -1,7 +1,9 @@
+import type * as z from 'zod/mini';
 import type { Identity } from '../core/auth/identity.ts';
 import { requirePermission } from '../core/auth/identity.ts';
 import { errorEnvelope, fail, type Envelope } from '../core/http/envelope.ts';
 import type { Runtime } from '../core/runtime.ts';
+import { parseInput, parseJsonBody } from '../core/validation/parse.ts';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -14,22 +16,40 @@ export interface ApiRequest {
   body: string | undefined;
 }
 
-export interface RouteContext {
+/** A request past authentication, its parts parsed with the route's schemas. */
+export interface RouteContext<Params, Query, Body> {
   identity: Identity;
   runtime: Runtime;
-  params: Record<string, string>;
-  query: Record<string, string | undefined>;
-  body: string | undefined;
+  params: Params;
+  query: Query;
+  body: Body;
 }
 
-export interface Route {
+type RawParams = Record<string, string>;
+
+/**
+ * One REST route. Its schemas parse the request before `handle` runs (a failure is a 601
+ * naming the field) and are what the OpenAPI document (openapi/) describes the request with.
+ */
+export interface Route<Params = RawParams, Query = undefined, Body = undefined> {
   method: Method;
   /** Contract path; `{name}` segments become `params.name`. */
   path: string;
+  summary: string;
   /** Permission the caller must hold; absent: any authenticated caller. */
   permission?: string;
-  handle(ctx: RouteContext): Promise<Envelope>;
+  params?: z.ZodMiniType<Params>;
+  query?: z.ZodMiniType<Query>;
+  body?: z.ZodMiniType<Body>;
+  handle(ctx: RouteContext<Params, Query, Body>): Promise<Envelope>;
 }
+
+/** A route of the table, whatever its parts parse to. */
+// biome-ignore lint/suspicious/noExplicitAny: the table holds routes whose parts parse to different types; `route()` checks each
+export type AnyRoute = Route<any, any, any>;
+
+/** Keeps a route's parsed types checked against its handler, then files it in the table. */
+export const route = <Params = RawParams, Query = undefined, Body = undefined>(r: Route<Params, Query, Body>): AnyRoute => r;
 
 export interface Dispatched {
   status: number;
@@ -63,20 +83,26 @@ const matchPath = (pattern: string, path: string): Record<string, string> | unde
  * failures included, is an envelope; `onUnexpected` gets what only the log may see.
  */
 export const dispatch = async (
-  routes: readonly Route[],
+  routes: readonly AnyRoute[],
   req: ApiRequest,
   runtime: Runtime,
   onUnexpected: (err: unknown) => void,
   onIdentity: (identity: Identity) => void = () => {},
 ): Promise<Dispatched> => {
-  let params: Record<string, string> | undefined;
+  let params: RawParams | undefined;
   const route = routes.find((r) => r.method === req.method && (params = matchPath(r.path, req.path)));
   if (!route || !params) return { status: 404, envelope: fail(404, '请求的资源不存在') };
   try {
     const identity = await runtime.verifyToken(req.headers.authorization);
     onIdentity(identity);
     if (route.permission) requirePermission(identity, route.permission);
-    const envelope = await route.handle({ identity, runtime, params, query: req.query, body: req.body });
+    const envelope = await route.handle({
+      identity,
+      runtime,
+      params: route.params ? parseInput(route.params, params) : params,
+      query: route.query ? parseInput(route.query, req.query) : undefined,
+      body: route.body ? parseJsonBody(route.body, req.body) : undefined,
+    });
     return { status: 200, envelope, identity };
   } catch (err) {
     return { status: 200, envelope: errorEnvelope(err, onUnexpected) };

@@ -6,6 +6,7 @@ import { createLocalCipher, loadOrCreateLocalKey } from './crypto/local-cipher.t
 import { createDocumentClient, type DocumentClient } from './db/client.ts';
 import type { ImageReader, ImageStore } from './images/image-store.ts';
 import { readSettings, type Settings } from './settings.ts';
+import { useTimeZone } from './time.ts';
 
 export interface Tables {
   models: string;
@@ -40,6 +41,7 @@ export const createRuntime = async <Images extends ImageReader>(
   createImages: (settings: Settings) => Images,
 ): Promise<Runtime<Images>> => {
   const settings = readSettings(env);
+  useTimeZone(settings.TIME_ZONE);
   return {
     settings,
     db: createDocumentClient({ endpoint: settings.DYNAMODB_ENDPOINT, region: settings.AWS_REGION }),

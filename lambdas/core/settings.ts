@@ -1,4 +1,6 @@
 import * as z from 'zod/mini';
+import { RUOYI_PREFIX_PATTERN } from './images/image-refs.ts';
+import { isTimeZone } from './time.ts';
 import { ENGLISH_MESSAGES } from './validation/parse.ts';
 
 const intFrom = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.positive()), fallback);
@@ -9,6 +11,16 @@ const list = z.pipe(
 const optionalText = z.optional(z.string());
 const optionalUrl = z.optional(z.url());
 const tableName = z.string().check(z.minLength(1));
+/** An http(s) base URL, kept without trailing slashes so paths can be appended. */
+const baseUrl = z.optional(
+  z.pipe(
+    z.url({ protocol: /^https?$/ }),
+    z.transform((url: string) => url.replace(/\/+$/, '')),
+  ),
+);
+/** A URL path prefix such as `/profile`: plain segments, no trailing slash. */
+const pathPrefix = (fallback: string) =>
+  z._default(z.string().check(z.regex(RUOYI_PREFIX_PATTERN, 'a path such as /profile (plain segments, no trailing slash)')), fallback);
 
 /**
  * Everything the functions read from their environment, validated once at cold
@@ -49,6 +61,15 @@ const settingsSchema = z.object({
   LOCAL_IMAGE_DIR: optionalText,
   /** Where the local server answers, used for local upload and image URLs. */
   LOCAL_PUBLIC_URL: optionalText,
+  /** RuoYi's API base: uploads under the prefixes below are read from it with the caller's token. */
+  RUOYI_API_URL: baseUrl,
+  /** RuoYi's `UPLOAD_PREFIX`: its public uploads' static mount. */
+  RUOYI_UPLOAD_PREFIX: pathPrefix('/profile'),
+  /** Where RuoYi serves registered files, `{prefix}/{fileId}/download/{name}`, to whom its rules allow. */
+  RUOYI_FILES_PREFIX: pathPrefix('/common/files'),
+  RUOYI_IMAGE_TIMEOUT_MS: intFrom(10_000),
+  /** IANA zone of every time on the wire, as RuoYi sends its server's local time. */
+  TIME_ZONE: z._default(z.string().check(z.refine(isTimeZone, 'not an IANA time zone')), 'Asia/Shanghai'),
 });
 
 export type Settings = z.output<typeof settingsSchema>;

@@ -37,7 +37,10 @@ describe('S3 image store: presigned POST', () => {
     );
     expect(policy.conditions.some((c: unknown) => Array.isArray(c) && c[0] === 'starts-with')).toBe(false);
     expect(Date.parse(policy.expiration) - amzDateMs(ticket.fields['X-Amz-Date']!)).toBe(5 * 60_000);
-    expect(Date.parse(`${ticket.expiresAt}Z`)).toBeGreaterThanOrEqual(amzDateMs(ticket.fields['X-Amz-Date']!));
+    // Local time of the default zone, Asia/Shanghai (UTC+8 all year).
+    const validFor = Date.parse(`${ticket.expiresAt}+08:00`) - amzDateMs(ticket.fields['X-Amz-Date']!);
+    expect(validFor).toBeGreaterThan(4 * 60_000);
+    expect(validFor).toBeLessThanOrEqual(5 * 60_000);
   });
 
   it('refuses a type outside the allowlist', async () => {

@@ -60,8 +60,9 @@ describe('GET /ai/chat/session/list', () => {
       updatedAt: expect.stringMatching(ISO),
     });
     expect(res.data[1].sessionTitle).toBe('hello...');
-    expect(new Date(`${res.data[0].updatedAt}Z`).getTime()).toBe(at(3) + 500 - ((at(3) + 500) % 1000));
-    expect(new Date(`${res.data[0].createdAt}Z`).getTime()).toBe(at(1));
+    // Local time of the default zone, Asia/Shanghai (UTC+8 all year).
+    expect(new Date(`${res.data[0].updatedAt}+08:00`).getTime()).toBe(at(3) + 500 - ((at(3) + 500) % 1000));
+    expect(new Date(`${res.data[0].createdAt}+08:00`).getTime()).toBe(at(1));
   });
 
   it('puts the session with the latest turn first, whatever order the sessions were created in', async () => {

@@ -11,6 +11,7 @@ const runtime = { verifyToken: async () => ADMIN } as unknown as Runtime;
 const echo = (method: Route['method'], path: string): Route => ({
   method,
   path,
+  summary: `echo ${path}`,
   handle: async ({ params }) => ({ code: 200, msg: path, data: params }) as never,
 });
 

@@ -10,6 +10,7 @@ import { upstreamRequest, type ChatStreamHarness } from '../chat-stream/support.
 import type { ApiCall } from '../support/api-call.ts';
 import { ADMIN, bearer, CHAT_USER } from '../support/tokens.ts';
 import { expectRefusal, send, setUpBothFunctions, type Api, type Target } from './support/corpus.ts';
+import { FOREIGN_PATHS, MALFORMED_RUOYI_PATHS } from '../support/image-paths.ts';
 import { PNG, storeImage } from './support/images.ts';
 import { failCaseOnUnhandledRejection } from './support/rejections.ts';
 import { changedItems, dumpTables, type Store } from './support/tables.ts';
@@ -275,6 +276,19 @@ describe('accepted input that must not do more than it says', () => {
     const [run] = await loadRuns(store, answer.capture!.lines[0]!.session_id);
     expect(run!.images).toEqual([]);
     expect(readFileSync(theirs)).toEqual(PNG);
+  });
+
+  it('without a RuoYi configured, RuoYi upload paths of any spelling are foreign entries: ignored, nothing fetched or stored', async () => {
+    const vision = await h.addModel({ supportImages: 'Y' });
+    const spellings = ['/profile/upload/2026/11/24/a.png', ...MALFORMED_RUOYI_PATHS, ...FOREIGN_PATHS];
+    for (let i = 0; i < spellings.length; i += 10) {
+      const images = spellings.slice(i, i + 10);
+      const answer = await send(h, api, { handler: 'stream', body: { modelId: vision.modelId, message: '[[interval=0]] look', images }, authorization: admin });
+      expect(answer.capture!.lines.at(-1)!.type, images.join(' ')).toBe('metrics');
+      expect((upstreamRequest(h.modelServer).body.messages as { content: unknown }[]).at(-1)!.content).toBe('[[interval=0]] look');
+      const [run] = await loadRuns(store, answer.capture!.lines[0]!.session_id);
+      expect(run!.images).toEqual([]);
+    }
   });
 
   it('an upload whose file name is a path gets a fresh key under the caller\'s own prefix; only the caller\'s upload counters move', async () => {

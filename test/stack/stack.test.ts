@@ -329,6 +329,7 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
           POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
           LOG_LEVEL: 'INFO',
           POWERTOOLS_LOGGER_SAMPLE_RATE: '0',
+          TIME_ZONE: 'Asia/Shanghai',
         });
       }
     });
@@ -525,6 +526,9 @@ describe('the stack for production with JWKS, an alarm email and tuned settings'
       logLevel: 'DEBUG',
       logSampleRate: '0.1',
       logRetentionDays: '90',
+      timeZone: 'Europe/Berlin',
+      ruoyiUploadPrefix: '/files/public',
+      ruoyiFilesPrefix: '/api/files',
     });
   });
 
@@ -555,6 +559,9 @@ describe('the stack for production with JWKS, an alarm email and tuned settings'
         LOG_LEVEL: 'DEBUG',
         POWERTOOLS_LOGGER_SAMPLE_RATE: '0.1',
         CANCEL_POLL_MS: '500',
+        TIME_ZONE: 'Europe/Berlin',
+        RUOYI_UPLOAD_PREFIX: '/files/public',
+        RUOYI_FILES_PREFIX: '/api/files',
       });
       expect(env.JWT_SECRET_ARN).toBeUndefined();
       expect(env.MODEL_HOST_ALLOWLIST).toBeUndefined();
@@ -618,6 +625,10 @@ describe('context checks', () => {
     [{ logRetentionDays: '31' }, /retention period/],
     [{ cancelPollMs: '-5' }, /cancelPollMs/],
     [{ uploadMbPerDay: '0' }, /uploadMbPerDay/],
+    [{ timeZone: 'Asia/Beijing' }, /IANA time zone/],
+    [{ timeZone: '+08:00' }, /IANA time zone/],
+    [{ ruoyiUploadPrefix: '/profile/' }, /ruoyiUploadPrefix/],
+    [{ ruoyiFilesPrefix: 'common/files' }, /ruoyiFilesPrefix/],
   ])('refuses %j', (context, message) => {
     expect(() => synth(context)).toThrow(message);
   });

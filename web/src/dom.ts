@@ -20,10 +20,14 @@ export const byId = <T extends HTMLElement>(id: string): T => {
   return el as T;
 };
 
-/** Contract times (`2026-11-24T12:00:00`) shortened for a list: today's show the time, older ones the date. */
+/**
+ * Contract times (`2026-11-24T12:00:00`, local time without offset) shortened for a list:
+ * today's (the browser's local today, as RuoYi's pages read such times) show the time, older ones the date.
+ */
 export const shortTime = (iso: string | null) => {
   if (!iso) return '';
   const [date, time = ''] = iso.split('T');
-  const today = new Date().toISOString().slice(0, 10);
+  const now = new Date();
+  const today = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
   return date === today ? time.slice(0, 5) : date;
 };

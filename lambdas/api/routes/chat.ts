@@ -8,65 +8,74 @@ import { deleteSession } from '../../core/sessions/delete-session.ts';
 import { cancelRequestSchema, requestCancel } from '../../core/sessions/request-cancel.ts';
 import { sessionDetail } from '../../core/sessions/session-detail.ts';
 import { listSessions } from '../../core/sessions/session-list.ts';
-import { parseInput, parseJsonBody } from '../../core/validation/parse.ts';
-import type { Route } from '../router.ts';
+import { route, type AnyRoute } from '../router.ts';
 
 /** Session ids are UUIDs (the stream and the page make them); anything else is bad input. */
-const sessionIdParam = z.uuid({ error: 'sessionId: 必须是UUID' });
+const sessionParams = z.object({ sessionId: z.uuid({ error: 'sessionId: 必须是UUID' }) });
 
 /** `/ai/chat/*` REST routes (config, sessions, cancel, upload); all need `ai:chat:list`. */
-export const chatRoutes: readonly Route[] = [
-  {
+export const chatRoutes: readonly AnyRoute[] = [
+  route({
     method: 'GET',
     path: '/ai/chat/config',
+    summary: "The caller's chat config, or the defaults",
     permission: CHAT_PERMISSION,
     handle: async ({ runtime, identity }) => ok(toPublicChatConfig(await getChatConfig(runtime, identity.userId))),
-  },
-  {
+  }),
+  route({
     method: 'PUT',
     path: '/ai/chat/config',
+    summary: "Saves the caller's chat config (fields left out keep their value)",
     permission: CHAT_PERMISSION,
+    body: chatConfigInputSchema,
     handle: async ({ runtime, identity, body }) => {
-      await saveChatConfig(runtime, identity.userId, parseJsonBody(chatConfigInputSchema, body));
+      await saveChatConfig(runtime, identity.userId, body);
       return ok(undefined, '保存成功');
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/ai/chat/session/list',
+    summary: "The caller's sessions, newest first",
     permission: CHAT_PERMISSION,
     handle: async ({ runtime, identity }) => ok(await listSessions(runtime, identity.userId)),
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/ai/chat/session/{sessionId}',
+    summary: 'One of the caller\'s sessions with its messages',
     permission: CHAT_PERMISSION,
-    handle: async ({ runtime, identity, params }) =>
-      ok(await sessionDetail(runtime, parseInput(sessionIdParam, params.sessionId), identity.userId)),
-  },
-  {
+    params: sessionParams,
+    handle: async ({ runtime, identity, params }) => ok(await sessionDetail(runtime, params.sessionId, identity.userId)),
+  }),
+  route({
     method: 'DELETE',
     path: '/ai/chat/session/{sessionId}',
+    summary: 'Deletes one of the caller\'s sessions',
     permission: CHAT_PERMISSION,
+    params: sessionParams,
     handle: async ({ runtime, identity, params }) => {
-      await deleteSession(runtime, parseInput(sessionIdParam, params.sessionId), identity.userId);
+      await deleteSession(runtime, params.sessionId, identity.userId);
       return ok(undefined, '删除成功');
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/ai/chat/cancel',
+    summary: 'Stops one of the caller\'s runs',
     permission: CHAT_PERMISSION,
+    body: cancelRequestSchema,
     handle: async ({ runtime, identity, body }) => {
-      await requestCancel(runtime, identity.userId, parseJsonBody(cancelRequestSchema, body).runId);
+      await requestCancel(runtime, identity.userId, body.runId);
       return ok(undefined, '取消成功');
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/ai/chat/upload',
+    summary: 'A presigned upload for one image (the bundled page; RuoYi\'s page uploads to RuoYi)',
     permission: CHAT_PERMISSION,
-    handle: async ({ runtime, identity, body }) =>
-      ok(await createImageUpload(runtime, identity.userId, parseJsonBody(uploadRequestSchema, body))),
-  },
+    body: uploadRequestSchema,
+    handle: async ({ runtime, identity, body }) => ok(await createImageUpload(runtime, identity.userId, body)),
+  }),
 ];

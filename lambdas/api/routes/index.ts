@@ -1,6 +1,6 @@
-import type { Route } from '../router.ts';
+import type { AnyRoute } from '../router.ts';
 import { chatRoutes } from './chat.ts';
 import { modelRoutes } from './models.ts';
 
 /** Every REST route; literal paths are listed before the `{id}` paths they would shadow. */
-export const routes: readonly Route[] = [...modelRoutes, ...chatRoutes];
+export const routes: readonly AnyRoute[] = [...modelRoutes, ...chatRoutes];

@@ -1,5 +1,6 @@
 import { cachingResolver, systemResolver, type HostResolver } from '../llm/base-url-guard.ts';
 import type { ImageReader } from '../images/image-store.ts';
+import { createRuoyiImageReader, type RuoyiImageReader } from '../images/ruoyi-image-reader.ts';
 import type { Runtime } from '../runtime.ts';
 import { createHistorySizes, type HistorySizes } from './history-sizes.ts';
 import { createKeyCache, type KeyCache } from './key-cache.ts';
@@ -13,6 +14,8 @@ export interface ChatDeps {
   keys: KeyCache;
   resolveHost: HostResolver;
   historySizes: HistorySizes;
+  /** Reads the RuoYi page's uploads; only with a RuoYi configured. */
+  ruoyiImages: RuoyiImageReader | undefined;
 }
 
 export const createChatDeps = (runtime: Runtime<ImageReader>, overrides: Partial<Omit<ChatDeps, 'runtime'>> = {}): ChatDeps => ({
@@ -20,4 +23,7 @@ export const createChatDeps = (runtime: Runtime<ImageReader>, overrides: Partial
   keys: overrides.keys ?? createKeyCache(runtime.cipher, runtime.settings.KEY_CACHE_TTL_MS),
   resolveHost: overrides.resolveHost ?? cachingResolver(systemResolver, DNS_CACHE_MS),
   historySizes: overrides.historySizes ?? createHistorySizes(),
+  ruoyiImages: runtime.settings.RUOYI_API_URL
+    ? createRuoyiImageReader({ apiUrl: runtime.settings.RUOYI_API_URL, timeoutMs: runtime.settings.RUOYI_IMAGE_TIMEOUT_MS })
+    : undefined,
 });

@@ -1,4 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { imageRefText } from '../images/image-refs.ts';
+import { BYTES_PER_MB } from '../images/image-policy.ts';
 import { callModel } from '../llm/call-model.ts';
 import { createReplyLimit, ReplyTooLongError } from '../llm/reply-limit.ts';
 import type { TokenUsage, UpstreamSink } from '../llm/types.ts';
@@ -51,6 +53,8 @@ export interface RunContext {
   /** Epoch ms the request arrived: `duration` and `timeToFirstToken` count from here. */
   startedAt: number;
   remainingTimeMs(): number;
+  /** The caller's `Authorization` header, which RuoYi images are read with. */
+  authorization: string | undefined;
 }
 
 /** How a model call ended: `error` is what it threw, absent when it finished. */
@@ -138,8 +142,13 @@ const streamRun = async (active: ActiveRun): Promise<Outcome> => {
   const { log } = ctx;
   const [history, images] = await Promise.allSettled([
     plan.history,
-    visionEnabled(plan.config, plan.model) && plan.imageKeys.length
-      ? readPromptImages(runtime.images, plan.imageKeys, log)
+    visionEnabled(plan.config, plan.model) && plan.images.length
+      ? readPromptImages(
+          { store: runtime.images, ruoyi: deps.ruoyiImages },
+          plan.images,
+          { authorization: ctx.authorization, maxBytes: plan.config.imageMaxSizeMb * BYTES_PER_MB },
+          log,
+        )
       : Promise.resolve([]),
   ]);
   if (history.status === 'rejected' || images.status === 'rejected') {
@@ -262,7 +271,7 @@ const runRecord = ({ plan, ctx, runId, progress }: ActiveRun, outcome: { status:
   userId: plan.identity.userId,
   status: outcome.status,
   userMessage: plan.request.message,
-  images: plan.imageKeys,
+  images: plan.images.map(imageRefText),
   content: progress.content.join(''),
   reasoning: progress.reasoning.join(''),
   metrics: {

@@ -4,7 +4,7 @@ import type { Identity } from '../auth/identity.ts';
 import { getChatConfig } from '../configs/repository.ts';
 import type { ChatConfig } from '../configs/schema.ts';
 import { ServiceError } from '../errors/service-error.ts';
-import { isOwnImageKey } from '../images/image-store.ts';
+import { requestImageRefs, ruoyiUploadPaths, type ImageRef } from '../images/image-refs.ts';
 import { getModel } from '../models/repository.ts';
 import type { StoredModel } from '../models/schema.ts';
 import { requireModelInScope } from '../models/scope.ts';
@@ -33,8 +33,8 @@ export interface PreparedRun {
   model: StoredModel;
   config: ChatConfig;
   connection: ModelConnection;
-  /** The caller's own image keys among those sent, without repeats. */
-  imageKeys: string[];
+  /** The caller's own image keys and the RuoYi upload paths among those sent, without repeats. */
+  images: ImageRef[];
   /**
    * The session's history for the prompt, read in the same round as the checks; a
    * failure is the run's to report (after `run_info`), not a refusal.
@@ -89,6 +89,8 @@ export const prepareRun = async (deps: ChatDeps, identity: Identity, request: Ch
   const { runtime } = deps;
   const { settings } = runtime;
   const { userId } = identity;
+  // First, and synchronously: a malformed image path is refused before any read or count.
+  const images = requestImageRefs(ruoyiUploadPaths(settings), identity.userId, request.images ?? []);
   const runId = randomUUID();
   const sessionId = request.sessionId ?? randomUUID();
   const rateLimit = enforceRateLimit(runtime, userId, 'send', settings.RATE_LIMIT_SENDS_PER_MINUTE);
@@ -119,7 +121,7 @@ export const prepareRun = async (deps: ChatDeps, identity: Identity, request: Ch
     model: checked.model,
     config: checked.config,
     connection: checked.connection,
-    imageKeys: [...new Set((request.images ?? []).filter((key) => isOwnImageKey(userId, key)))],
+    images,
     history,
   };
 };

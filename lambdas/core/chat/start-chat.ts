@@ -53,6 +53,6 @@ export const startChat = async (deps: ChatDeps, input: ChatInput): Promise<ChatS
   log.appendKeys({ sessionId: plan.sessionId });
   const stream = new RunStream();
   stream.meta(plan.sessionId);
-  const done = executeRun(deps, plan, stream, { log, startedAt, remainingTimeMs: input.remainingTimeMs });
+  const done = executeRun(deps, plan, stream, { log, startedAt, remainingTimeMs: input.remainingTimeMs, authorization: input.authorization });
   return { kind: 'stream', body: stream.body, done };
 };

@@ -2,7 +2,7 @@ import { nextSequence } from '../db/counter.ts';
 import { isConditionFailed } from '../db/dynamodb-error.ts';
 import { ServiceError } from '../errors/service-error.ts';
 import type { Runtime } from '../runtime.ts';
-import { nowIso } from '../time.ts';
+import { utcNow } from '../time.ts';
 import { defaultChatConfig, type ChatConfig, type ChatConfigInput } from './schema.ts';
 
 type Deps = Pick<Runtime, 'db' | 'tables'>;
@@ -34,7 +34,7 @@ export const saveChatConfig = async (deps: Deps, userId: string, input: ChatConf
 
   const { chatConfigId: _ignored, ...fields } = input;
   const provided = Object.entries(fields).filter(([, v]) => v !== undefined);
-  const now = nowIso();
+  const now = utcNow();
   const sets = provided.map((_, i) => `#f${i} = :v${i}`);
   try {
     await deps.db.update({

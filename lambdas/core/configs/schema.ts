@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { publicUserId } from '../http/public-user-id.ts';
+import { wireTimeOfUtc } from '../time.ts';
 
 const flag = (field: string) => z.optional(z.enum(['0', '1'], { error: `${field}: 只能是 0/1` }));
 
@@ -77,4 +78,6 @@ export const toPublicChatConfig = (config: ChatConfig) => ({
   ...config,
   userId: publicUserId(config.userId),
   systemPrompt: config.systemPrompt ?? '',
+  createTime: wireTimeOfUtc(config.createTime),
+  updateTime: wireTimeOfUtc(config.updateTime),
 });

@@ -1,5 +1,5 @@
 import { isServiceError } from '../errors/service-error.ts';
-import { nowIso } from '../time.ts';
+import { wireNow } from '../time.ts';
 
 /** Text of an unexpected failure: details go to the log, never to the caller. */
 export const GENERIC_ERROR_MSG = '系统内部错误，请联系管理员';
@@ -18,7 +18,7 @@ export const ok = (data?: unknown, msg = '操作成功'): Envelope => ({
   msg,
   ...(data === undefined ? {} : { data }),
   success: true,
-  time: nowIso(),
+  time: wireNow(),
 });
 
 export interface Page<T> {
@@ -38,14 +38,14 @@ export const okPage = <T>(page: Page<T>): Envelope => ({
   total: page.total,
   hasNext: page.pageNum * page.pageSize < page.total,
   success: true,
-  time: nowIso(),
+  time: wireNow(),
 });
 
 export const fail = (code: number, msg: string): Envelope => ({
   code,
   msg,
   success: false,
-  time: nowIso(),
+  time: wireNow(),
 });
 
 /** Turns any thrown value into the envelope; `onUnexpected` receives what must only be logged. */

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { toIso } from '../time.ts';
+import { wireTime } from '../time.ts';
 import { imageTypeOfKey, newImageKey, UPLOAD_TTL_SECONDS, VIEW_TTL_SECONDS } from './image-policy.ts';
 import type { ImageStore } from './image-store.ts';
 import {
@@ -35,7 +35,7 @@ export const createLocalImageStore = ({ dir, publicUrl }: LocalImageStoreOptions
         uploadUrl: `${base}${LOCAL_UPLOAD_PATH}`,
         fields: { key, 'Content-Type': contentType, ...signed },
         key,
-        expiresAt: toIso(new Date(expiresAt)),
+        expiresAt: wireTime(expiresAt),
       };
     },
     async read(key) {

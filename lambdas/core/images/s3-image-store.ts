@@ -1,4 +1,4 @@
-import { toIso } from '../time.ts';
+import { wireTime } from '../time.ts';
 import { newImageKey, UPLOAD_TTL_SECONDS, VIEW_TTL_SECONDS } from './image-policy.ts';
 import type { ImageStore } from './image-store.ts';
 import { createS3ImageReader, type S3ImageOptions } from './s3-image-reader.ts';
@@ -25,7 +25,7 @@ export const createS3ImageStore = (options: S3ImageOptions): ImageStore => {
         Fields: { 'Content-Type': contentType },
         Expires: UPLOAD_TTL_SECONDS,
       });
-      return { uploadUrl: url, fields, key, expiresAt: toIso(expiresAt) };
+      return { uploadUrl: url, fields, key, expiresAt: wireTime(expiresAt) };
     },
     async viewUrl(key) {
       const [s3, { GetObjectCommand }, { getSignedUrl }] = await Promise.all([

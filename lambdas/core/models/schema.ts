@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { publicUserId } from '../http/public-user-id.ts';
+import { wireTimeOfUtc } from '../time.ts';
 import { PROVIDERS } from './providers.ts';
 
 /** What every response shows instead of a stored API key. */
@@ -69,6 +70,8 @@ export const toPublicModel = (model: StoredModel) => {
   return {
     ...rest,
     apiKey: apiKeyCipher ? API_KEY_MASK : null,
+    createTime: wireTimeOfUtc(rest.createTime),
+    updateTime: wireTimeOfUtc(rest.updateTime),
     userId: publicUserId(userId),
     deptId: deptId ? publicUserId(deptId) : null,
   };

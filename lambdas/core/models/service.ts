@@ -2,7 +2,7 @@ import type { Identity } from '../auth/identity.ts';
 import { ServiceError } from '../errors/service-error.ts';
 import type { Page } from '../http/envelope.ts';
 import type { Runtime } from '../runtime.ts';
-import { nowIso } from '../time.ts';
+import { utcNow } from '../time.ts';
 import { deleteModelItems, getModel, insertModel, nextModelId, replaceModel, scanModels } from './repository.ts';
 import {
   API_KEY_MASK,
@@ -85,7 +85,7 @@ export const addModel = async (deps: Deps, identity: Identity, input: ModelInput
     userId: identity.userId,
     deptId: identity.deptId,
     createBy: identity.userName ?? identity.userId,
-    createTime: nowIso(),
+    createTime: utcNow(),
   });
   return modelId;
 };
@@ -123,7 +123,7 @@ export const editModel = async (deps: Deps, identity: Identity, input: ModelUpda
     createBy: current.createBy,
     createTime: current.createTime,
     updateBy: identity.userName ?? identity.userId,
-    updateTime: nowIso(),
+    updateTime: utcNow(),
   });
 };
 

@@ -1,17 +1,15 @@
-import { isOwnImageKey } from '../images/image-store.ts';
+import { imageRefOf, ruoyiUploadPaths } from '../images/image-refs.ts';
 import { getModel } from '../models/repository.ts';
 import type { Runtime } from '../runtime.ts';
-import { toIso } from '../time.ts';
+import { wireTime } from '../time.ts';
 import { loadRuns, requireOwnedSession } from './run-store.ts';
 import { toSessionListItem } from './session-list.ts';
 import type { ModelInfo, RunRecord } from './types.ts';
 
-type Deps = Pick<Runtime, 'db' | 'tables' | 'images'>;
+type Deps = Pick<Runtime, 'db' | 'tables' | 'images' | 'settings'>;
 
 /** The seed's agent id; the front end reads it back unchanged. */
 const CHAT_AGENT_ID = 'chat-agent';
-
-const timeOf = (ms: number) => toIso(new Date(ms));
 
 /** The fields every message carries; the values the seed's agent gives a plain chat turn. */
 const message = (fields: {
@@ -22,18 +20,29 @@ const message = (fields: {
   metrics: RunRecord['metrics'];
   createdAt: number;
   reasoningContent: string | null;
-}) => ({ ...fields, createdAt: timeOf(fields.createdAt), fromHistory: false, stopAfterToolCall: false });
+}) => ({ ...fields, createdAt: wireTime(fields.createdAt), fromHistory: false, stopAfterToolCall: false });
 
 /**
- * One run as the two messages the page shows: the question (with URLs the browser can
- * open for the owner's own images) and the reply, partial if the run was cancelled or failed.
+ * A message's images as the page can show them: URLs the browser can open for the
+ * owner's own stored images, RuoYi upload paths as they were sent (the page prefixes
+ * its API base and RuoYi serves them), nothing for anything else.
+ */
+const pageImages = (deps: Deps, ownerId: string, entries: string[]): Promise<string[]> => {
+  const paths = ruoyiUploadPaths(deps.settings);
+  const refs = entries.flatMap((entry) => imageRefOf(paths, ownerId, entry) ?? []);
+  return Promise.all(refs.map((ref) => (ref.source === 'store' ? deps.images.viewUrl(ref.key) : ref.path)));
+};
+
+/**
+ * One run as the two messages the page shows: the question, with its images, and the
+ * reply, partial if the run was cancelled or failed.
  */
 const runMessages = async (deps: Deps, ownerId: string, run: RunRecord) => [
   message({
     id: `${run.runId}-user`,
     role: 'user',
     content: run.userMessage,
-    images: await Promise.all(run.images.filter((key) => isOwnImageKey(ownerId, key)).map((key) => deps.images.viewUrl(key))),
+    images: await pageImages(deps, ownerId, run.images),
     metrics: null,
     createdAt: run.startedAt,
     reasoningContent: null,

@@ -1,6 +1,6 @@
 import { publicUserId } from '../http/public-user-id.ts';
 import type { Runtime } from '../runtime.ts';
-import { toIso } from '../time.ts';
+import { wireTime } from '../time.ts';
 import { LISTED_ATTRIBUTES, userPk } from './keys.ts';
 import { queryAll } from './run-store.ts';
 import type { SessionHeader } from './types.ts';
@@ -39,8 +39,8 @@ export const toSessionListItem = (header: ListedHeader) => ({
   sessionTitle: header.title,
   sessionType: header.sessionType,
   userId: publicUserId(header.userId),
-  createdAt: toIso(new Date(header.createdAt)),
-  updatedAt: toIso(new Date(header.updatedAt)),
+  createdAt: wireTime(header.createdAt),
+  updatedAt: wireTime(header.updatedAt),
 });
 
 export type SessionListItem = ReturnType<typeof toSessionListItem>;
