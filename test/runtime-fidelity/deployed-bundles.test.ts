@@ -100,7 +100,7 @@ describe('the stream bundle under the runtime client', () => {
     expect(environment!.pid).toBe(pid);
     expect(environment!.invocations).toBe(2);
     expect(ofType(second, 'metrics')).toHaveLength(1);
-    // The follow-up carried the first turn: history read warm, through the cached state of the first invocation.
+    // The follow-up carried the first turn: the warm process read the session history.
     const messages = d.modelServer.stats.requests.at(-1)!.body.messages as { role: string; content: string }[];
     expect(messages.map((m) => m.content)).toEqual(expect.arrayContaining(['[[interval=0]] my first question']));
     expect((await loadRuns(d.runtime, sessionId)).map((run) => run.status)).toEqual(['completed', 'completed']);
