@@ -11,7 +11,8 @@ export default class SummaryReporter implements Reporter {
     const counts = { passed: 0, failed: 0, skipped: 0 };
     const notRun = new Set<string>();
     for (const module of testModules) {
-      if (module.state() === 'failed' && ![...module.children.allTests()].length) counts.failed++;
+      // A file that failed outside its tests (an import, a hook) counts once, even when its tests show as skipped.
+      if (module.state() === 'failed' && ![...module.children.allTests()].some((test) => test.result().state === 'failed')) counts.failed++;
       for (const test of module.children.allTests()) {
         const result = test.result();
         if (result.state === 'passed') counts.passed++;
