@@ -13,7 +13,8 @@ export const localContext = (functionName: string, timeoutMs: number): Context =
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    // As the runtime client computes it: negative once the deadline has passed.
+    getRemainingTimeInMillis: () => deadline - Date.now(),
     done: () => {},
     fail: () => {},
     succeed: () => {},

@@ -3,7 +3,7 @@ import type { Writable } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { readBody, toHttpApiEvent } from './http-event.ts';
 import { localContext } from './lambda-context.ts';
-import type { LocalResponseStream } from './lambda-stream-shim.ts';
+import { responseStreamTo } from './lambda-stream-shim.ts';
 
 export type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 export type StreamHandler = (event: APIGatewayProxyEventV2, stream: Writable, context: Context) => Promise<unknown>;
@@ -31,14 +31,6 @@ const CORS_HEADERS = {
 
 const isStreamRequest = (method: string, path: string) => method === 'POST' && (path === '/' || path === '/ai/chat/send');
 
-/** Lets middy's streamify mode set status and headers on a node:http response. */
-const asResponseStream = (res: ServerResponse): LocalResponseStream =>
-  Object.assign(res, {
-    setPrelude(prelude: { statusCode?: number; headers?: Record<string, string> }) {
-      res.writeHead(prelude.statusCode ?? 200, { ...CORS_HEADERS, ...prelude.headers });
-    },
-  });
-
 /**
  * One node:http server for the local stack: the REST routes become HTTP API events for
  * the real api handler, `POST /` and `POST /ai/chat/send` run the real stream handler.
@@ -60,7 +52,7 @@ export const createLocalServer = (options: LocalServerOptions): Server => {
       }
       if (isStreamRequest(method, url.pathname)) {
         const event = toHttpApiEvent(req, await readBody(req, maxBodyBytes));
-        await options.streamHandler(event, asResponseStream(res), localContext('chat-stream', streamTimeoutMs));
+        await options.streamHandler(event, responseStreamTo(res, CORS_HEADERS), localContext('chat-stream', streamTimeoutMs));
         return;
       }
       if (url.pathname.startsWith('/ai/')) {

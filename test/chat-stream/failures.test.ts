@@ -136,7 +136,9 @@ describe('stopping a run', () => {
     expect((await storedRun(out)).status).toBe('completed');
   });
 
-  it('a client that goes away stops the upstream call; the run is stored as cancelled with its partial text', async () => {
+  // Not a client going away: Lambda never tells the function that (test/runtime-fidelity/ shows it).
+  // The response stream itself breaking, as when the runtime's connection is lost, does stop the run.
+  it('a response stream that breaks stops the upstream call; the run is stored as cancelled with its partial text', async () => {
     const model = await h.addModel();
     const aborted = h.modelServer.stats.aborted;
     const { capture: out, done } = h.open({ modelId: model.modelId, message: '[[interval=10 chunks=2000]] go on' }, { authorization: auth });

@@ -184,7 +184,8 @@ describe(`load: ${SENDS} concurrent sends with random cancels (seed ${SEED})`, (
       const streamed = t.call.lines.filter((l) => l.type === 'content').map((l) => l.content).join('');
       const last = t.call.lines.at(-1)!;
       if (t.call.aborted) {
-        expect(stored.status).toBe('cancelled');
+        // The function is never told that its client left, as on Lambda: the run goes on to its end.
+        expect(stored.status).toBe('completed');
         expect(stored.content.startsWith(streamed)).toBe(true);
       } else if (last.type === 'metrics') {
         expect(stored).toMatchObject({ status: 'completed', content: streamed });
