@@ -9,6 +9,13 @@ const list = z.pipe(
 const optionalText = z.optional(z.string());
 const optionalUrl = z.optional(z.url());
 const tableName = z.string().check(z.minLength(1));
+/** An http(s) base URL, kept without trailing slashes so paths can be appended. */
+const baseUrl = z.optional(
+  z.pipe(
+    z.url({ protocol: /^https?$/ }),
+    z.transform((url: string) => url.replace(/\/+$/, '')),
+  ),
+);
 
 /**
  * Everything the functions read from their environment, validated once at cold
@@ -30,6 +37,11 @@ const settingsSchema = z.object({
   JWKS_URL: optionalUrl,
   JWT_ISSUER: optionalText,
   JWT_AUDIENCE: optionalText,
+  /** RuoYi's API base; when set, identity, permissions and data scope come from its `/getInfo`. */
+  RUOYI_API_URL: baseUrl,
+  /** How long one `/getInfo` answer serves a token: the longest a logout takes to reach us. */
+  RUOYI_IDENTITY_CACHE_MS: intFrom(30_000),
+  RUOYI_IDENTITY_TIMEOUT_MS: intFrom(3_000),
   /** Host names let through the base-URL guard (local development only). */
   MODEL_HOST_ALLOWLIST: list,
   CANCEL_POLL_MS: intFrom(250),
