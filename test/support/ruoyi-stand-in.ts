@@ -233,13 +233,6 @@ export class RuoyiStandIn {
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (this.delayMs > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => (this.timers.delete(timer), resolve()), this.delayMs);
-        this.timers.add(timer);
-      });
-    }
-    if (res.destroyed) return;
     let answer: Answer;
     try {
       answer = await this.route(req);
@@ -247,8 +240,19 @@ export class RuoyiStandIn {
       // RuoYi's catch-all handler: HTTP 200, code 500, the exception's text.
       answer = json({ code: 500, msg: String(err), success: false, time: localTime(new Date(this.now())) });
     }
+    if (res.destroyed) return;
     res.writeHead(answer.status, answer.headers);
     res.end(answer.body);
+  }
+
+  /** Counts a request (as soon as it arrives) and holds it for `delayMs`. */
+  private async arrived(route: keyof RuoyiStandIn['calls']): Promise<void> {
+    this.calls[route]++;
+    if (this.delayMs <= 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => (this.timers.delete(timer), resolve()), this.delayMs);
+      this.timers.add(timer);
+    });
   }
 
   private async route(req: IncomingMessage): Promise<Answer> {
@@ -257,20 +261,20 @@ export class RuoyiStandIn {
     const path = url.pathname.slice(this.basePath.length);
     const auth = req.headers.authorization;
     if (req.method === 'GET' && path === '/getInfo') {
-      this.calls.getInfo++;
+      await this.arrived('getInfo');
       return this.getInfoOverride ?? this.envelopeOf(await this.currentUser(auth), (user) => this.userInfo(user));
     }
     if (req.method === 'POST' && path === '/logout') {
-      this.calls.logout++;
+      await this.arrived('logout');
       return this.logoutAnswer(auth);
     }
     if (req.method === 'GET' && path.startsWith('/profile/')) {
-      this.calls.profile++;
+      await this.arrived('profile');
       return this.publicFile(decodeURIComponent(path.slice('/profile/'.length)));
     }
     const download = /^\/common\/files\/([^/]+)\/download\/[^/]+$/.exec(path);
     if (req.method === 'GET' && download) {
-      this.calls.download++;
+      await this.arrived('download');
       return this.envelopeOf(await this.currentUser(auth), (user) => this.privateFile(user, download[1]!));
     }
     return json({ detail: 'Not Found' }, 404);
