@@ -48,8 +48,8 @@ export type RuoyiWorld = BothFunctions & { ruoyi: RuoyiStandIn };
  * Both real handlers in RuoYi mode against the stand-in (mounted under `/prod-api`,
  * as behind RuoYi's proxy), on fresh tables; the stand-in closes after the file.
  */
-export const setUpRuoyiWorld = async (env: Record<string, string> = {}): Promise<RuoyiWorld> => {
-  const ruoyi = await startRuoyiStandIn({ basePath: '/prod-api', depts: DEPTS, roles: ROLES, users: USERS });
+export const setUpRuoyiWorld = async (env: Record<string, string> = {}, secret?: string): Promise<RuoyiWorld> => {
+  const ruoyi = await startRuoyiStandIn({ secret, basePath: '/prod-api', depts: DEPTS, roles: ROLES, users: USERS });
   afterAll(() => ruoyi.close());
   const both = await setUpBothFunctions({ JWT_SECRET: ruoyi.secret, RUOYI_API_URL: ruoyi.url, ...env });
   return { ...both, ruoyi };
