@@ -7,8 +7,17 @@ const setUp = (ttlMs = 1000, maxEntries = 3) => {
   const cached = createIdentityCache<string>({ ttlMs, maxEntries, now: () => now });
   const lookups: string[] = [];
   const lookup = (token: string, answer: () => Promise<string> = async () => `id-of-${token}`) =>
-    cached(token, () => (lookups.push(token), answer()));
-  return { lookup, lookups, advance: (ms: number) => (now += ms) };
+    cached(token, () => {
+      lookups.push(token);
+      return answer();
+    });
+  return {
+    lookup,
+    lookups,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
 };
 
 describe('createIdentityCache', () => {

@@ -250,7 +250,10 @@ export class RuoyiStandIn {
     this.calls[route]++;
     if (this.delayMs <= 0) return;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => (this.timers.delete(timer), resolve()), this.delayMs);
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, this.delayMs);
       this.timers.add(timer);
     });
   }
