@@ -1,5 +1,4 @@
 import { ServiceError } from '../errors/service-error.ts';
-import { logger } from '../observability/logger.ts';
 import { ENGLISH_MESSAGES } from '../validation/parse.ts';
 import type { Identity } from './identity.ts';
 import { createIdentityCache } from './identity-cache.ts';
@@ -29,7 +28,9 @@ const CACHE_ENTRIES = 1000;
  * Code 500, not 401: RuoYi's page logs the user out on 401, and an outage says
  * nothing about the token; 401 is kept for tokens RuoYi itself rejects.
  */
-const unavailable = (reason: string): ServiceError => {
+const unavailable = async (reason: string): Promise<ServiceError> => {
+  // Loaded here, not with this module: the logger reads its level when first imported.
+  const { logger } = await import('../observability/logger.ts');
   logger.warn('RuoYi /getInfo unavailable', { reason });
   return ServiceError.service(AUTH_UNAVAILABLE_MSG);
 };
@@ -65,12 +66,12 @@ const askRuoyi = async (settings: RuoyiAuthSettings, token: string): Promise<unk
     }
     text = await readBounded(response);
   } catch (err) {
-    throw unavailable(err instanceof Error ? `${err.name}: ${err.message}` : 'fetch failed');
+    throw await unavailable(err instanceof Error ? `${err.name}: ${err.message}` : 'fetch failed');
   }
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw unavailable('answer is not JSON');
+    throw await unavailable('answer is not JSON');
   }
 };
 
@@ -79,15 +80,15 @@ const askRuoyi = async (settings: RuoyiAuthSettings, token: string): Promise<unk
  * logged out, idle for 30 minutes, user disabled) refuses the token, and RuoYi's own
  * server errors (its database or Redis down) are an outage like an unreachable RuoYi.
  */
-const identityFromAnswer = (answer: unknown, tokenUserId: string): Identity => {
+const identityFromAnswer = async (answer: unknown, tokenUserId: string): Promise<Identity> => {
   const code = (answer as { code?: unknown } | null)?.code;
-  if (typeof code !== 'number') throw unavailable('answer is not an envelope');
-  if (code >= 500) throw unavailable(`code ${code}`);
+  if (typeof code !== 'number') throw await unavailable('answer is not an envelope');
+  if (code >= 500) throw await unavailable(`code ${code}`);
   if (code !== 200) throw ServiceError.unauthorized();
   const parsed = getInfoSchema.safeParse(answer, ENGLISH_MESSAGES);
-  if (!parsed.success) throw unavailable(`unexpected answer at ${parsed.error.issues[0]!.path.join('.')}`);
+  if (!parsed.success) throw await unavailable(`unexpected answer at ${parsed.error.issues[0]!.path.join('.')}`);
   const identity = identityFromGetInfo(parsed.data);
-  if (identity.userId !== tokenUserId) throw unavailable('answer names another user');
+  if (identity.userId !== tokenUserId) throw await unavailable('answer names another user');
   return identity;
 };
 
