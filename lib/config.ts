@@ -42,6 +42,8 @@ const TUNABLE_SETTINGS = {
   keyCacheTtlMs: 'KEY_CACHE_TTL_MS',
   rateLimitSendsPerMinute: 'RATE_LIMIT_SENDS_PER_MINUTE',
   rateLimitCancelsPerMinute: 'RATE_LIMIT_CANCELS_PER_MINUTE',
+  ruoyiIdentityCacheMs: 'RUOYI_IDENTITY_CACHE_MS',
+  ruoyiIdentityTimeoutMs: 'RUOYI_IDENTITY_TIMEOUT_MS',
 } as const;
 
 /** Tunables only the api function reads (upload bounds): the stream function never sees them. */
@@ -51,6 +53,9 @@ const API_TUNABLE_SETTINGS = {
 } as const;
 
 type TunableKey = keyof typeof TUNABLE_SETTINGS | keyof typeof API_TUNABLE_SETTINGS;
+
+/** Tunables that only mean something in RuoYi mode. */
+const RUOYI_TUNABLES = ['ruoyiIdentityCacheMs', 'ruoyiIdentityTimeoutMs'] as const;
 
 const tunableShape = Object.fromEntries(
   [...Object.keys(TUNABLE_SETTINGS), ...Object.keys(API_TUNABLE_SETTINGS)].map((key) => [key, positiveInt.optional()]),
@@ -78,6 +83,12 @@ const contextShape = z.object({
     )
     .optional(),
   jwksUrl: z.url({ protocol: /^https$/, error: 'must be an https URL' }).optional(),
+  /** RuoYi's API base as the functions reach it; the callers' tokens travel to it, so https only. */
+  ruoyiApiUrl: z
+    .url({ protocol: /^https$/, error: 'must be an https URL such as https://ruoyi.example.com/prod-api' })
+    .refine((url) => !/[?#]/.test(url), 'must be a base URL without query or fragment')
+    .transform((url) => url.replace(/\/+$/, ''))
+    .optional(),
   jwtIssuer: z.string().min(1).optional(),
   jwtAudience: z.string().min(1).optional(),
   alarmEmail: z.email().optional(),
@@ -104,6 +115,12 @@ const contextSchema = contextShape
     if (ctx.jwksUrl && ctx.jwtSecretArn) {
       issues.addIssue({ code: 'custom', path: ['jwksUrl'], message: 'choose JWKS or an HS256 secret, not both' });
     }
+    if (ctx.ruoyiApiUrl && ctx.jwksUrl) {
+      issues.addIssue({ code: 'custom', path: ['ruoyiApiUrl'], message: "RuoYi's tokens are HS256: use jwtSecretArn, not JWKS" });
+    }
+    for (const key of RUOYI_TUNABLES) {
+      if (ctx[key] !== undefined && !ctx.ruoyiApiUrl) issues.addIssue({ code: 'custom', path: [key], message: 'needs ruoyiApiUrl' });
+    }
     const jwksParts = [ctx.jwksUrl, ctx.jwtIssuer, ctx.jwtAudience].filter(Boolean).length;
     if (jwksParts > 0 && jwksParts < 3) {
       issues.addIssue({ code: 'custom', path: ['jwksUrl'], message: 'JWKS needs jwksUrl, jwtIssuer and jwtAudience together' });
@@ -113,10 +130,13 @@ const contextSchema = contextShape
     stage: ctx.stage,
     production: ctx.stage === PRODUCTION_STAGE,
     allowedOrigins: ctx.allowedOrigins,
-    /** JWKS, or HS256 with a secret imported by ARN (created by the stack when absent). */
+    /**
+     * JWKS, or HS256 with a secret imported by ARN (created by the stack when absent);
+     * with `ruoyiApiUrl`, RuoYi's tokens and its /getInfo.
+     */
     auth: ctx.jwksUrl
       ? { mode: 'jwks' as const, jwksUrl: ctx.jwksUrl, issuer: ctx.jwtIssuer!, audience: ctx.jwtAudience! }
-      : { mode: 'hs256' as const, secretArn: ctx.jwtSecretArn },
+      : { mode: 'hs256' as const, secretArn: ctx.jwtSecretArn, ruoyiApiUrl: ctx.ruoyiApiUrl },
     alarmEmail: ctx.alarmEmail,
     logLevel: ctx.logLevel,
     logSampleRate: ctx.logSampleRate,

@@ -13,7 +13,9 @@ export interface TokenAuthProps {
 /**
  * How the functions verify bearer tokens. HS256: the shared secret lives in Secrets
  * Manager (imported by ARN, or created here) and the functions get its ARN and leave
- * to read it, never the value. JWKS: the URL, issuer and audience, nothing secret.
+ * to read it, never the value; in RuoYi mode also RuoYi's API URL, which the functions
+ * call (over the internet: they run outside any VPC). JWKS: the URL, issuer and
+ * audience, nothing secret.
  */
 export class TokenAuth extends Construct {
   readonly secret?: ISecret;
@@ -29,7 +31,10 @@ export class TokenAuth extends Construct {
     this.secret = auth.secretArn
       ? Secret.fromSecretCompleteArn(this, 'JwtSecret', auth.secretArn)
       : this.createSecret(props.production);
-    this.environment = { JWT_SECRET_ARN: this.secret.secretArn };
+    this.environment = {
+      JWT_SECRET_ARN: this.secret.secretArn,
+      ...(auth.ruoyiApiUrl ? { RUOYI_API_URL: auth.ruoyiApiUrl } : {}),
+    };
   }
 
   allowRead(fn: ServiceFunction): void {

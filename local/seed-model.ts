@@ -8,7 +8,7 @@ export const OFFLINE_MODEL_CODE = 'offline-echo';
 /** Named so nobody mistakes the bundled server for a real model. */
 export const OFFLINE_MODEL_NAME = 'Offline test model (not a real LLM)';
 
-const SEEDER: Identity = { userId: '1', userName: 'admin', perms: [], roles: ['admin'], dataScope: 'all', isAdmin: true };
+const SEEDER: Identity = { userId: '1', userName: 'admin', perms: [], roles: ['admin'], dataScopes: ['1'], deptAncestors: [], isAdmin: true };
 
 export interface SeedOptions {
   offline: boolean;

@@ -14,6 +14,12 @@ const main = async () => {
   // No CloudWatch locally: embedded-metric lines would bury the console.
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const ownSecret = !!process.env.JWT_SECRET;
+  // RuoYi mode: the handlers read RUOYI_API_URL themselves; its tokens are signed with RuoYi's key.
+  const ruoyiApiUrl = process.env.RUOYI_API_URL || undefined;
+  if (ruoyiApiUrl && !ownSecret) {
+    console.error("RUOYI_API_URL is set: set JWT_SECRET to RuoYi's JWT_SECRET_KEY too, or RuoYi's tokens are refused.");
+    process.exit(1);
+  }
   const port = Number(process.env.PORT ?? 3000);
   const dataDir = resolve(process.env.LOCAL_DATA_DIR ?? '.local');
   const host = process.env.HOST ?? '127.0.0.1';
@@ -53,10 +59,18 @@ const main = async () => {
       `  DynamoDB Local:  ${stack.dynamoDbEndpoint} (data in ${dataDir})`,
       `  API key cipher:  ${stack.cipherDescription}`,
       `  model:           id ${stack.modelId} → ${stack.modelBaseUrl}${stack.offlineModel ? ' (bundled OFFLINE model server: canned replies, not a real LLM)' : ''}`,
-      ownSecret ? '  JWT:             HS256 with JWT_SECRET' : `  JWT:             HS256 with the dev default secret (set JWT_SECRET to change)`,
-      '',
-      `Admin token (user_id 1):\n  ${stack.adminToken}`,
-      `User token (user_id 2, ai:chat:list):\n  ${stack.userToken}`,
+      ...(ruoyiApiUrl
+        ? [
+            `  auth:            RuoYi mode: identity from ${ruoyiApiUrl}/getInfo, tokens HS256 with JWT_SECRET`,
+            '',
+            "Log in to RuoYi and use its token (RuoYi's page sends it as it is).",
+          ]
+        : [
+            ownSecret ? '  JWT:             HS256 with JWT_SECRET' : `  JWT:             HS256 with the dev default secret (set JWT_SECRET to change)`,
+            '',
+            `Admin token (user_id 1):\n  ${stack.adminToken}`,
+            `User token (user_id 2, ai:chat:list):\n  ${stack.userToken}`,
+          ]),
       '',
       'Ctrl-C stops everything.',
     ].join('\n'),

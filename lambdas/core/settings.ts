@@ -42,6 +42,14 @@ const settingsSchema = z.object({
   JWKS_URL: optionalUrl,
   JWT_ISSUER: optionalText,
   JWT_AUDIENCE: optionalText,
+  /**
+   * RuoYi's API base; when set, identity, permissions and data scope come from its
+   * `/getInfo`, and uploads under the prefixes below are read from it with the caller's token.
+   */
+  RUOYI_API_URL: baseUrl,
+  /** How long one `/getInfo` answer serves a token: the longest a logout takes to reach us. */
+  RUOYI_IDENTITY_CACHE_MS: intFrom(30_000),
+  RUOYI_IDENTITY_TIMEOUT_MS: intFrom(3_000),
   /** Host names let through the base-URL guard (local development only). */
   MODEL_HOST_ALLOWLIST: list,
   CANCEL_POLL_MS: intFrom(250),
@@ -61,8 +69,6 @@ const settingsSchema = z.object({
   LOCAL_IMAGE_DIR: optionalText,
   /** Where the local server answers, used for local upload and image URLs. */
   LOCAL_PUBLIC_URL: optionalText,
-  /** RuoYi's API base: uploads under the prefixes below are read from it with the caller's token. */
-  RUOYI_API_URL: baseUrl,
   /** RuoYi's `UPLOAD_PREFIX`: its public uploads' static mount. */
   RUOYI_UPLOAD_PREFIX: pathPrefix('/profile'),
   /** Where RuoYi serves registered files, `{prefix}/{fileId}/download/{name}`, to whom its rules allow. */

@@ -7,10 +7,11 @@ import { readSettings } from '../../lambdas/core/settings.ts';
 const TABLES = { MODELS_TABLE: 'm', CONFIGS_TABLE: 'c', SESSIONS_TABLE: 's' };
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:jwt-AbCdEf';
 
+const sm = mockClient(SecretsManagerClient);
+afterEach(() => sm.reset());
+afterAll(() => sm.restore());
+
 describe('resolveAuthSettings (Secrets Manager mocked)', () => {
-  const sm = mockClient(SecretsManagerClient);
-  afterEach(() => sm.reset());
-  afterAll(() => sm.restore());
 
   it('reads the HS256 secret from Secrets Manager when given its ARN', async () => {
     sm.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({ SecretString: 'from-secrets-manager' });
@@ -40,5 +41,30 @@ describe('resolveAuthSettings (Secrets Manager mocked)', () => {
     });
     await expect(resolveAuthSettings(readSettings(TABLES))).rejects.toThrow('set JWT_SECRET, JWT_SECRET_ARN or JWKS_URL');
     expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+  });
+});
+
+describe('resolveAuthSettings in RuoYi mode', () => {
+  const RUOYI = { ...TABLES, RUOYI_API_URL: 'https://ruoyi.example.com/prod-api/' };
+
+  it("takes RuoYi's secret (literal or from Secrets Manager), the URL without its trailing slash and the defaults", async () => {
+    expect(await resolveAuthSettings(readSettings({ ...RUOYI, JWT_SECRET: 'ruoyi-key' }))).toEqual({
+      mode: 'ruoyi',
+      secret: 'ruoyi-key',
+      apiUrl: 'https://ruoyi.example.com/prod-api',
+      cacheMs: 30_000,
+      timeoutMs: 3_000,
+    });
+    sm.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({ SecretString: 'from-secrets-manager' });
+    const settings = readSettings({ ...RUOYI, JWT_SECRET_ARN: SECRET_ARN, RUOYI_IDENTITY_CACHE_MS: '5000', RUOYI_IDENTITY_TIMEOUT_MS: '800' });
+    expect(await resolveAuthSettings(settings)).toMatchObject({ mode: 'ruoyi', secret: 'from-secrets-manager', cacheMs: 5000, timeoutMs: 800 });
+  });
+
+  it('refuses RuoYi mode without a secret, with JWKS, or with a URL that is not http(s)', async () => {
+    await expect(resolveAuthSettings(readSettings(RUOYI))).rejects.toThrow("RUOYI_API_URL needs RuoYi's JWT secret");
+    const jwks = { ...RUOYI, JWT_SECRET: 'k', JWKS_URL: 'https://id.example/jwks.json', JWT_ISSUER: 'i', JWT_AUDIENCE: 'a' };
+    await expect(resolveAuthSettings(readSettings(jwks))).rejects.toThrow('not JWKS_URL');
+    expect(() => readSettings({ ...TABLES, RUOYI_API_URL: 'ftp://ruoyi.example.com' })).toThrow('configuration: RUOYI_API_URL');
+    expect(() => readSettings({ ...RUOYI, RUOYI_IDENTITY_CACHE_MS: '0' })).toThrow('configuration: RUOYI_IDENTITY_CACHE_MS');
   });
 });

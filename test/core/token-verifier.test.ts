@@ -19,7 +19,21 @@ describe('HS256 verifier', () => {
 
   it('accepts a good token and maps the claims', async () => {
     const identity = await verify(await bearer({ user_id: 42, user_name: 'li', dept_id: 7, perms: ['ai:chat:list'], roles: ['common'], data_scope: 'dept' }));
-    expect(identity).toEqual({ userId: '42', userName: 'li', deptId: '7', perms: ['ai:chat:list'], roles: ['common'], dataScope: 'dept', isAdmin: false });
+    expect(identity).toEqual({
+      userId: '42',
+      userName: 'li',
+      deptId: '7',
+      deptAncestors: [],
+      perms: ['ai:chat:list'],
+      roles: ['common'],
+      dataScopes: ['3'],
+      isAdmin: false,
+    });
+  });
+
+  it("maps data_scope all/dept/self onto RuoYi's scopes 1/3/5; absent is all, anything else none", async () => {
+    const scopes = async (data_scope?: string) => (await verify(await bearer({ user_id: 42, data_scope }))).dataScopes;
+    expect([await scopes('all'), await scopes('dept'), await scopes('self'), await scopes(), await scopes('constructor')]).toEqual([['1'], ['3'], ['5'], ['1'], []]);
   });
 
   it('takes sub when user_id is absent, and recognises admins', async () => {

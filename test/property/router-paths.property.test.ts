@@ -4,7 +4,7 @@ import { dispatch, type ApiRequest, type Route } from '../../lambdas/api/router.
 import type { Identity } from '../../lambdas/core/auth/identity.ts';
 import type { Runtime } from '../../lambdas/core/runtime.ts';
 
-const ADMIN: Identity = { userId: '1', perms: [], roles: ['admin'], dataScope: 'all', isAdmin: true } as Identity;
+const ADMIN: Identity = { userId: '1', perms: [], roles: ['admin'], dataScopes: ['1'], deptAncestors: [], isAdmin: true };
 const runtime = { verifyToken: async () => ADMIN } as unknown as Runtime;
 
 /** Routes that echo what they matched: their own path pattern and the params they got. */

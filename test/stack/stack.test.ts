@@ -608,6 +608,35 @@ describe('an imported HS256 secret', () => {
   });
 });
 
+describe('RuoYi mode (ruoyiApiUrl)', () => {
+  it("gives both functions RuoYi's API URL, the imported secret and the identity tunables, nothing else", () => {
+    const { template: t, nagViolations } = synth({
+      jwtSecretArn: SECRET_ARN,
+      ruoyiApiUrl: 'https://ruoyi.example.com/prod-api/',
+      ruoyiIdentityCacheMs: '10000',
+      ruoyiIdentityTimeoutMs: '2000',
+    });
+    expect(nagViolations).toEqual([]);
+    for (const role of ['ApiHandler', 'ChatStreamHandler']) {
+      const env = fnEnv(t, logicalIdOf(t, 'AWS::Lambda::Function', role));
+      expect(env).toMatchObject({
+        JWT_SECRET_ARN: SECRET_ARN,
+        RUOYI_API_URL: 'https://ruoyi.example.com/prod-api',
+        RUOYI_IDENTITY_CACHE_MS: '10000',
+        RUOYI_IDENTITY_TIMEOUT_MS: '2000',
+      });
+      expect(env.JWKS_URL).toBeUndefined();
+    }
+  });
+
+  it('is off without ruoyiApiUrl: no RUOYI_ variable reaches a function', () => {
+    const { template: t } = synth({ jwtSecretArn: SECRET_ARN });
+    for (const fn of Object.values(t.findResources('AWS::Lambda::Function'))) {
+      expect(Object.keys(fn.Properties.Environment.Variables).filter((k) => k.startsWith('RUOYI_'))).toEqual([]);
+    }
+  });
+});
+
 describe('context checks', () => {
   it.each([
     [{ allowedOrigins: '*' }, /allowedOrigins/],
@@ -629,6 +658,11 @@ describe('context checks', () => {
     [{ timeZone: '+08:00' }, /IANA time zone/],
     [{ ruoyiUploadPrefix: '/profile/' }, /ruoyiUploadPrefix/],
     [{ ruoyiFilesPrefix: 'common/files' }, /ruoyiFilesPrefix/],
+    [{ ruoyiApiUrl: 'http://ruoyi.example.com/prod-api' }, /context ruoyiApiUrl: must be an https URL/],
+    [{ ruoyiApiUrl: 'https://ruoyi.example.com/prod-api?x=1' }, /without query or fragment/],
+    [{ ruoyiApiUrl: 'https://ruoyi.example.com', jwksUrl: 'https://issuer.example.com/jwks.json', jwtIssuer: 'i', jwtAudience: 'a' }, /HS256/],
+    [{ ruoyiIdentityCacheMs: '5000' }, /context ruoyiIdentityCacheMs: needs ruoyiApiUrl/],
+    [{ ruoyiApiUrl: 'https://ruoyi.example.com', ruoyiIdentityTimeoutMs: '0' }, /ruoyiIdentityTimeoutMs/],
   ])('refuses %j', (context, message) => {
     expect(() => synth(context)).toThrow(message);
   });

@@ -1,20 +1,30 @@
 import { ServiceError } from '../errors/service-error.ts';
 
-export type DataScope = 'all' | 'dept' | 'self';
+/**
+ * RuoYi's data scopes (`sys_role.data_scope`): 1 all, 2 custom departments, 3 own
+ * department, 4 own department and below, 5 own data only.
+ */
+export const DATA_SCOPES = ['1', '2', '3', '4', '5'] as const;
+export type DataScope = (typeof DATA_SCOPES)[number];
 
-/** Who is calling, as read from a verified token. */
+export const isDataScope = (value: unknown): value is DataScope => DATA_SCOPES.includes(value as DataScope);
+
+/** Who is calling, as read from a verified token (claims mode) or RuoYi's `/getInfo` (RuoYi mode). */
 export interface Identity {
   /** `user_id` (RuoYi) or `sub` (OIDC), kept as text so both kinds of issuer fit. */
   userId: string;
   userName?: string;
   deptId?: string;
+  /** The ancestors of the caller's department (RuoYi's `sys_dept.ancestors`), for scope 4. */
+  deptAncestors: string[];
   perms: string[];
   roles: string[];
-  dataScope: DataScope;
+  /** One entry per role; the caller sees the union of what they grant. */
+  dataScopes: DataScope[];
   isAdmin: boolean;
 }
 
-const ALL_PERMS = '*:*:*';
+export const ALL_PERMS = '*:*:*';
 
 const asStringList = (value: unknown): string[] =>
   Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
@@ -22,21 +32,34 @@ const asStringList = (value: unknown): string[] =>
 const asText = (value: unknown): string | undefined =>
   typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined;
 
+/** Claims mode's `data_scope` names, as the RuoYi scopes they stand for. */
+const CLAIM_SCOPES = new Map<unknown, DataScope>([
+  ['all', '1'],
+  ['dept', '3'],
+  ['self', '5'],
+]);
+
+/** No `data_scope` claim is all data (the dev tokens); a value not understood grants none. */
+const claimedScopes = (claim: unknown): DataScope[] => {
+  if (claim === undefined) return ['1'];
+  const scope = CLAIM_SCOPES.get(claim);
+  return scope ? [scope] : [];
+};
+
 /** Maps verified claims to an identity; a token without a usable user id is refused. */
 export const identityFromClaims = (claims: Record<string, unknown>): Identity => {
   const userId = asText(claims.user_id) ?? asText(claims.sub);
   if (!userId || userId.length > 128) throw ServiceError.unauthorized();
   const perms = asStringList(claims.perms);
   const roles = asStringList(claims.roles);
-  const scope = claims.data_scope;
-  const dataScope: DataScope = scope === 'dept' || scope === 'self' ? scope : 'all';
   return {
     userId,
     userName: asText(claims.user_name),
     deptId: asText(claims.dept_id),
+    deptAncestors: [],
     perms,
     roles,
-    dataScope,
+    dataScopes: claimedScopes(claims.data_scope),
     isAdmin: userId === '1' || roles.includes('admin') || perms.includes(ALL_PERMS),
   };
 };

@@ -58,6 +58,8 @@ export interface StoredModel extends Omit<ModelInput, 'apiKey'> {
   apiKeyCipher?: string;
   userId: string;
   deptId?: string;
+  /** The creator's department ancestors at create time: RuoYi's scope 4 (department and below). */
+  deptAncestors?: string[];
   createBy?: string;
   createTime: string;
   updateBy?: string;
@@ -66,7 +68,7 @@ export interface StoredModel extends Omit<ModelInput, 'apiKey'> {
 
 /** The model as every response shows it: the key masked, never the ciphertext. */
 export const toPublicModel = (model: StoredModel) => {
-  const { apiKeyCipher, userId, deptId, ...rest } = model;
+  const { apiKeyCipher, userId, deptId, deptAncestors: _ancestors, ...rest } = model;
   return {
     ...rest,
     apiKey: apiKeyCipher ? API_KEY_MASK : null,

@@ -84,6 +84,7 @@ export const addModel = async (deps: Deps, identity: Identity, input: ModelInput
     apiKeyCipher,
     userId: identity.userId,
     deptId: identity.deptId,
+    deptAncestors: identity.deptAncestors,
     createBy: identity.userName ?? identity.userId,
     createTime: utcNow(),
   });
@@ -120,6 +121,7 @@ export const editModel = async (deps: Deps, identity: Identity, input: ModelUpda
     apiKeyCipher: await resolveKeyCipher(deps, current.modelId, input.apiKey, current.apiKeyCipher),
     userId: current.userId,
     deptId: current.deptId,
+    deptAncestors: current.deptAncestors,
     createBy: current.createBy,
     createTime: current.createTime,
     updateBy: identity.userName ?? identity.userId,
