@@ -10,7 +10,7 @@ import './lambda-stream-shim.ts';
 import { startModelServer } from './model-server.ts';
 import { seedModel } from './seed-model.ts';
 import { WEB_DIST_DIR } from './build-web.ts';
-import { allowedHosts, createHostGuard } from './host-guard.ts';
+import { createHostGuard } from './host-guard.ts';
 import { createLocalServer, type ApiHandler, type LocalRoute, type StreamHandler } from './server.ts';
 import { createOpenApiRoute } from './openapi-route.ts';
 import { createUploadRoute } from './upload-route.ts';
@@ -91,9 +91,9 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   let api: ApiHandler | undefined;
   let stream: StreamHandler | undefined;
   // The page's route joins once the URL and tokens it hands to the page are known.
-  // Empty until the port is known, and an empty guard refuses every request.
-  const hosts = new Set<string>();
-  const localRoutes: LocalRoute[] = [createHostGuard(hosts), createUploadRoute({ dir: imageDir }), createOpenApiRoute()];
+  // Until the port is known only loopback names pass.
+  let guardedUrl = 'http://localhost';
+  const localRoutes: LocalRoute[] = [createHostGuard(() => guardedUrl), createUploadRoute({ dir: imageDir }), createOpenApiRoute()];
   const server = createLocalServer({
     apiHandler: (event, context) => api!(event, context),
     streamHandler: (event, responseStream, context) => stream!(event, responseStream, context),
@@ -109,7 +109,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   );
   const url = `http://${host}:${port}`;
   const publicUrl = (options.publicUrl ?? url).replace(/\/+$/, '');
-  for (const allowed of allowedHosts(port, publicUrl)) hosts.add(allowed);
+  guardedUrl = publicUrl;
 
   try {
     const ddb = await startDynamoDbLocal({ dataDir: options.dataDir ? join(dataDir, 'dynamodb') : undefined });
