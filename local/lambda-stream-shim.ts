@@ -23,7 +23,8 @@ export const installLambdaStreamShim = (): void => {
   // The AWS SDK's invoke store may have created `awslambda` already (as `{}`): fill in
   // what is missing rather than skip it, so import order does not matter.
   const global = globalThis as { awslambda?: Record<string, unknown> };
-  const awslambda = (global.awslambda ??= {});
+  global.awslambda ??= {};
+  const awslambda = global.awslambda;
   awslambda.streamifyResponse ??= (fn: StreamHandler) => Object.assign(fn, { [STREAMING]: 'response' });
   awslambda.HttpResponseStream ??= {
     from(stream: Writable, prelude: Record<string, unknown>) {

@@ -4,7 +4,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { errorEnvelope } from '../core/http/envelope.ts';
 import { logger } from '../core/observability/logger.ts';
 import { requestFromEvent } from './event.ts';
-import { dispatch } from './router.ts';
+import { type Dispatched, dispatch } from './router.ts';
 import { routes } from './routes/index.ts';
 import { getApiRuntime } from './runtime.ts';
 
@@ -16,7 +16,7 @@ const logUnexpected = (err: unknown) => logger.error('unexpected error', err as 
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .handler(async (event) => {
-    let dispatched;
+    let dispatched: Dispatched;
     try {
       dispatched = await dispatch(routes, requestFromEvent(event), await getApiRuntime(), logUnexpected, (identity) =>
         logger.appendKeys({ userId: identity.userId }),

@@ -90,7 +90,11 @@ export const dispatch = async (
   onIdentity: (identity: Identity) => void = () => {},
 ): Promise<Dispatched> => {
   let params: RawParams | undefined;
-  const route = routes.find((r) => r.method === req.method && (params = matchPath(r.path, req.path)));
+  const route = routes.find((r) => {
+    if (r.method !== req.method) return false;
+    params = matchPath(r.path, req.path);
+    return params !== undefined;
+  });
   if (!route || !params) return { status: 404, envelope: fail(404, '请求的资源不存在') };
   try {
     const identity = await runtime.verifyToken(req.headers.authorization);

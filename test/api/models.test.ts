@@ -47,7 +47,10 @@ const captureOutput = async (fn: () => Promise<unknown>): Promise<string> => {
   const chunks: string[] = [];
   const out = process.stdout.write.bind(process.stdout);
   const err = process.stderr.write.bind(process.stderr);
-  const grab = (chunk: unknown) => (chunks.push(String(chunk)), true);
+  const grab = (chunk: unknown) => {
+    chunks.push(String(chunk));
+    return true;
+  };
   process.stdout.write = grab as typeof process.stdout.write;
   process.stderr.write = grab as typeof process.stderr.write;
   try {

@@ -53,7 +53,11 @@ export class Capture extends Writable {
     if (this.isStream) {
       const complete = this.raw.slice(0, this.raw.lastIndexOf('\n') + 1);
       this.lines = complete.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
-      this.waiters = this.waiters.filter((w) => (w.predicate(this.lines) ? (w.resolve(), false) : true));
+      this.waiters = this.waiters.filter((w) => {
+        if (!w.predicate(this.lines)) return true;
+        w.resolve();
+        return false;
+      });
     }
     if (this.paused) this.held = () => callback();
     else callback();

@@ -34,7 +34,7 @@ describe('RunStream.demand', () => {
     for (let i = 0; i < 5; i++) await turn();
     expect(resumed).toBe(false);
     while (!resumed) {
-      held.splice(0).forEach((callback) => callback());
+      for (const callback of held.splice(0)) callback();
       await turn();
     }
     expect(received).toBeGreaterThan(0);

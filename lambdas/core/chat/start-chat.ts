@@ -6,7 +6,7 @@ import { preloadOpenAi } from '../llm/client.ts';
 import { parseJsonBody } from '../validation/parse.ts';
 import type { ChatDeps } from './deps.ts';
 import { executeRun } from './execute-run.ts';
-import { prepareRun } from './prepare-run.ts';
+import { type PreparedRun, prepareRun } from './prepare-run.ts';
 import { chatRequestSchema } from './request-schema.ts';
 import { RunStream } from './run-stream.ts';
 
@@ -38,7 +38,7 @@ const requestSchema = (max: number) => {
 export const startChat = async (deps: ChatDeps, input: ChatInput): Promise<ChatStart> => {
   const startedAt = Date.now();
   const { log } = input;
-  let plan;
+  let plan: PreparedRun;
   try {
     const identity = await deps.runtime.verifyToken(input.authorization);
     log.appendKeys({ userId: identity.userId });

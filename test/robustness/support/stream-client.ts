@@ -28,8 +28,7 @@ export const callStream = async (
     let pending = '';
     for (let read = await reader.read(); !read.done; read = await reader.read()) {
       pending += decoder.decode(read.value, { stream: true });
-      let end: number;
-      while ((end = pending.indexOf('\n')) >= 0) {
+      for (let end = pending.indexOf('\n'); end >= 0; end = pending.indexOf('\n')) {
         const line = JSON.parse(pending.slice(0, end)) as StreamLine;
         pending = pending.slice(end + 1);
         lines.push(line);
