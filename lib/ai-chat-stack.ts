@@ -1,5 +1,5 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { AiDistribution } from './ai-distribution.ts';
 import { ApiKeyEncryption } from './api-key-encryption.ts';
 import { ChatStream } from './chat-stream.ts';

@@ -252,7 +252,7 @@ const play = async (
     return false;
   }
   if (knobs.endless) {
-    const text = 'x'.repeat(knobs.size - 1) + ' ';
+    const text = `${'x'.repeat(knobs.size - 1)} `;
     while (await send(res, emit.content(text)));
     return false;
   }

@@ -1,4 +1,4 @@
-import { DynamoDbError, isConditionFailed } from '../db/dynamodb-error.ts';
+import { type DynamoDbError, isConditionFailed } from '../db/dynamodb-error.ts';
 import { ServiceError } from '../errors/service-error.ts';
 import type { Runtime } from '../runtime.ts';
 import { RUN_STATUS_SK, activeRunSk, runStatusPk, sessionPk } from './keys.ts';
