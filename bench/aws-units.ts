@@ -201,7 +201,8 @@ export const startUnitsProxy = async (targetEndpoint: string, tables: Record<str
       const output = JSON.parse(answer.body.toString('utf8') || '{}') as Record<string, any>;
       const after = await Promise.all(touched.map((t) => fetchItem(t, req.headers)));
       const write = touched.reduce(
-        (sum, t, i) => sum + writeUnits(Math.max(itemBytes(before[i]), itemBytes(after[i]))) * (t.transactional ? 2 : 1) + indexWrites(t.table, before[i], after[i]),
+        (sum, t, i) =>
+          sum + writeUnits(Math.max(itemBytes(before[i]), itemBytes(after[i]))) * (t.transactional ? 2 : 1) + indexWrites(t.table, before[i], after[i]),
         0,
       );
       add(labelOf(operation, input), answer.status === 200 ? await readsOf({ operation, input, output }, req.headers) : 0, write);

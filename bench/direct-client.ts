@@ -32,11 +32,7 @@ export const directChat = async (client: OpenAI, message: string, history: reado
   let contentChunks = 0;
   const stream = await client.chat.completions.create({
     model: 'local-model',
-    messages: [
-      { role: 'system', content: SYSTEM_PROMPT },
-      ...history,
-      { role: 'user', content: message },
-    ],
+    messages: [{ role: 'system', content: SYSTEM_PROMPT }, ...history, { role: 'user', content: message }],
     stream: true,
     stream_options: { include_usage: true },
     temperature: 0.7,

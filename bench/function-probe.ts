@@ -45,7 +45,9 @@ let metricSeries: string[] = [];
 /** The series of an EMF line: each metric with its namespace and dimension values. */
 const seriesOf = (text: string): string[] => {
   if (!text.includes('"_aws"')) return [];
-  const emf = JSON.parse(text) as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] } };
+  const emf = JSON.parse(text) as Record<string, unknown> & {
+    _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] };
+  };
   return emf._aws.CloudWatchMetrics.flatMap((d) =>
     d.Metrics.flatMap((m) => d.Dimensions.map((dims) => [d.Namespace, m.Name, ...dims.map((k) => `${k}=${String(emf[k])}`)].join('|'))),
   );

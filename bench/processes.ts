@@ -8,7 +8,10 @@ const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
 /** Children run TypeScript through tsx like the bench itself; their console output is dropped (as CloudWatch would take it). */
 const forkTs = (file: string, args: string[]): ChildProcess =>
-  fork(here(file), args, { execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [])], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  fork(here(file), args, {
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [])],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
 
 const firstMessage = <T>(child: ChildProcess, what: string, timeoutMs = 120_000): Promise<T> =>
   new Promise((resolve, reject) => {

@@ -28,8 +28,7 @@ const COLUMNS: [keyof Row, string][] = [
   ['pass', 'result'],
 ];
 
-const cell = (row: Row, key: keyof Row): string =>
-  key === 'pass' ? (row.pass === undefined ? '' : row.pass ? 'pass' : 'MISS') : String(row[key] ?? '');
+const cell = (row: Row, key: keyof Row): string => (key === 'pass' ? (row.pass === undefined ? '' : row.pass ? 'pass' : 'MISS') : String(row[key] ?? ''));
 
 /** A Markdown table: readable in a terminal and pasteable into the README as is. */
 export const renderTable = (rows: Row[]): string => {

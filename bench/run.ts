@@ -52,7 +52,15 @@ const main = async () => {
   const results: Partial<Record<Figure, Measured>> = {};
   if (wanted('bundles')) results.bundles = await measureBundles(progress);
 
-  const onStack = { latency: measureLatency, burst: measureBurst, cancel: measureCancel, storage: measureStorage, load: measureLoad, cost: measureCost, memory: measureMemory };
+  const onStack = {
+    latency: measureLatency,
+    burst: measureBurst,
+    cancel: measureCancel,
+    storage: measureStorage,
+    load: measureLoad,
+    cost: measureCost,
+    memory: measureMemory,
+  };
   const stackFigures = (Object.keys(onStack) as (keyof typeof onStack)[]).filter(wanted);
   if (stackFigures.length) {
     const model = await startModelProcess();

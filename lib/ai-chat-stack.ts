@@ -99,7 +99,7 @@ export class AiChatStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', {
-      description: 'REST API base URL: the front end\'s /ai/* requests go here',
+      description: "REST API base URL: the front end's /ai/* requests go here",
       value: this.restApi.url,
     });
     new CfnOutput(this, 'ChatStreamUrl', {
@@ -107,13 +107,13 @@ export class AiChatStack extends Stack {
       value: this.chatStream.url.url,
     });
     new CfnOutput(this, 'ImageOrigin', {
-      description: 'Origin of the presigned image URLs: the web page\'s CSP admits images from it (build-web --image-origin=…)',
+      description: "Origin of the presigned image URLs: the web page's CSP admits images from it (build-web --image-origin=…)",
       value: `https://${images.bucket.bucketName}.s3.${this.region}.${this.urlSuffix}`,
     });
     if (config.cloudFront) {
       this.distribution = new AiDistribution(this, 'AiDistribution', { api: this.restApi.api, streamUrl: this.chatStream.url });
       new CfnOutput(this, 'AiBaseUrl', {
-        description: 'One address for every /ai/* request, the chat stream included: proxy RuoYi\'s /prod-api/ai/ here',
+        description: "One address for every /ai/* request, the chat stream included: proxy RuoYi's /prod-api/ai/ here",
         value: this.distribution.aiBaseUrl,
       });
     }

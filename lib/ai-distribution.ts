@@ -77,16 +77,16 @@ export class AiDistribution extends Construct {
       {
         id: 'AwsSolutions-CFR3',
         reason:
-          'Nothing is cached, so every request reaches an origin that logs it: the HTTP API access log and the stream function\'s own log, with the request id.',
+          "Nothing is cached, so every request reaches an origin that logs it: the HTTP API access log and the stream function's own log, with the request id.",
       },
       {
         id: 'AwsSolutions-CFR4',
         reason:
-          'The address is for a reverse proxy (RuoYi\'s nginx, TLS 1.2+), not browsers; the default *.cloudfront.net certificate allows no minimum protocol setting, and no custom domain is configured.',
+          "The address is for a reverse proxy (RuoYi's nginx, TLS 1.2+), not browsers; the default *.cloudfront.net certificate allows no minimum protocol setting, and no custom domain is configured.",
       },
       {
         id: 'AwsSolutions-CFR1',
-        reason: 'Who may chat is decided by RuoYi\'s tokens and permissions, not by country.',
+        reason: "Who may chat is decided by RuoYi's tokens and permissions, not by country.",
       },
       {
         id: 'AwsSolutions-CFR2',

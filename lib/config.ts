@@ -8,9 +8,9 @@ import { DEFAULT_TIME_ZONE, isTimeZone } from '../lambdas/core/time.ts';
 export const PRODUCTION_STAGE = 'prod';
 
 /** CLI context (`-c key=value`) arrives as strings, cdk.json context as JSON: accept both. */
-const stringList = z.union([z.string(), z.array(z.string())]).transform((value) =>
-  (Array.isArray(value) ? value : value.split(',')).map((s) => s.trim()).filter(Boolean),
-);
+const stringList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((s) => s.trim()).filter(Boolean));
 
 const origin = z.string().refine((value) => {
   try {
@@ -23,9 +23,7 @@ const origin = z.string().refine((value) => {
 
 const positiveInt = z.coerce.number().int().positive();
 
-const retentionDays = z.coerce
-  .number()
-  .refine((days) => Object.values(RetentionDays).includes(days), 'must be a CloudWatch Logs retention period');
+const retentionDays = z.coerce.number().refine((days) => Object.values(RetentionDays).includes(days), 'must be a CloudWatch Logs retention period');
 
 /**
  * Function settings a deployment may tune, by context key → environment variable.
@@ -64,9 +62,7 @@ const tunableShape = Object.fromEntries(
 /** Environment entries for the tunables of `settings` the deployment set. */
 const tunableEnvironment = (ctx: Partial<Record<TunableKey, number>>, settings: Partial<Record<TunableKey, string>>) =>
   Object.fromEntries(
-    (Object.entries(settings) as [TunableKey, string][])
-      .filter(([key]) => ctx[key] !== undefined)
-      .map(([key, envVar]) => [envVar, String(ctx[key])]),
+    (Object.entries(settings) as [TunableKey, string][]).filter(([key]) => ctx[key] !== undefined).map(([key, envVar]) => [envVar, String(ctx[key])]),
   );
 
 const contextShape = z.object({
@@ -77,10 +73,7 @@ const contextShape = z.object({
   allowedOrigins: stringList.pipe(z.array(origin).min(1, 'name at least one origin')),
   jwtSecretArn: z
     .string()
-    .regex(
-      /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/,
-      'must be a complete secret ARN (with its 6-character suffix)',
-    )
+    .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/, 'must be a complete secret ARN (with its 6-character suffix)')
     .optional(),
   jwksUrl: z.url({ protocol: /^https$/, error: 'must be an https URL' }).optional(),
   /** RuoYi's API base as the functions reach it; the callers' tokens travel to it, so https only. */

@@ -68,7 +68,11 @@ export class Monitoring extends Construct {
   readonly alarms: Alarm[] = [];
   readonly dashboard: Dashboard;
 
-  constructor(scope: Construct, id: string, private readonly props: MonitoringProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: MonitoringProps,
+  ) {
     super(scope, id);
     this.topic = new Topic(this, 'AlarmTopic', { displayName: 'AI chat alarms', enforceSSL: true });
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
@@ -175,7 +179,7 @@ export class Monitoring extends Construct {
           `Chat runs come from the stream function (\`${streamFunction.serviceName}\`), in namespace \`${METRICS_NAMESPACE}\`. `,
           'A healthy stage shows mostly *completed* runs, a failed-run ratio near 0, time to first token of a few seconds ',
           'and stream durations well under the timeout line. Red alarms at the right name what to look at first; ',
-          'the functions\' logs carry the request id of every failure.',
+          "the functions' logs carry the request id of every failure.",
         ].join(''),
       }),
     );
@@ -242,10 +246,7 @@ export class Monitoring extends Construct {
       new GraphWidget({
         title: 'REST API requests and errors',
         left: [api.metricCount({ period: PERIOD, label: 'requests' })],
-        right: [
-          api.metricClientError({ period: PERIOD, label: '4xx' }),
-          api.metricServerError({ period: PERIOD, label: '5xx' }),
-        ],
+        right: [api.metricClientError({ period: PERIOD, label: '4xx' }), api.metricServerError({ period: PERIOD, label: '5xx' })],
         width: 8,
       }),
       new GraphWidget({

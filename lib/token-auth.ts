@@ -28,9 +28,7 @@ export class TokenAuth extends Construct {
       this.environment = { JWKS_URL: auth.jwksUrl, JWT_ISSUER: auth.issuer, JWT_AUDIENCE: auth.audience };
       return;
     }
-    this.secret = auth.secretArn
-      ? Secret.fromSecretCompleteArn(this, 'JwtSecret', auth.secretArn)
-      : this.createSecret(props.production);
+    this.secret = auth.secretArn ? Secret.fromSecretCompleteArn(this, 'JwtSecret', auth.secretArn) : this.createSecret(props.production);
     this.environment = {
       JWT_SECRET_ARN: this.secret.secretArn,
       ...(auth.ruoyiApiUrl ? { RUOYI_API_URL: auth.ruoyiApiUrl } : {}),
@@ -50,7 +48,8 @@ export class TokenAuth extends Construct {
     });
     Validations.of(secret).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'The HS256 secret is shared with the RuoYi back end that signs the tokens; rotating it here alone would reject every token, so it is rotated by hand on both sides.',
+      reason:
+        'The HS256 secret is shared with the RuoYi back end that signs the tokens; rotating it here alone would reject every token, so it is rotated by hand on both sides.',
     });
     return secret;
   }

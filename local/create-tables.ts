@@ -22,9 +22,7 @@ const attributeDefinitions = (def: TableDefinition) => {
 };
 
 const projection = (index: IndexDefinition): Projection =>
-  index.nonKeyAttributes
-    ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.nonKeyAttributes] }
-    : { ProjectionType: 'ALL' };
+  index.nonKeyAttributes ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.nonKeyAttributes] } : { ProjectionType: 'ALL' };
 
 const globalIndexes = (def: TableDefinition): GlobalSecondaryIndex[] =>
   def.globalIndexes.map((i) => ({ IndexName: i.indexName, KeySchema: keySchema(i.partitionKey, i.sortKey), Projection: projection(i) }));

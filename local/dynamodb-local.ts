@@ -9,8 +9,7 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 const EMULATOR_PACKAGE = 'amplify-dynamodb-simulator@2.9.30';
 const CACHE_DIR = resolve(import.meta.dirname, '..', 'node_modules', '.cache', 'dynamodb-local');
 
-export const JAVA_MISSING =
-  'DynamoDB Local needs Java 17+: install it with `apt-get install -y default-jre-headless`';
+export const JAVA_MISSING = 'DynamoDB Local needs Java 17+: install it with `apt-get install -y default-jre-headless`';
 
 /**
  * Extracts DynamoDB Local from the package tarball into node_modules/.cache, once.

@@ -29,8 +29,10 @@ export const hostAllowed = (host: string | undefined, publicUrl: string): boolea
  * `publicUrl` is read per request, so the server can listen before its URL is known;
  * until then only loopback names pass.
  */
-export const createHostGuard = (publicUrl: () => string): LocalRoute => (req, res) => {
-  if (hostAllowed(req.headers.host, publicUrl())) return false;
-  res.writeHead(421, { 'content-type': 'text/plain; charset=utf-8' }).end('unknown Host: this server answers only its own names');
-  return true;
-};
+export const createHostGuard =
+  (publicUrl: () => string): LocalRoute =>
+  (req, res) => {
+    if (hostAllowed(req.headers.host, publicUrl())) return false;
+    res.writeHead(421, { 'content-type': 'text/plain; charset=utf-8' }).end('unknown Host: this server answers only its own names');
+    return true;
+  };

@@ -66,9 +66,7 @@ export interface ModelServerOptions {
 
 const DEFAULT_INTERVAL_MS = 10;
 const REASONING_TEXT = 'The user wrote a message. I will answer it plainly, as the offline test server always does.';
-const XSS_REPLY =
-  '**Bold** and `code`. <script>window.__xss = 1</script> <img src=x onerror="window.__xss = 1"> ' +
-  '[link](javascript:window.__xss=1)';
+const XSS_REPLY = '**Bold** and `code`. <script>window.__xss = 1</script> <img src=x onerror="window.__xss = 1"> ' + '[link](javascript:window.__xss=1)';
 
 interface Knobs {
   delayMs: number;
@@ -124,9 +122,7 @@ const parseKnobs = (text: string): Knobs => {
 const textOf = (content: unknown): string => {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
-  return content
-    .map((part: { type?: string; text?: string }) => (part.type === 'text' || part.type === 'input_text' ? (part.text ?? '') : ''))
-    .join(' ');
+  return content.map((part: { type?: string; text?: string }) => (part.type === 'text' || part.type === 'input_text' ? (part.text ?? '') : '')).join(' ');
 };
 
 interface Turn {
@@ -156,9 +152,7 @@ const words = (text: string): string[] => text.match(/\S+\s*/g) ?? [];
 
 const replyChunks = (lastUser: string, knobs: Knobs): string[] => {
   const said = lastUser.replace(DIRECTIVE, '').trim().slice(0, 200);
-  const base = words(
-    knobs.xss ? XSS_REPLY : `This is the offline test server, not a real model. You said: ${said || '(nothing)'}`,
-  );
+  const base = words(knobs.xss ? XSS_REPLY : `This is the offline test server, not a real model. You said: ${said || '(nothing)'}`);
   if (knobs.chunks === undefined) return base;
   return Array.from({ length: knobs.chunks }, (_, i) => {
     const word = base[i % base.length]!;
@@ -213,11 +207,20 @@ const sendJson = (res: ServerResponse, status: number, body: unknown, headers: R
 const sendHttpError = (res: ServerResponse, status: number, authorization: string | undefined) => {
   const key = authorization?.replace(/^Bearer /, '') ?? '';
   const message =
-    status === 401 ? `Incorrect API key provided: ${key}.` : status === 429 ? 'Rate limit reached (offline test server).' : `Offline test server error ${status}.`;
-  sendJson(res, status, { error: { message, type: status === 429 ? 'rate_limit_error' : 'api_error', code: String(status), param: null } }, {
-    // Lets the client's one retry come back at once instead of after its backoff.
-    'retry-after-ms': '10',
-  });
+    status === 401
+      ? `Incorrect API key provided: ${key}.`
+      : status === 429
+        ? 'Rate limit reached (offline test server).'
+        : `Offline test server error ${status}.`;
+  sendJson(
+    res,
+    status,
+    { error: { message, type: status === 429 ? 'rate_limit_error' : 'api_error', code: String(status), param: null } },
+    {
+      // Lets the client's one retry come back at once instead of after its backoff.
+      'retry-after-ms': '10',
+    },
+  );
 };
 
 interface Plan {

@@ -87,7 +87,11 @@ const acceptUpload = async (req: IncomingMessage, dir: string, secret: Buffer): 
 const serveImage = async (res: ServerResponse, url: URL, dir: string, secret: Buffer): Promise<void> => {
   let key: string;
   try {
-    key = url.pathname.slice(LOCAL_IMAGES_PATH.length + 1).split('/').map(decodeURIComponent).join('/');
+    key = url.pathname
+      .slice(LOCAL_IMAGES_PATH.length + 1)
+      .split('/')
+      .map(decodeURIComponent)
+      .join('/');
   } catch {
     throw new Refused(400, 'malformed key');
   }

@@ -142,7 +142,7 @@ export const buildOpenApiDocument = (routes: readonly AnyRoute[] = apiRoutes) =>
       title: 'AI chat service',
       version: '1',
       description:
-        'Serverless port of the RuoYi-Vue3-FastAPI AI chat module. REST routes answer RuoYi\'s envelope with HTTP 200 and the outcome in `code`; times are local times of the configured zone without offset; `x-permission` names the permission a route needs (null: any signed-in caller).',
+        "Serverless port of the RuoYi-Vue3-FastAPI AI chat module. REST routes answer RuoYi's envelope with HTTP 200 and the outcome in `code`; times are local times of the configured zone without offset; `x-permission` names the permission a route needs (null: any signed-in caller).",
     },
     security: [{ bearer: [] }],
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },

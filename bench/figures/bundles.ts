@@ -65,7 +65,13 @@ const measureFiles = async (dir: string) => {
   const bytes = (file: string) => statSync(join(dir, file)).size;
   const lazy = Object.keys(graph)
     .filter((file) => !coldStart.has(file))
-    .map((file) => ({ name: basename(file, '.mjs').replace(/-[A-Z0-9]+$/, '').replace(/^chunk$/, '(shared)'), file, bytes: bytes(file) }))
+    .map((file) => ({
+      name: basename(file, '.mjs')
+        .replace(/-[A-Z0-9]+$/, '')
+        .replace(/^chunk$/, '(shared)'),
+      file,
+      bytes: bytes(file),
+    }))
     .sort((a, b) => b.bytes - a.bytes);
   const allMjs = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.mjs'));
   return {

@@ -275,7 +275,19 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
     ];
     return {
       rows,
-      data: { prices: PRICES, memory, perTurn, per1000, total, turns, list, listUnits, burst: { ...burst, body: undefined }, image: { ...image, body: undefined }, imports: { stream: streamProbe.ready, api: apiProbe.ready } },
+      data: {
+        prices: PRICES,
+        memory,
+        perTurn,
+        per1000,
+        total,
+        turns,
+        list,
+        listUnits,
+        burst: { ...burst, body: undefined },
+        image: { ...image, body: undefined },
+        imports: { stream: streamProbe.ready, api: apiProbe.ready },
+      },
     };
   } finally {
     await Promise.all(probes.map((p) => p.stop()));
@@ -295,6 +307,9 @@ const breakdown = (turns: Units[]): string => {
     }
   }
   return [...ops]
-    .map(([op, u]) => `${op} ×${u.calls.toFixed(0)}: ${u.read ? `${u.read.toFixed(1)} R` : ''}${u.read && u.write ? ' ' : ''}${u.write ? `${u.write.toFixed(0)} W` : ''}`)
+    .map(
+      ([op, u]) =>
+        `${op} ×${u.calls.toFixed(0)}: ${u.read ? `${u.read.toFixed(1)} R` : ''}${u.read && u.write ? ' ' : ''}${u.write ? `${u.write.toFixed(0)} W` : ''}`,
+    )
     .join('; ');
 };

@@ -25,9 +25,7 @@ export const measureLoad = async ({ stack, progress }: BenchContext) => {
   const started = Date.now();
   const settled = await withTimeout(
     Promise.allSettled(
-      Array.from({ length: STREAMS }, (_, i) =>
-        sendChat({ baseUrl: stack.url, token, body: { modelId: stack.modelId, message: `${MESSAGE} ${i}` } }),
-      ),
+      Array.from({ length: STREAMS }, (_, i) => sendChat({ baseUrl: stack.url, token, body: { modelId: stack.modelId, message: `${MESSAGE} ${i}` } })),
     ),
     TIME_LIMIT_MS,
     'load',

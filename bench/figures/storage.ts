@@ -16,8 +16,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const units = (t: CapacityTotals) => `${t.write} WCU / ${t.read} RCU`;
 
-const indexUnits = (t: CapacityTotals, kind: 'read' | 'write') =>
-  t.operations.filter((o) => o.kind === kind).reduce((sum, o) => sum + o.indexUnits, 0);
+const indexUnits = (t: CapacityTotals, kind: 'read' | 'write') => t.operations.filter((o) => o.kind === kind).reduce((sum, o) => sum + o.indexUnits, 0);
 
 /** The turn (1-based) from which every later turn costs the same as the last one. */
 const flatFrom = (perTurn: number[]): number => {

@@ -6,7 +6,12 @@ import { ENGLISH_MESSAGES } from './validation/parse.ts';
 const intFrom = (fallback: number) => z._default(z.coerce.number().check(z.int(), z.positive()), fallback);
 const list = z.pipe(
   z._default(z.string(), ''),
-  z.transform((s: string) => s.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
+  z.transform((s: string) =>
+    s
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
+  ),
 );
 const optionalText = z.optional(z.string());
 const optionalUrl = z.optional(z.url());

@@ -85,9 +85,7 @@ const renameIn = (text: string, renames: Map<string, string>): string => {
 };
 
 const outputText = (file: OutputFile, renames: Map<string, string>): string =>
-  file.path.endsWith('.map')
-    ? JSON.stringify(trimSourceMap(JSON.parse(file.text) as SourceMapV3))
-    : renameIn(file.text, renames);
+  file.path.endsWith('.map') ? JSON.stringify(trimSourceMap(JSON.parse(file.text) as SourceMapV3)) : renameIn(file.text, renames);
 
 /**
  * Bundles `entry` (relative to the project root) into `outputDir`: the entry file,

@@ -62,5 +62,4 @@ const heading = (error: unknown): string => {
   }
 };
 
-Error.prepareStackTrace = (error, sites) =>
-  [heading(error), ...(sites as Site[]).map((_, index) => `    at ${frame(sites as Site[], index)}`)].join('\n');
+Error.prepareStackTrace = (error, sites) => [heading(error), ...(sites as Site[]).map((_, index) => `    at ${frame(sites as Site[], index)}`)].join('\n');

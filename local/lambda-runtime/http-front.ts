@@ -100,14 +100,16 @@ const answer = (res: ServerResponse, reply: Reply, kind: FrontKind, requestId: s
  */
 export const createHttpFront = (fn: LambdaFunction, kind: FrontKind): Server =>
   createServer((req: IncomingMessage, res: ServerResponse) => {
-    readBody(req, MAX_REQUEST_BYTES).then(
-      async (body) => {
-        const invocation = await fn.invoke(toHttpApiEvent(req, body));
-        answer(res, await invocation.reply, kind, invocation.id);
-      },
-      () => res.writeHead(413, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Request Entity Too Large' })),
-    ).catch(() => {
-      if (!res.headersSent) res.writeHead(500).end();
-      else res.destroy();
-    });
+    readBody(req, MAX_REQUEST_BYTES)
+      .then(
+        async (body) => {
+          const invocation = await fn.invoke(toHttpApiEvent(req, body));
+          answer(res, await invocation.reply, kind, invocation.id);
+        },
+        () => res.writeHead(413, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Request Entity Too Large' })),
+      )
+      .catch(() => {
+        if (!res.headersSent) res.writeHead(500).end();
+        else res.destroy();
+      });
   });

@@ -195,7 +195,10 @@ export class RuntimeApi {
     if (match[2] === 'error') {
       const body = (await readBody(req, BUFFERED_LIMIT)).toString('utf8');
       const parsed = JSON.parse(body || '{}') as { errorType?: string; errorMessage?: string };
-      pending.settle({ kind: 'error', error: { errorType: String(req.headers[ERROR_TYPE] ?? parsed.errorType ?? 'Unhandled'), errorMessage: parsed.errorMessage } });
+      pending.settle({
+        kind: 'error',
+        error: { errorType: String(req.headers[ERROR_TYPE] ?? parsed.errorType ?? 'Unhandled'), errorMessage: parsed.errorMessage },
+      });
       return json(res, 202, { status: 'OK' });
     }
     if (req.headers['lambda-runtime-function-response-mode'] === 'streaming') return this.stream(pending, req, res);

@@ -37,8 +37,7 @@ const deps = () => ({
 const add = async (over: Record<string, unknown> = {}, auth = admin) =>
   (await api({ method: 'POST', path: '/ai/model', authorization: auth, body: model(over) })).json;
 
-const listAll = async (auth = admin) =>
-  (await api({ method: 'GET', path: '/ai/model/list', authorization: auth, query: { pageSize: '500' } })).json;
+const listAll = async (auth = admin) => (await api({ method: 'GET', path: '/ai/model/list', authorization: auth, query: { pageSize: '500' } })).json;
 
 const idOf = async (code: string) => (await listAll()).rows.find((r: any) => r.modelCode === code).modelId as number;
 
@@ -237,12 +236,20 @@ describe('auth and permissions', () => {
   ] as const)('%s %s needs %s', async (method, path, perm) => {
     const without = await api({ method, path, authorization: await bearer(CHAT_USER(5)), body: model({ modelId: 1 }) });
     expect(without.json).toMatchObject({ code: 403, msg: '该用户无此接口权限' });
-    const withPerm = await api({ method, path, authorization: await bearer({ user_id: 5, perms: [perm] }), body: model({ modelId: 1, modelCode: `perm-${perm}` }) });
+    const withPerm = await api({
+      method,
+      path,
+      authorization: await bearer({ user_id: 5, perms: [perm] }),
+      body: model({ modelId: 1, modelCode: `perm-${perm}` }),
+    });
     expect(withPerm.json.code).not.toBe(403);
   });
 
   it('admin by role or by *:*:*', async () => {
-    for (const claims of [{ user_id: 8, roles: ['admin'] }, { user_id: 9, perms: ['*:*:*'] }]) {
+    for (const claims of [
+      { user_id: 8, roles: ['admin'] },
+      { user_id: 9, perms: ['*:*:*'] },
+    ]) {
       expect((await api({ method: 'GET', path: '/ai/model/list', authorization: await bearer(claims) })).json.code).toBe(200);
     }
   });
@@ -266,7 +273,9 @@ describe('data scope', () => {
 
     for (const auth of [bob, otherDept]) {
       expect((await api({ method: 'GET', path: `/ai/model/${id}`, authorization: auth })).json).toMatchObject({ code: 500, msg: '没有权限访问AI模型数据' });
-      expect((await api({ method: 'PUT', path: '/ai/model', authorization: auth, body: model({ modelId: id, modelCode: 'stolen' }) })).json.msg).toBe('没有权限访问AI模型数据');
+      expect((await api({ method: 'PUT', path: '/ai/model', authorization: auth, body: model({ modelId: id, modelCode: 'stolen' }) })).json.msg).toBe(
+        '没有权限访问AI模型数据',
+      );
       expect((await api({ method: 'DELETE', path: `/ai/model/${id}`, authorization: auth })).json.msg).toBe('没有权限访问AI模型数据');
     }
     expect(await getModel(deps(), id)).toMatchObject({ modelCode: 'alice-model' });

@@ -244,9 +244,9 @@ describe('web chat page', () => {
       const body = chat.lastReplyBody;
       expect(await body.locator('strong').innerText()).toBe('Bold');
       expect(await page.locator('#message-list script').count()).toBe(0);
-      const handlers = await page.locator('#message-list *').evaluateAll((els) =>
-        els.flatMap((el) => [...el.attributes].filter((a) => a.name.startsWith('on')).map((a) => a.name)),
-      );
+      const handlers = await page
+        .locator('#message-list *')
+        .evaluateAll((els) => els.flatMap((el) => [...el.attributes].filter((a) => a.name.startsWith('on')).map((a) => a.name)));
       expect(handlers).toEqual([]);
       const hrefs = await body.locator('a').evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''));
       expect(hrefs.filter((href) => /^\s*javascript:/i.test(href))).toEqual([]);

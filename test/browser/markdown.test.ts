@@ -32,7 +32,12 @@ const render = (text: string): Promise<Rendered> =>
     return {
       html,
       tags: [...new Set(all.map((el) => el.tagName.toLowerCase()))],
-      links: [...host.querySelectorAll('a')].map((a) => ({ href: a.getAttribute('href'), text: a.textContent ?? '', target: a.getAttribute('target'), rel: a.getAttribute('rel') })),
+      links: [...host.querySelectorAll('a')].map((a) => ({
+        href: a.getAttribute('href'),
+        text: a.textContent ?? '',
+        target: a.getAttribute('target'),
+        rel: a.getAttribute('rel'),
+      })),
       attributes: [...new Set(all.flatMap((el) => [...el.attributes].map((a) => a.name)))],
     };
   }, text);
@@ -89,7 +94,9 @@ describe('renderMarkdown: images in a reply become links and nothing loads', () 
   });
 
   it('an image inside a link or a picture is still only a link', async () => {
-    const out = await render(`[![logo](${EVIL}/in-link.png)](https://example.com/) <picture><source srcset="${EVIL}/source.png"><img src="${EVIL}/pic.png" alt="p"></picture>`);
+    const out = await render(
+      `[![logo](${EVIL}/in-link.png)](https://example.com/) <picture><source srcset="${EVIL}/source.png"><img src="${EVIL}/pic.png" alt="p"></picture>`,
+    );
     expect(out.tags).not.toContain('img');
     expect(out.tags).not.toContain('picture');
     expect(out.tags).not.toContain('source');

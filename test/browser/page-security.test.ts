@@ -73,7 +73,13 @@ describe('the local server answers only its own host names', () => {
     'refuses Host %j with 421 before routing: no config, no API, no preflight',
     async (template) => {
       const host = template.replace('PORT', String(port));
-      for (const [method, path] of [['GET', '/config.json'], ['GET', '/'], ['GET', '/ai/model/all'], ['OPTIONS', '/ai/model/all'], ['POST', '/ai/chat/send']]) {
+      for (const [method, path] of [
+        ['GET', '/config.json'],
+        ['GET', '/'],
+        ['GET', '/ai/model/all'],
+        ['OPTIONS', '/ai/model/all'],
+        ['POST', '/ai/chat/send'],
+      ]) {
         const res = await withHost(host, path!, method);
         expect(res.status, `${method} ${path}`).toBe(421);
         expect(res.body).not.toContain(stack.userToken);
@@ -115,7 +121,7 @@ const settle = () =>
   );
 
 describe('the page loads nothing a reply names', () => {
-  it("is served with a policy whose img-src is its own origin, data:, blob: and the image origin only", async () => {
+  it('is served with a policy whose img-src is its own origin, data:, blob: and the image origin only', async () => {
     const res = await fetch(`${stack.url}/`);
     const header = res.headers.get('content-security-policy') ?? '';
     const meta = /http-equiv="Content-Security-Policy" content="([^"]*)"/.exec(await res.text())?.[1];

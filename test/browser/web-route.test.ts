@@ -18,9 +18,7 @@ const get = (path: string, method = 'GET') =>
     const req = request(`${base}${path}`, { method }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (c) => (body += c));
-      res.on('end', () =>
-        done({ status: res.statusCode!, type: String(res.headers['content-type']), cache: String(res.headers['cache-control']), body }),
-      );
+      res.on('end', () => done({ status: res.statusCode!, type: String(res.headers['content-type']), cache: String(res.headers['cache-control']), body }));
     });
     req.on('error', fail).end();
   });

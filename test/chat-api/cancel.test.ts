@@ -37,7 +37,7 @@ describe('POST /ai/chat/cancel', () => {
     expect(await readRunState(rt, runId)).toBe('CANCELLED');
   });
 
-  it("another user cannot cancel it, and it keeps running", async () => {
+  it('another user cannot cancel it, and it keeps running', async () => {
     const runId = await startRun('402');
     expect(await cancel(403, { runId })).toMatchObject({ code: 500, msg: '无权取消该运行', success: false });
     expect(await readRunState(rt, runId)).toBe('RUNNING');

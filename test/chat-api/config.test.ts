@@ -16,10 +16,8 @@ beforeAll(async () => {
 });
 
 const as = (userId: number) => bearer(CHAT_USER(userId));
-const getConfig = async (userId: number) =>
-  (await api({ method: 'GET', path: '/ai/chat/config', authorization: await as(userId) })).json;
-const putConfig = async (userId: number, body: unknown) =>
-  (await api({ method: 'PUT', path: '/ai/chat/config', authorization: await as(userId), body })).json;
+const getConfig = async (userId: number) => (await api({ method: 'GET', path: '/ai/chat/config', authorization: await as(userId) })).json;
+const putConfig = async (userId: number, body: unknown) => (await api({ method: 'PUT', path: '/ai/chat/config', authorization: await as(userId), body })).json;
 
 describe('GET /ai/chat/config', () => {
   it('answers the front end defaults for a user who never saved, with no null where a value is expected', async () => {

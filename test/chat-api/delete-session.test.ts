@@ -42,7 +42,12 @@ describe('deleteSession', () => {
     expect((await loadRuns(rt, sessionId)).length).toBeGreaterThan(0);
 
     await deleteSession(rt, sessionId, '301');
-    expect(await leftovers(sessionId, runs.map((r) => r.runId))).toEqual({ partition: [], statuses: [] });
+    expect(
+      await leftovers(
+        sessionId,
+        runs.map((r) => r.runId),
+      ),
+    ).toEqual({ partition: [], statuses: [] });
   });
 
   it('a failure on the header itself leaves the session owned and complete-able', async () => {
@@ -53,7 +58,12 @@ describe('deleteSession', () => {
     await expect(deleteSession(failing, sessionId, '302')).rejects.toMatchObject({ message: '删除会话失败' });
     expect(await getSessionHeader(rt, sessionId)).toBeDefined();
     await deleteSession(rt, sessionId, '302');
-    expect(await leftovers(sessionId, runs.map((r) => r.runId))).toEqual({ partition: [], statuses: [] });
+    expect(
+      await leftovers(
+        sessionId,
+        runs.map((r) => r.runId),
+      ),
+    ).toEqual({ partition: [], statuses: [] });
   });
 
   it('a run stored while the delete is under way is deleted too', async () => {
@@ -69,7 +79,12 @@ describe('deleteSession', () => {
     });
     await deleteSession(racing, sessionId, '303');
     expect(persisted).toBe(true);
-    expect(await leftovers(sessionId, [...runs, late].map((r) => r.runId))).toEqual({ partition: [], statuses: [] });
+    expect(
+      await leftovers(
+        sessionId,
+        [...runs, late].map((r) => r.runId),
+      ),
+    ).toEqual({ partition: [], statuses: [] });
   });
 
   it('does not bring back a session deleted while a follow-up run started before the delete could see it', async () => {
@@ -91,8 +106,16 @@ describe('deleteSession', () => {
 
   it("refuses another user's session without deleting anything", async () => {
     const { sessionId, runs } = await seedSession(rt, '304', 1);
-    const before = await leftovers(sessionId, runs.map((r) => r.runId));
+    const before = await leftovers(
+      sessionId,
+      runs.map((r) => r.runId),
+    );
     await expect(deleteSession(rt, sessionId, '305')).rejects.toMatchObject({ message: '无权访问该会话' });
-    expect(await leftovers(sessionId, runs.map((r) => r.runId))).toEqual(before);
+    expect(
+      await leftovers(
+        sessionId,
+        runs.map((r) => r.runId),
+      ),
+    ).toEqual(before);
   });
 });

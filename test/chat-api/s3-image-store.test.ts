@@ -11,11 +11,9 @@ const BUCKET = 'chat-images-test';
 const MAX = 5 * 1024 * 1024;
 
 /** A real client with fixed credentials: presigning is local computation, no request is sent. */
-const client = async () =>
-  new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
+const client = async () => new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
 
-const amzDateMs = (amzDate: string) =>
-  Date.parse(amzDate.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, '$1-$2-$3T$4:$5:$6Z'));
+const amzDateMs = (amzDate: string) => Date.parse(amzDate.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, '$1-$2-$3T$4:$5:$6Z'));
 
 describe('S3 image store: presigned POST', () => {
   it("pins the key under the caller's prefix, the content type and the size range, for five minutes", async () => {
@@ -28,12 +26,7 @@ describe('S3 image store: presigned POST', () => {
 
     const policy = JSON.parse(Buffer.from(ticket.fields.Policy!, 'base64').toString('utf8'));
     expect(policy.conditions).toEqual(
-      expect.arrayContaining([
-        ['content-length-range', 1, MAX],
-        { 'Content-Type': 'image/webp' },
-        { key: ticket.key },
-        { bucket: BUCKET },
-      ]),
+      expect.arrayContaining([['content-length-range', 1, MAX], { 'Content-Type': 'image/webp' }, { key: ticket.key }, { bucket: BUCKET }]),
     );
     expect(policy.conditions.some((c: unknown) => Array.isArray(c) && c[0] === 'starts-with')).toBe(false);
     expect(Date.parse(policy.expiration) - amzDateMs(ticket.fields['X-Amz-Date']!)).toBe(5 * 60_000);

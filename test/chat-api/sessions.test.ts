@@ -127,7 +127,7 @@ describe('GET /ai/chat/session/list', () => {
 });
 
 describe('the byUser index', () => {
-  it("keys the header by user and creation time from turn 1 on, so a later turn never moves its index item", async () => {
+  it('keys the header by user and creation time from turn 1 on, so a later turn never moves its index item', async () => {
     const sessionId = randomUUID();
     await seedRun(rt, runRecord(sessionId, '216', 1));
     const afterFirst = await header(sessionId);
@@ -147,9 +147,18 @@ describe('the byUser index', () => {
     const { sessionId } = await seedSession(rt, '217', 2);
     const { Items } = await indexPage('217');
     expect(Items).toHaveLength(1);
-    expect(Object.keys(Items![0]!).sort()).toEqual(
-      ['createdAt', 'createdSk', 'pk', 'sessionId', 'sessionType', 'sk', 'title', 'updatedAt', 'userId', 'userPk'],
-    );
+    expect(Object.keys(Items![0]!).sort()).toEqual([
+      'createdAt',
+      'createdSk',
+      'pk',
+      'sessionId',
+      'sessionType',
+      'sk',
+      'title',
+      'updatedAt',
+      'userId',
+      'userPk',
+    ]);
     expect(await header(sessionId)).toMatchObject({ runCount: 2, model: MODEL, sum_inputTokens: 20 });
   });
 });
@@ -194,7 +203,14 @@ describe('GET /ai/chat/session/{id}', () => {
     expect(a1).toMatchObject({ role: 'assistant', metrics: METRICS, reasoningContent: 'thinking…', images: [], fromHistory: false, stopAfterToolCall: false });
     expect(a2.metrics).toBeNull();
     expect(new Set(d.messages.map((m: any) => m.id)).size).toBe(6);
-    expect(d.sessionData.sessionMetrics).toMatchObject({ inputTokens: 20, outputTokens: 10, totalTokens: 30, reasoningTokens: 4, duration: 3, timeToFirstToken: 0.5 });
+    expect(d.sessionData.sessionMetrics).toMatchObject({
+      inputTokens: 20,
+      outputTokens: 10,
+      totalTokens: 30,
+      reasoningTokens: 4,
+      duration: 3,
+      timeToFirstToken: 0.5,
+    });
     expect(d.agentData).toEqual({
       agentId: 'chat-agent',
       model: { id: MODEL.code, modelId: MODEL.id, name: MODEL.name, provider: MODEL.provider, temperature: MODEL.temperature },
@@ -226,11 +242,19 @@ describe('DELETE /ai/chat/session/{id}', () => {
 
   it("refuses another user's session and an unknown one, leaving everything in place", async () => {
     const { sessionId, runs } = await seedSession(rt, '209', 2);
-    const before = await everything(sessionId, runs.map((r) => r.runId));
+    const before = await everything(
+      sessionId,
+      runs.map((r) => r.runId),
+    );
     expect(await remove(210, sessionId)).toMatchObject({ code: 500, msg: '无权访问该会话', success: false });
     expect(await remove(209, randomUUID())).toMatchObject({ code: 500, msg: '会话不存在', success: false });
     expect(await remove(209, 'x')).toMatchObject({ code: 601 });
-    expect(await everything(sessionId, runs.map((r) => r.runId))).toEqual(before);
+    expect(
+      await everything(
+        sessionId,
+        runs.map((r) => r.runId),
+      ),
+    ).toEqual(before);
     expect((await detail(209, sessionId)).code).toBe(200);
   });
 
@@ -241,7 +265,12 @@ describe('DELETE /ai/chat/session/{id}', () => {
     expect((await partitionItems(rt, sessionId)).length).toBeGreaterThan(60);
 
     expect(await remove(211, sessionId)).toMatchObject({ code: 200, msg: '删除成功', success: true });
-    expect(await everything(sessionId, runs.map((r) => r.runId))).toEqual({ partition: [], statuses: [] });
+    expect(
+      await everything(
+        sessionId,
+        runs.map((r) => r.runId),
+      ),
+    ).toEqual({ partition: [], statuses: [] });
     expect((await list(211)).data.map((s: any) => s.sessionId)).toEqual([kept]);
     expect(await detail(211, sessionId)).toMatchObject({ msg: '会话不存在' });
     expect(await remove(211, sessionId)).toMatchObject({ msg: '会话不存在' });
@@ -255,7 +284,12 @@ describe('DELETE /ai/chat/session/{id}', () => {
     expect(await remove(212, sessionId)).toMatchObject({ msg: '删除成功' });
     expect(await readRunState(rt, running.runId)).toBeUndefined();
     await expect(persistRun(rt, running)).rejects.toThrow();
-    expect(await everything(sessionId, [...runs, running].map((r) => r.runId))).toEqual({ partition: [], statuses: [] });
+    expect(
+      await everything(
+        sessionId,
+        [...runs, running].map((r) => r.runId),
+      ),
+    ).toEqual({ partition: [], statuses: [] });
     expect((await list(212)).data).toEqual([]);
   });
 });

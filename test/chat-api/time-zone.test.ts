@@ -85,7 +85,7 @@ describe('times on the wire in America/New_York', () => {
     expect(page.rows[0]).toMatchObject({ createTime: '2026-03-08T01:59:59' });
   });
 
-  it('the envelope time, config times and an upload\'s expiry are now, in New York', async () => {
+  it("the envelope time, config times and an upload's expiry are now, in New York", async () => {
     const before = Date.now();
     const saved = await as(CHAT_USER(USER), { method: 'PUT', path: '/ai/chat/config', body: { temperature: 0.5 } });
     const config = await as(CHAT_USER(USER), { method: 'GET', path: '/ai/chat/config' });

@@ -117,7 +117,7 @@ describe('upload bounds (issue 14, item 5)', () => {
     expect((await ticketFor(521, body)).code).toBe(200);
   });
 
-  it("sums the declared sizes per user and day: past UPLOAD_MB_PER_DAY a clear refusal, no ticket, others unaffected", async () => {
+  it('sums the declared sizes per user and day: past UPLOAD_MB_PER_DAY a clear refusal, no ticket, others unaffected', async () => {
     const auth = await bearer(CHAT_USER(522));
     await api({ method: 'PUT', path: '/ai/chat/config', authorization: auth, body: { imageMaxSizeMb: 6 } });
     const ticket = (size: number) => ticketFor(522, { fileName: 'q.png', contentType: 'image/png', size });
@@ -169,7 +169,10 @@ describe('the local upload route', () => {
     expect((await fetch(`${bare}?${signView(secret, key, Math.floor(Date.now() / 1000) - 1)}`)).status).toBe(403);
     const otherKey = key.replace(/[0-9a-f]{8}-/, '00000000-');
     expect((await fetch(`${signed.origin}/local/images/${otherKey}${signed.search}`)).status).toBe(403);
-    expect((await fetch(`${signed.origin}/local/images/uploads/506/..%2F..%2F.signing-key?${signView(secret, 'uploads/506/../../.signing-key', 9_999_999_999)}`)).status).toBe(404);
+    expect(
+      (await fetch(`${signed.origin}/local/images/uploads/506/..%2F..%2F.signing-key?${signView(secret, 'uploads/506/../../.signing-key', 9_999_999_999)}`))
+        .status,
+    ).toBe(404);
   });
 
   it('refuses a file over the declared size (the quota counted that size), and an empty one, storing nothing', async () => {
@@ -198,7 +201,11 @@ describe('the local upload route', () => {
       { ...fields, 'Content-Type': 'text/html' },
       { ...fields, key: key.replace(/\.png$/, '.gif') },
       { ...fields, key: foreignKey },
-      { ...fields, policy: Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(fields.policy, 'base64url').toString()), key: foreignKey })).toString('base64url'), key: foreignKey },
+      {
+        ...fields,
+        policy: Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(fields.policy, 'base64url').toString()), key: foreignKey })).toString('base64url'),
+        key: foreignKey,
+      },
       { ...fields, ...policy({ key: foreignKey }), key: foreignKey },
       { ...fields, ...policy({ contentType: 'text/html' }), 'Content-Type': 'text/html' },
       { ...fields, ...policy({ expiresAt: Date.now() - 1 }) },

@@ -24,7 +24,11 @@ beforeAll(async () => {
 
 const user = async (id: number) => {
   const authorization = await bearer(CHAT_USER(id));
-  return { id: String(id), send: (body: Record<string, unknown>) => h.send(body, { authorization }), open: (body: Record<string, unknown>) => h.open(body, { authorization }) };
+  return {
+    id: String(id),
+    send: (body: Record<string, unknown>) => h.send(body, { authorization }),
+    open: (body: Record<string, unknown>) => h.open(body, { authorization }),
+  };
 };
 
 const userMessages = (index = -1) =>
@@ -99,14 +103,17 @@ describe('a new session under a client-made id', () => {
     expect(await getSessionHeader(h.runtime, sessionId)).toMatchObject({ userId: '307' });
   });
 
-  it.each([['not-a-uuid'], ['00000000-0000-0000-0000-00000000000g'], [`${randomUUID()}x`], [42]])('601 for the malformed id %s, nothing written', async (sessionId) => {
-    const model = await h.addModel();
-    const alice = await user(308);
-    const requests = h.modelServer.stats.requests.length;
-    const out = await alice.send({ modelId: model.modelId, message: `bad id ${FAST}`, sessionId });
-    expect(out.envelope).toMatchObject({ code: 601, msg: expect.stringMatching(/^sessionId: /) });
-    expect(h.modelServer.stats.requests.length).toBe(requests);
-  });
+  it.each([['not-a-uuid'], ['00000000-0000-0000-0000-00000000000g'], [`${randomUUID()}x`], [42]])(
+    '601 for the malformed id %s, nothing written',
+    async (sessionId) => {
+      const model = await h.addModel();
+      const alice = await user(308);
+      const requests = h.modelServer.stats.requests.length;
+      const out = await alice.send({ modelId: model.modelId, message: `bad id ${FAST}`, sessionId });
+      expect(out.envelope).toMatchObject({ code: 601, msg: expect.stringMatching(/^sessionId: /) });
+      expect(h.modelServer.stats.requests.length).toBe(requests);
+    },
+  );
 });
 
 describe("a follow-up's history, read beside the checks before the config arrives", () => {

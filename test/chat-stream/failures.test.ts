@@ -66,10 +66,7 @@ describe('upstream failures', () => {
 
   it('an error event mid-stream keeps the partial text, reasoning included', async () => {
     const model = await h.addModel({ supportReasoning: 'Y' });
-    const out = await h.send(
-      { modelId: model.modelId, message: '[[interval=0 chunks=50 error_after=5]] hi', isReasoning: true },
-      { authorization: auth },
-    );
+    const out = await h.send({ modelId: model.modelId, message: '[[interval=0 chunks=50 error_after=5]] hi', isReasoning: true }, { authorization: auth });
     expect(out.ofType('content')).toHaveLength(5);
     expectOneErrorLine(out, upstreamErrorLine(UPSTREAM_MSG.unavailable, 'Offline test server failed mid-stream.'));
     const run = await storedRun(out);

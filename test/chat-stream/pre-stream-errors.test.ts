@@ -18,9 +18,7 @@ beforeAll(async () => {
 
 /** Everything in the sessions table apart from rate-limit counters: a refusal must leave it as it was. */
 const sessionItems = async () =>
-  ((await h.runtime.db.scan({ TableName: h.runtime.tables.sessions })).Items ?? []).filter(
-    (item) => !String(item.pk).startsWith('RATE#'),
-  );
+  ((await h.runtime.db.scan({ TableName: h.runtime.tables.sessions })).Items ?? []).filter((item) => !String(item.pk).startsWith('RATE#'));
 
 /** A proxy in front must neither hold back nor keep a refusal, as for the stream itself. */
 const UNBUFFERED = { 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };

@@ -52,8 +52,7 @@ interface Case {
   end: { usage: TokenUsage } | { error: string };
 }
 
-const QUOTA_REASON =
-  'You exceeded your current quota, please check your plan and billing details. For more information on this error, read t…';
+const QUOTA_REASON = 'You exceeded your current quota, please check your plan and billing details. For more information on this error, read t…';
 
 const CASES: Case[] = [
   {

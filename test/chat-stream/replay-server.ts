@@ -53,9 +53,7 @@ export const awkwardPieces = (body: Buffer): Buffer[] => {
 /** A stream body with its line ends turned into CRLF, as some servers send them. */
 export const withCrlf = (body: Buffer): Buffer => Buffer.from(body.toString('utf8').replace(/\n/g, '\r\n'), 'utf8');
 
-export type Reply =
-  | { pieces: Buffer[] }
-  | { status: number; json: unknown };
+export type Reply = { pieces: Buffer[] } | { status: number; json: unknown };
 
 export interface ReplayServer {
   /** Base URL including `/v1`. */

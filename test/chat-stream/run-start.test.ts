@@ -28,8 +28,7 @@ afterEach(() => {
   release();
 });
 
-const isRunStatusWrite = (operation: string, input: unknown) =>
-  operation === 'TransactWriteItems' && JSON.stringify(input).includes('RUNSTATUS#');
+const isRunStatusWrite = (operation: string, input: unknown) => operation === 'TransactWriteItems' && JSON.stringify(input).includes('RUNSTATUS#');
 
 /** Holds the run-status write back for HOLD_MS, then sends it on (or fails it); notes how many requests the model server had by then. */
 const holdRunStatusWrite = (outcome: 'write' | 'fail') => {

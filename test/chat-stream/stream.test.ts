@@ -92,7 +92,10 @@ describe('a turn streamed end to end', () => {
     });
     try {
       // A user of its own: this file's sends as USER come close to the per-minute limit.
-      const call = h.open({ modelId: model.modelId, message: `[[interval=0 chunks=40]] Store me after` }, { authorization: await bearer(CHAT_USER(USER + 100)) });
+      const call = h.open(
+        { modelId: model.modelId, message: `[[interval=0 chunks=40]] Store me after` },
+        { authorization: await bearer(CHAT_USER(USER + 100)) },
+      );
       capture = call.capture;
       await call.done;
     } finally {
@@ -130,10 +133,7 @@ describe('a turn streamed end to end', () => {
 
   it('reads reasoning from `reasoning` as well as `reasoning_content`', async () => {
     const model = await h.addModel({ supportReasoning: 'Y' });
-    const out = await h.send(
-      { modelId: model.modelId, message: `[[interval=0 reasoning_field=reasoning]] Think`, isReasoning: true },
-      { authorization: auth },
-    );
+    const out = await h.send({ modelId: model.modelId, message: `[[interval=0 reasoning_field=reasoning]] Think`, isReasoning: true }, { authorization: auth });
     expect(out.text('reasoning')).toContain('The user wrote a message.');
   });
 
@@ -229,9 +229,7 @@ describe('the prompt sent upstream', () => {
     const first = await h.send({ modelId: model.modelId, message: `q1 ${FAST}` }, { authorization: token });
     const sessionId = first.lines[0]!.session_id as string;
     for (const q of ['q2', 'q3', 'q4']) await h.send({ modelId: model.modelId, message: `${q} ${FAST}`, sessionId }, { authorization: token });
-    const users = (upstreamRequest(h.modelServer).body.messages as { role: string; content: string }[])
-      .filter((m) => m.role === 'user')
-      .map((m) => m.content);
+    const users = (upstreamRequest(h.modelServer).body.messages as { role: string; content: string }[]).filter((m) => m.role === 'user').map((m) => m.content);
     expect(users).toEqual([`q2 ${FAST}`, `q3 ${FAST}`, `q4 ${FAST}`]);
 
     await saveChatConfig(h.runtime, String(userId), { addHistoryToContext: '1', systemPrompt: null });
@@ -359,7 +357,10 @@ describe('the local server', () => {
         reads += 1;
         text += Buffer.from(value).toString('utf8');
       }
-      const lines = text.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+      const lines = text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string });
       expect(lines.map((l) => l.type).filter((t) => t === 'content')).toHaveLength(20);
       expect(reads).toBeGreaterThan(5);
     } finally {

@@ -52,7 +52,10 @@ export class Capture extends Writable {
     this.raw += chunk.toString('utf8');
     if (this.isStream) {
       const complete = this.raw.slice(0, this.raw.lastIndexOf('\n') + 1);
-      this.lines = complete.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
+      this.lines = complete
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Line);
       this.waiters = this.waiters.filter((w) => {
         if (!w.predicate(this.lines)) return true;
         w.resolve();

@@ -12,7 +12,6 @@ afterEach(() => sm.reset());
 afterAll(() => sm.restore());
 
 describe('resolveAuthSettings (Secrets Manager mocked)', () => {
-
   it('reads the HS256 secret from Secrets Manager when given its ARN', async () => {
     sm.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({ SecretString: 'from-secrets-manager' });
     const settings = readSettings({ ...TABLES, AWS_REGION: 'eu-west-1', JWT_SECRET_ARN: SECRET_ARN });

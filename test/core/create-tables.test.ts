@@ -38,9 +38,7 @@ describe('createTables', () => {
         BillingMode: 'PAY_PER_REQUEST',
         KeySchema: [key('pk', 'HASH'), key('sk', 'RANGE')],
         AttributeDefinitions: ['pk', 'sk', 'userPk', 'updatedSk'].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
-        GlobalSecondaryIndexes: [
-          { IndexName: 'byUser', KeySchema: [key('userPk', 'HASH'), key('updatedSk', 'RANGE')], Projection: { ProjectionType: 'ALL' } },
-        ],
+        GlobalSecondaryIndexes: [{ IndexName: 'byUser', KeySchema: [key('userPk', 'HASH'), key('updatedSk', 'RANGE')], Projection: { ProjectionType: 'ALL' } }],
       }),
     );
     await expect(createTables(client, prefix)).rejects.toThrow(`${TableName} was created with other indexes`);

@@ -30,10 +30,9 @@ beforeAll(async () => {
   ours = rt.db;
   table = rt.tables.sessions;
   const endpoint = rt.settings.DYNAMODB_ENDPOINT!;
-  sdk = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-    { marshallOptions: { removeUndefinedValues: true } },
-  );
+  sdk = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
 });
 
 afterAll(() => sdk.destroy());
@@ -82,7 +81,13 @@ describe('the document client', () => {
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     let pages = 0;
     do {
-      const out = await ours.query({ TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, Limit: 3, ExclusiveStartKey });
+      const out = await ours.query({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        Limit: 3,
+        ExclusiveStartKey,
+      });
       seen.push(...(out.Items ?? []).map((item) => item.i as number));
       ExclusiveStartKey = out.LastEvaluatedKey;
       pages++;
@@ -181,9 +186,18 @@ afterEach(async () => {
 describe('the wire', () => {
   it('signs AWS’s published SigV4 examples ("get-vanilla", "post-vanilla") to the published signatures', () => {
     const example = (method: string) =>
-      signRequest({ method, path: '/', headers: { Host: 'example.amazonaws.com' }, body: '' }, { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: EXAMPLE_SECRET }, 'us-east-1', 'service', new Date('2015-08-30T12:36:00Z'));
+      signRequest(
+        { method, path: '/', headers: { Host: 'example.amazonaws.com' }, body: '' },
+        { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: EXAMPLE_SECRET },
+        'us-east-1',
+        'service',
+        new Date('2015-08-30T12:36:00Z'),
+      );
     const prefix = 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=';
-    expect(example('GET')).toMatchObject({ 'x-amz-date': '20150830T123600Z', authorization: `${prefix}5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31` });
+    expect(example('GET')).toMatchObject({
+      'x-amz-date': '20150830T123600Z',
+      authorization: `${prefix}5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31`,
+    });
     expect(example('POST').authorization).toBe(`${prefix}5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b`);
   });
 
@@ -217,7 +231,13 @@ describe('the wire', () => {
   });
 
   it('retries a dropped connection and a throttle, keeping one idempotency token for a transaction', async () => {
-    fake = await startFake((n) => (n === 1 ? 'reset' : n === 2 ? { status: 400, body: { __type: 'com.amazonaws.dynamodb.v20120810#ThrottlingException', message: 'slow down' } } : { status: 200, body: {} }));
+    fake = await startFake((n) =>
+      n === 1
+        ? 'reset'
+        : n === 2
+          ? { status: 400, body: { __type: 'com.amazonaws.dynamodb.v20120810#ThrottlingException', message: 'slow down' } }
+          : { status: 200, body: {} },
+    );
     const wire = createWire({ region: 'us-east-1', endpoint: fake.endpoint, maxAttempts: 3, credentials: () => ({ accessKeyId: 'a', secretAccessKey: 'b' }) });
     await wire('TransactWriteItems', { TransactItems: [] });
     const tokens = fake.received.map((r) => (JSON.parse(r.body) as { ClientRequestToken?: string }).ClientRequestToken);
@@ -234,7 +254,12 @@ describe('the wire', () => {
 
     await fake.close();
     fake = await startFake(() => ({ status: 503, body: 'not json' }));
-    const failing = createWire({ region: 'us-east-1', endpoint: fake.endpoint, maxAttempts: 3, credentials: () => ({ accessKeyId: 'a', secretAccessKey: 'b' }) });
+    const failing = createWire({
+      region: 'us-east-1',
+      endpoint: fake.endpoint,
+      maxAttempts: 3,
+      credentials: () => ({ accessKeyId: 'a', secretAccessKey: 'b' }),
+    });
     await expect(failing('GetItem', {})).rejects.toMatchObject({ name: 'HttpStatus503', retryable: true });
     expect(fake.received).toHaveLength(3);
   });

@@ -26,7 +26,11 @@ const leaf = fc.oneof(
 const value = fc.letrec((tie) => ({
   any: fc.oneof({ depthSize: 'small' }, leaf, tie('list'), tie('map')),
   list: fc.array(tie('any'), { maxLength: 4 }),
-  map: fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }).filter((k) => !/[\uD800-\uDFFF]/.test(k)), tie('any'), { maxKeys: 4 }),
+  map: fc.dictionary(
+    fc.string({ minLength: 1, maxLength: 8 }).filter((k) => !/[\uD800-\uDFFF]/.test(k)),
+    tie('any'),
+    { maxKeys: 4 },
+  ),
 })).map;
 
 describe('our DynamoDB client round trip', () => {

@@ -2,14 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../lambdas/core/runtime.ts';
 import { cancelRun, createRunStatus, readRunState } from '../../lambdas/core/sessions/run-status.ts';
-import {
-  getSessionHeader,
-  loadHistory,
-  loadRuns,
-  persistRun,
-  requireOwnedSession,
-  splitText,
-} from '../../lambdas/core/sessions/run-store.ts';
+import { getSessionHeader, loadHistory, loadRuns, persistRun, requireOwnedSession, splitText } from '../../lambdas/core/sessions/run-store.ts';
 import { sessionTitle } from '../../lambdas/core/sessions/title.ts';
 import type { RunRecord } from '../../lambdas/core/sessions/types.ts';
 import { createTestRuntime } from '../support/test-runtime.ts';

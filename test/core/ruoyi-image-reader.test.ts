@@ -74,7 +74,7 @@ afterAll(() => {
 const read = (path: string, authorization: string | undefined = 'Bearer owner', maxBytes = MAX) => reader.read(path, { authorization, maxBytes });
 
 describe('RuoYi image reader', () => {
-  it('reads a public upload with the caller\'s own header, typed by its bytes', async () => {
+  it("reads a public upload with the caller's own header, typed by its bytes", async () => {
     expect(await read('/profile/upload/a.png')).toEqual({ image: { contentType: 'image/png', bytes: PNG } });
     expect(seen.at(-1)).toEqual({ path: '/profile/upload/a.png', authorization: 'Bearer owner' });
   });
@@ -101,7 +101,7 @@ describe('RuoYi image reader', () => {
     expect(await read('/profile/upload/page.png')).toEqual({ refused: 'not-image' });
   });
 
-  it('refuses a file over the caller\'s limit, announced or not, and stops reading a body that never ends', async () => {
+  it("refuses a file over the caller's limit, announced or not, and stops reading a body that never ends", async () => {
     expect(await read('/profile/upload/big.png')).toEqual({ refused: 'too-large' });
     expect(await read('/profile/upload/big.png', 'Bearer owner', MAX + PNG.length)).toMatchObject({ image: { contentType: 'image/png' } });
 
@@ -124,7 +124,7 @@ describe('RuoYi image reader', () => {
     expect(await gone.read('/profile/upload/a.png', { authorization: undefined, maxBytes: MAX })).toEqual({ refused: 'unreachable' });
   });
 
-  it('never leaves RuoYi\'s origin, whatever the path', async () => {
+  it("never leaves RuoYi's origin, whatever the path", async () => {
     const before = seen.length;
     expect(await read('@example.com/profile/upload/a.png')).toEqual({ refused: 'outside-origin' });
     expect(seen.length).toBe(before);

@@ -9,7 +9,10 @@ const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64ur
 const now = () => Math.floor(Date.now() / 1000);
 
 const expect401 = async (p: Promise<unknown>) => {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ServiceError);
   expect((err as ServiceError).code).toBe(401);
 };
@@ -33,7 +36,13 @@ describe('HS256 verifier', () => {
 
   it("maps data_scope all/dept/self onto RuoYi's scopes 1/3/5; absent is all, anything else none", async () => {
     const scopes = async (data_scope?: string) => (await verify(await bearer({ user_id: 42, data_scope }))).dataScopes;
-    expect([await scopes('all'), await scopes('dept'), await scopes('self'), await scopes(), await scopes('constructor')]).toEqual([['1'], ['3'], ['5'], ['1'], []]);
+    expect([await scopes('all'), await scopes('dept'), await scopes('self'), await scopes(), await scopes('constructor')]).toEqual([
+      ['1'],
+      ['3'],
+      ['5'],
+      ['1'],
+      [],
+    ]);
   });
 
   it('takes sub when user_id is absent, and recognises admins', async () => {

@@ -13,11 +13,13 @@ import { isBlockedAddress } from '../../lambdas/core/llm/blocked-addresses.ts';
 import { createPinnedFetch } from '../../lambdas/core/llm/pinned-fetch.ts';
 
 /** A stub DNS: names map to fixed answers; anything else does not resolve. */
-const dns = (answers: Record<string, string[]>): HostResolver => async (host) => {
-  const found = answers[host];
-  if (!found) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
-  return found.map((address): ResolvedAddress => ({ address, family: address.includes(':') ? 6 : 4 }));
-};
+const dns =
+  (answers: Record<string, string[]>): HostResolver =>
+  async (host) => {
+    const found = answers[host];
+    if (!found) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+    return found.map((address): ResolvedAddress => ({ address, family: address.includes(':') ? 6 : 4 }));
+  };
 
 const PUBLIC_DNS = dns({
   'api.example.com': ['93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946'],

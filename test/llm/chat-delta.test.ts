@@ -13,7 +13,13 @@ describe('delta text: every shape comes out as strings', () => {
     ],
     [
       'thinking and text in one list',
-      { content: [{ type: 'thinking', thinking: 'hmm ' }, { type: 'text', text: 'yes' }, { type: 'reference', reference_ids: [1] }] },
+      {
+        content: [
+          { type: 'thinking', thinking: 'hmm ' },
+          { type: 'text', text: 'yes' },
+          { type: 'reference', reference_ids: [1] },
+        ],
+      },
       { content: 'yes', reasoning: 'hmm ' },
     ],
     ['a refusal part', { content: [{ type: 'refusal', refusal: 'I cannot help with that.' }] }, { content: 'I cannot help with that.', reasoning: '' }],
@@ -27,7 +33,13 @@ describe('delta text: every shape comes out as strings', () => {
     ],
     [
       'reasoning_details alone',
-      { reasoning_details: [{ type: 'reasoning.summary', summary: 'Sum' }, { type: 'reasoning.encrypted', data: 'abc' }, { type: 'reasoning.text', text: 'mary' }] },
+      {
+        reasoning_details: [
+          { type: 'reasoning.summary', summary: 'Sum' },
+          { type: 'reasoning.encrypted', data: 'abc' },
+          { type: 'reasoning.text', text: 'mary' },
+        ],
+      },
       { content: '', reasoning: 'Summary' },
     ],
     ['numbers and objects where text belongs', { content: 42, reasoning: { text: 'x' } }, { content: '', reasoning: '' }],
@@ -58,7 +70,13 @@ describe('chunk usage: what each provider means, in one shape', () => {
   it('xAI: reasoning beside completion, counted in the total', () => {
     expect(
       chunkUsage({
-        usage: { prompt_tokens: 12, completion_tokens: 1, total_tokens: 303, prompt_tokens_details: { cached_tokens: 11 }, completion_tokens_details: { reasoning_tokens: 290 } },
+        usage: {
+          prompt_tokens: 12,
+          completion_tokens: 1,
+          total_tokens: 303,
+          prompt_tokens_details: { cached_tokens: 11 },
+          completion_tokens_details: { reasoning_tokens: 290 },
+        },
       }),
     ).toEqual({ inputTokens: 12, outputTokens: 291, totalTokens: 303, reasoningTokens: 290, cacheReadTokens: 11 });
   });
@@ -75,7 +93,9 @@ describe('chunk usage: what each provider means, in one shape', () => {
   });
 
   it('DeepSeek: prompt_cache_hit_tokens', () => {
-    expect(chunkUsage({ usage: { prompt_tokens: 6, completion_tokens: 92, total_tokens: 98, prompt_cache_hit_tokens: 4, prompt_cache_miss_tokens: 2 } })).toMatchObject({
+    expect(
+      chunkUsage({ usage: { prompt_tokens: 6, completion_tokens: 92, total_tokens: 98, prompt_cache_hit_tokens: 4, prompt_cache_miss_tokens: 2 } }),
+    ).toMatchObject({
       cacheReadTokens: 4,
     });
   });
@@ -88,7 +108,9 @@ describe('chunk usage: what each provider means, in one shape', () => {
       reasoningTokens: 0,
       cacheReadTokens: 10,
     });
-    expect(chunkUsage({ usage: { prompt_tokens: 15, completion_tokens: 7, total_tokens: 22 }, timings: { prompt_n: 5, cache_n: 10, predicted_n: 7 } })).toMatchObject({
+    expect(
+      chunkUsage({ usage: { prompt_tokens: 15, completion_tokens: 7, total_tokens: 22 }, timings: { prompt_n: 5, cache_n: 10, predicted_n: 7 } }),
+    ).toMatchObject({
       inputTokens: 15,
       cacheReadTokens: 10,
     });

@@ -29,7 +29,16 @@ const call = async (provider: string, baseUrl: string, reasoning = false) => {
       apiKey: 'sk-provider-test',
       headersTimeoutMs: 10_000,
       ready: Promise.resolve(true),
-      request: { model: `${provider}-model`, messages: [{ role: 'system', text: 'Be brief.' }, { role: 'user', text: 'hello [[interval=0]]' }], reasoning, maxTokens: 64, temperature: 0.5 },
+      request: {
+        model: `${provider}-model`,
+        messages: [
+          { role: 'system', text: 'Be brief.' },
+          { role: 'user', text: 'hello [[interval=0]]' },
+        ],
+        reasoning,
+        maxTokens: 64,
+        temperature: 0.5,
+      },
     },
     {
       seen: () => {

@@ -15,29 +15,106 @@ const inBand = (error: unknown) => new APIError(undefined, error as object, unde
 describe('each failure class reaches the user as its own message', () => {
   it.each([
     // Bodies as the providers document or were recorded sending them.
-    ['OpenAI 429 rate limit', http(429, { error: { message: 'Rate limit reached for gpt-4o in organization org-abc on requests per min (RPM): Limit 3, Used 3, Requested 1.', type: 'requests', code: 'rate_limit_exceeded' } }), 'rateLimited'],
-    ['OpenAI 429 insufficient_quota', http(429, { error: { message: 'You exceeded your current quota, please check your plan and billing details.', type: 'insufficient_quota', code: 'insufficient_quota' } }), 'quota'],
+    [
+      'OpenAI 429 rate limit',
+      http(429, {
+        error: {
+          message: 'Rate limit reached for gpt-4o in organization org-abc on requests per min (RPM): Limit 3, Used 3, Requested 1.',
+          type: 'requests',
+          code: 'rate_limit_exceeded',
+        },
+      }),
+      'rateLimited',
+    ],
+    [
+      'OpenAI 429 insufficient_quota',
+      http(429, {
+        error: {
+          message: 'You exceeded your current quota, please check your plan and billing details.',
+          type: 'insufficient_quota',
+          code: 'insufficient_quota',
+        },
+      }),
+      'quota',
+    ],
     ['DeepSeek 402', http(402, { error: { message: 'Insufficient Balance', type: 'unknown_error', param: null, code: 'invalid_request_error' } }), 'quota'],
     ['OpenRouter 402', http(402, { error: { code: 402, message: 'Insufficient credits. Add more using https://openrouter.ai/credits' } }), 'quota'],
-    ['OpenAI 401', http(401, { error: { message: 'Incorrect API key provided: sk-proj-********************6789.', type: 'invalid_request_error', code: 'invalid_api_key' } }), 'auth'],
+    [
+      'OpenAI 401',
+      http(401, {
+        error: { message: 'Incorrect API key provided: sk-proj-********************6789.', type: 'invalid_request_error', code: 'invalid_api_key' },
+      }),
+      'auth',
+    ],
     ['Anthropic 401', http(401, { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } }), 'auth'],
     ['Mistral 401', http(401, { message: 'Unauthorized', request_id: 'f6e0c3' }), 'auth'],
-    ['OpenAI 404 model', http(404, { error: { message: 'The model `gpt-9` does not exist or you do not have access to it.', type: 'invalid_request_error', code: 'model_not_found' } }), 'modelNotFound'],
+    [
+      'OpenAI 404 model',
+      http(404, {
+        error: { message: 'The model `gpt-9` does not exist or you do not have access to it.', type: 'invalid_request_error', code: 'model_not_found' },
+      }),
+      'modelNotFound',
+    ],
     ['OpenRouter 400 model id', http(400, { error: { code: 400, message: 'foo/bar is not a valid model ID' } }), 'modelNotFound'],
-    ['OpenAI 400 context', http(400, { error: { message: "This model's maximum context length is 128000 tokens. However, your messages resulted in 130412 tokens.", type: 'invalid_request_error', code: 'context_length_exceeded' } }), 'contextTooLong'],
-    ['Anthropic 400 prompt too long', http(400, { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 208342 tokens > 200000 maximum' } }), 'contextTooLong'],
-    ['DashScope 400 inspection', http(400, { error: { code: 'data_inspection_failed', message: 'Input data may contain inappropriate content.', type: 'data_inspection_failed' } }), 'contentFiltered'],
-    ['Azure 400 content filter', http(400, { error: { code: 'content_filter', message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy." } }), 'contentFiltered'],
+    [
+      'OpenAI 400 context',
+      http(400, {
+        error: {
+          message: "This model's maximum context length is 128000 tokens. However, your messages resulted in 130412 tokens.",
+          type: 'invalid_request_error',
+          code: 'context_length_exceeded',
+        },
+      }),
+      'contextTooLong',
+    ],
+    [
+      'Anthropic 400 prompt too long',
+      http(400, { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 208342 tokens > 200000 maximum' } }),
+      'contextTooLong',
+    ],
+    [
+      'DashScope 400 inspection',
+      http(400, { error: { code: 'data_inspection_failed', message: 'Input data may contain inappropriate content.', type: 'data_inspection_failed' } }),
+      'contentFiltered',
+    ],
+    [
+      'Azure 400 content filter',
+      http(400, {
+        error: { code: 'content_filter', message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy." },
+      }),
+      'contentFiltered',
+    ],
     ['Anthropic 529', http(529, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }), 'overloaded'],
     ['Gemini 503', http(503, [{ error: { code: 503, message: 'The model is overloaded. Please try again later.', status: 'UNAVAILABLE' } }]), 'overloaded'],
-    ['Gemini 429', http(429, [{ error: { code: 429, message: 'Resource has been exhausted (e.g. check quota).', status: 'RESOURCE_EXHAUSTED' } }]), 'rateLimited'],
+    [
+      'Gemini 429',
+      http(429, [{ error: { code: 429, message: 'Resource has been exhausted (e.g. check quota).', status: 'RESOURCE_EXHAUSTED' } }]),
+      'rateLimited',
+    ],
     ['a gateway 504', http(504, { error: { message: 'Gateway Timeout' } }), 'timeout'],
-    ['OpenAI 500', http(500, { error: { message: 'The server had an error while processing your request.', type: 'server_error', code: null } }), 'unavailable'],
+    [
+      'OpenAI 500',
+      http(500, { error: { message: 'The server had an error while processing your request.', type: 'server_error', code: null } }),
+      'unavailable',
+    ],
     ['a bare 502', http(502, undefined), 'unavailable'],
     ['OpenRouter in-band 429', inBand({ code: 429, message: 'Rate limit exceeded: free-models-per-day.' }), 'rateLimited'],
     ['OpenRouter in-band server_error', inBand({ code: 'server_error', message: 'Provider disconnected unexpectedly' }), 'unavailable'],
-    ['Responses error event (quota)', inBand({ type: 'insufficient_quota', code: 'insufficient_quota', message: 'You exceeded your current quota, please check your plan and billing details.', param: null }), 'quota'],
-    ['Responses response.failed (rate)', inBand({ code: 'rate_limit_exceeded', message: 'Request too large for gpt-4o-mini on tokens per min (TPM): Limit 30000, Requested 35364.' }), 'rateLimited'],
+    [
+      'Responses error event (quota)',
+      inBand({
+        type: 'insufficient_quota',
+        code: 'insufficient_quota',
+        message: 'You exceeded your current quota, please check your plan and billing details.',
+        param: null,
+      }),
+      'quota',
+    ],
+    [
+      'Responses response.failed (rate)',
+      inBand({ code: 'rate_limit_exceeded', message: 'Request too large for gpt-4o-mini on tokens per min (TPM): Limit 30000, Requested 35364.' }),
+      'rateLimited',
+    ],
     ['a filtered finish', inBand({ code: 'content_filter' }), 'contentFiltered'],
   ] as const)('%s', (_, err, cls) => {
     const { message, log } = describeUpstreamError(err, secrets);
@@ -52,9 +129,7 @@ describe('each failure class reaches the user as its own message', () => {
     expect(describeUpstreamError(new APIConnectionError({ message: 'Connection error.' }), secrets).message).toBe(UPSTREAM_MSG.unreachable);
     expect(describeUpstreamError(new APIConnectionTimeoutError(), secrets).message).toBe(UPSTREAM_MSG.timeout);
     expect(describeUpstreamError(new TypeError('terminated'), secrets).message).toBe(UPSTREAM_MSG.interrupted);
-    expect(describeUpstreamError(inBand({ message: 'Something odd' }), secrets).message).toBe(
-      upstreamErrorLine(UPSTREAM_MSG.unavailable, 'Something odd'),
-    );
+    expect(describeUpstreamError(inBand({ message: 'Something odd' }), secrets).message).toBe(upstreamErrorLine(UPSTREAM_MSG.unavailable, 'Something odd'));
   });
 
   it('gives every class its own message', () => {
@@ -76,7 +151,11 @@ describe("the provider's reason", () => {
     ['a Gemini key', 'API key not valid: AIzaSyD-1234567890abcdefghij', 'API key not valid: [已隐藏]'],
     ['a long hex token', 'request 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b failed', 'request [已隐藏] failed'],
     ['a JWT', 'token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abc rejected', 'token [已隐藏] rejected'],
-    ['a plain URL stays', 'see https://platform.openai.com/docs/guides/error-codes/api-errors', 'see https://platform.openai.com/docs/guides/error-codes/api-errors'],
+    [
+      'a plain URL stays',
+      'see https://platform.openai.com/docs/guides/error-codes/api-errors',
+      'see https://platform.openai.com/docs/guides/error-codes/api-errors',
+    ],
   ])('%s', (_, text, shown) => {
     expect(safeReason(text, { apiKey: 'unrelated-key-value', prompt: [] })).toBe(shown);
   });

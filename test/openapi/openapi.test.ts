@@ -63,7 +63,12 @@ describe('what the handlers answer matches the document', () => {
   const USER = 341;
   const seen = new Set<string>();
 
-  const expectAnswer = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, routePath: string, extra: { body?: unknown; query?: Record<string, string>; authorization?: string } = {}) => {
+  const expectAnswer = async (
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    routePath: string,
+    extra: { body?: unknown; query?: Record<string, string>; authorization?: string } = {},
+  ) => {
     const out = await api({ method, path, authorization: extra.authorization ?? admin, body: extra.body, query: extra.query });
     const answer = ROUTE_ANSWERS[`${method} ${routePath}`]!;
     const parsed = answerSchema(answer).safeParse(out.json);

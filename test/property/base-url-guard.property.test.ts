@@ -30,7 +30,8 @@ const blockedV4 = fc.constantFrom(...BLOCKED_V4).chain(([start, prefix]) => {
 });
 
 /** Addresses in blocks with nothing special in them (documentation-free public space). */
-const publicV4 = fc.tuple(fc.constantFrom(8, 9, 23, 34, 52, 93, 104, 151), fc.nat(255), fc.nat(255), fc.integer({ min: 1, max: 254 }))
+const publicV4 = fc
+  .tuple(fc.constantFrom(8, 9, 23, 34, 52, 93, 104, 151), fc.nat(255), fc.nat(255), fc.integer({ min: 1, max: 254 }))
   .map(([a, b, c, d]) => toInt([a, b, c, d]));
 
 const octetsOf = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];

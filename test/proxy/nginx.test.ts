@@ -122,7 +122,7 @@ const lastUserContent = () => {
 };
 
 describe("RuoYi's site with the README's block", () => {
-  it('still serves RuoYi\'s pages and API from RuoYi, and /ai/ from this stack', async () => {
+  it("still serves RuoYi's pages and API from RuoYi, and /ai/ from this stack", async () => {
     expect(await (await fetch(`${site.distribution}/`)).text()).toBe('<title>RuoYi pages</title>');
     const info = await page(site.distribution, stack.userToken).json('/getInfo');
     expect(info.msg).toBe('RuoYi backend stand-in');
@@ -165,7 +165,7 @@ describe("RuoYi's site with the README's block", () => {
     expect(reads.filter((r) => r.includes('content')).length).toBeGreaterThanOrEqual(10);
   });
 
-  it('streams through RuoYi\'s habit too (no proxy_buffering off): the stream\'s own X-Accel-Buffering', async () => {
+  it("streams through RuoYi's habit too (no proxy_buffering off): the stream's own X-Accel-Buffering", async () => {
     const body = { modelId: stack.modelId, message: 'Habit [[interval=100 chunks=20]]' };
     const streamed = await readStream(await fetch(`${site.distribution}/habit-api/ai/chat/send`, sendInit(body)));
     expect(streamed.reads.filter((r) => r.includes('content')).length).toBeGreaterThanOrEqual(10);
@@ -182,7 +182,10 @@ describe("RuoYi's site with the README's block", () => {
     const { lines } = await readStream(res, (seen) => seen.filter((l) => l.type === 'content').length >= 3);
     const sessionId = lines.find((l) => l.type === 'meta')!.session_id as string;
     const runId = lines.find((l) => l.type === 'run_info')!.run_id as string;
-    const seen = lines.filter((l) => l.type === 'content').map((l) => l.content as string).join('');
+    const seen = lines
+      .filter((l) => l.type === 'content')
+      .map((l) => l.content as string)
+      .join('');
     // stopGeneration(): the cancel first, then the connection is dropped.
     expect(await user.json('/ai/chat/cancel', { method: 'POST', body: JSON.stringify({ runId }) })).toMatchObject({ code: 200, msg: '取消成功' });
     abort.abort();
@@ -241,7 +244,7 @@ describe("the README's blocks against an HTTPS origin that answers only for its 
     return tls.received.slice(from);
   };
 
-  it.each(VARIANTS)('sends the origin\'s name as SNI and Host, the token and the body (%s)', async (variant) => {
+  it.each(VARIANTS)("sends the origin's name as SNI and Host, the token and the body (%s)", async (variant) => {
     const [stream, list] = await call(tlsSite[variant]);
     const host = `localhost:${tls.port}`;
     expect(stream).toMatchObject({ method: 'POST', path: '/ai/chat/send', servername: 'localhost', host, authorization: 'Bearer token-abc' });
@@ -249,7 +252,7 @@ describe("the README's blocks against an HTTPS origin that answers only for its 
     expect(list).toMatchObject({ method: 'GET', path: '/ai/model/all?x=1', servername: 'localhost', host, authorization: 'Bearer token-abc' });
   });
 
-  it('catches RuoYi\'s habit (Host $host, no proxy_ssl_server_name): no SNI, RuoYi\'s host name', async () => {
+  it("catches RuoYi's habit (Host $host, no proxy_ssl_server_name): no SNI, RuoYi's host name", async () => {
     const [stream] = await call(tlsSite.habit);
     expect(stream!.servername).toBeNull();
     expect(stream!.host).toBe(new URL(tlsSite.habit).hostname);

@@ -58,10 +58,12 @@ describe('JWKS deployment: token defects', () => {
     expect(out.capture!.lines.at(-1)!.type).toBe('metrics');
   });
 
-  it.each(DEFECTS.flatMap(([name, token]) => [
-    [`stream: ${name}`, 'stream', token],
-    [`rest: ${name}`, 'rest', token],
-  ]))('%s: 401, every table unchanged', async (_name, handler, token) => {
+  it.each(
+    DEFECTS.flatMap(([name, token]) => [
+      [`stream: ${name}`, 'stream', token],
+      [`rest: ${name}`, 'rest', token],
+    ]),
+  )('%s: 401, every table unchanged', async (_name, handler, token) => {
     const authorization = `Bearer ${token}`;
     const before = await dumpTables(store);
     const answer = await send(

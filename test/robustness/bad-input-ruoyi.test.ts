@@ -42,7 +42,7 @@ const localDefects = async (): Promise<[string, string | undefined][]> => {
     ['a RuoYi token, user_id tampered to the admin', `Bearer ${tamperPayload(token, { user_id: '1', session_id: 'x', exp: nowS() + 3600 })}`],
     ['a well-signed token whose user_id is no number', `Bearer ${await unknownToRuoyi({ user_id: 'admin' })}`],
     ['a well-signed token whose user_id is a list', `Bearer ${await unknownToRuoyi({ user_id: ['1'] })}`],
-    ['a well-signed token in RuoYi\'s shape past its exp', `Bearer ${await unknownToRuoyi({ user_id: '2', exp: nowS() - 60 })}`],
+    ["a well-signed token in RuoYi's shape past its exp", `Bearer ${await unknownToRuoyi({ user_id: '2', exp: nowS() - 60 })}`],
   ];
 };
 
@@ -52,7 +52,10 @@ const ruoyiDefects = async (): Promise<[string, string][]> => {
   await w.ruoyi.logout(loggedOut);
   return [
     ['a logged-out RuoYi token', `Bearer ${loggedOut}`],
-    ['a dev-style token claiming the admin (user_id 1, *:*:*, role admin), never issued by RuoYi', `Bearer ${await unknownToRuoyi({ user_id: '1', perms: ['*:*:*'], roles: ['admin'], data_scope: 'all' })}`],
+    [
+      'a dev-style token claiming the admin (user_id 1, *:*:*, role admin), never issued by RuoYi',
+      `Bearer ${await unknownToRuoyi({ user_id: '1', perms: ['*:*:*'], roles: ['admin'], data_scope: 'all' })}`,
+    ],
     ['a token of a user RuoYi does not know', `Bearer ${await unknownToRuoyi({ user_id: '9999' })}`],
   ];
 };
@@ -103,7 +106,15 @@ describe('RuoYi deployment: token defects', () => {
     await refusedEverywhere([['a RuoYi user without ai:chat:list', noChat]], 403, '该用户无此接口权限');
     const chatter = await w.ruoyi.bearer('chatter');
     const before = await dumpTables(w.store);
-    const add = await send(w.h, w.api, { handler: 'rest', call: { method: 'POST', path: '/ai/model', authorization: chatter, body: { modelCode: 'x', provider: 'OpenAI', modelSort: 1, baseUrl: 'https://a.example/v1' } } });
+    const add = await send(w.h, w.api, {
+      handler: 'rest',
+      call: {
+        method: 'POST',
+        path: '/ai/model',
+        authorization: chatter,
+        body: { modelCode: 'x', provider: 'OpenAI', modelSort: 1, baseUrl: 'https://a.example/v1' },
+      },
+    });
     expectRefusal(add, 403, '该用户无此接口权限');
     const remove = await send(w.h, w.api, { handler: 'rest', call: { method: 'DELETE', path: `/ai/model/${modelId}`, authorization: chatter } });
     expectRefusal(remove, 403, '该用户无此接口权限');

@@ -70,7 +70,10 @@ const stream = (
   { authorization }: { authorization: string | undefined } = { authorization: user },
 ): BadInput => ({
   name: `stream: ${name}`,
-  target: typeof body === 'function' ? { handler: 'stream', body: undefined, lazyBody: body as () => unknown, authorization } : { handler: 'stream', body, authorization },
+  target:
+    typeof body === 'function'
+      ? { handler: 'stream', body: undefined, lazyBody: body as () => unknown, authorization }
+      : { handler: 'stream', body, authorization },
   code,
   msg,
 });
@@ -95,8 +98,18 @@ const TOKEN_DEFECTS: BadInput[] = authDefects.flatMap(([name, authorization]) =>
 
 const PERMISSIONS: BadInput[] = [
   stream('no chat permission', body({}), 403, '该用户无此接口权限', { authorization: noChatPerm }),
-  rest('no chat permission (config save)', { method: 'PUT', path: '/ai/chat/config', authorization: noChatPerm, body: { temperature: 1 } }, 403, '该用户无此接口权限'),
-  rest('no model:add permission', { method: 'POST', path: '/ai/model', body: { modelCode: 'x', provider: 'OpenAI', modelSort: 1, baseUrl: 'https://a.example/v1' } }, 403, '该用户无此接口权限'),
+  rest(
+    'no chat permission (config save)',
+    { method: 'PUT', path: '/ai/chat/config', authorization: noChatPerm, body: { temperature: 1 } },
+    403,
+    '该用户无此接口权限',
+  ),
+  rest(
+    'no model:add permission',
+    { method: 'POST', path: '/ai/model', body: { modelCode: 'x', provider: 'OpenAI', modelSort: 1, baseUrl: 'https://a.example/v1' } },
+    403,
+    '该用户无此接口权限',
+  ),
   rest('no model:remove permission', { method: 'DELETE', path: '/ai/model/1' }, 403, '该用户无此接口权限'),
 ];
 
@@ -127,7 +140,12 @@ const STREAM_BODIES: BadInput[] = [
   stream('message a list', body({ message: ['hi'] }), INVALID, 'message: 不能为空'),
   stream('message a NoSQL operator', body({ message: { $ne: null } }), INVALID, 'message: 不能为空'),
   stream('message one over the limit', body({ message: big(MAX_MESSAGE_LENGTH + 1) }), INVALID, `message: 长度不能超过${MAX_MESSAGE_LENGTH}个字符`),
-  stream('message over the limit in emoji (UTF-16 units)', body({ message: '😀'.repeat(MAX_MESSAGE_LENGTH / 2 + 1) }), INVALID, `message: 长度不能超过${MAX_MESSAGE_LENGTH}个字符`),
+  stream(
+    'message over the limit in emoji (UTF-16 units)',
+    body({ message: '😀'.repeat(MAX_MESSAGE_LENGTH / 2 + 1) }),
+    INVALID,
+    `message: 长度不能超过${MAX_MESSAGE_LENGTH}个字符`,
+  ),
   stream('message of a megabyte', body({ message: big(1024 * 1024) }), INVALID, `message: 长度不能超过${MAX_MESSAGE_LENGTH}个字符`),
   stream('sessionId no UUID', body({ sessionId: 'abc' }), INVALID, 'sessionId: 必须是UUID'),
   stream('sessionId SQL injection', body({ sessionId: "' OR '1'='1" }), INVALID, 'sessionId: 必须是UUID'),
@@ -141,7 +159,12 @@ const STREAM_BODIES: BadInput[] = [
   stream('images a string', body({ images: `${uploadPrefix(String(USER))}a.png` }), INVALID, 'images: 必须是字符串数组'),
   stream('images holding a number', body({ images: [1] }), INVALID, 'images: 必须是字符串数组'),
   stream('images holding an object', body({ images: [{ key: 'a.png' }] }), INVALID, 'images: 必须是字符串数组'),
-  stream('one image too many', body({ images: Array.from({ length: 11 }, (_, i) => `${uploadPrefix(String(USER))}${i}.png`) }), INVALID, 'images: 最多10张图片'),
+  stream(
+    'one image too many',
+    body({ images: Array.from({ length: 11 }, (_, i) => `${uploadPrefix(String(USER))}${i}.png`) }),
+    INVALID,
+    'images: 最多10张图片',
+  ),
   stream('a huge images array', body({ images: Array.from({ length: 100_000 }, () => 'a') }), INVALID, 'images: 最多10张图片'),
   stream('an image key over 300 characters', body({ images: [`${uploadPrefix(String(USER))}${big(300)}.png`] }), INVALID, 'images: 图片键过长'),
   stream('images nested a hundred thousand deep', `{"modelId":1,"message":"hi","images":${deep(100_000)}}`, INVALID, 'images: 必须是字符串数组'),
@@ -171,20 +194,70 @@ const REST_REQUESTS: BadInput[] = [
   rest('config numHistoryRuns a fraction', { method: 'PUT', path: '/ai/chat/config', body: { numHistoryRuns: 1.5 } }, INVALID, 'numHistoryRuns: 必须是整数'),
   rest('config numHistoryRuns negative', { method: 'PUT', path: '/ai/chat/config', body: { numHistoryRuns: -1 } }, INVALID, 'numHistoryRuns: 取值范围1-50'),
   rest('config flag not 0/1', { method: 'PUT', path: '/ai/chat/config', body: { addHistoryToContext: 'yes' } }, INVALID, 'addHistoryToContext: 只能是 0/1'),
-  rest('config system prompt too long', { method: 'PUT', path: '/ai/chat/config', body: { systemPrompt: big(4001) } }, INVALID, 'systemPrompt: 长度不能超过4000个字符'),
+  rest(
+    'config system prompt too long',
+    { method: 'PUT', path: '/ai/chat/config', body: { systemPrompt: big(4001) } },
+    INVALID,
+    'systemPrompt: 长度不能超过4000个字符',
+  ),
   rest('config system prompt a list', { method: 'PUT', path: '/ai/chat/config', body: { systemPrompt: ['a'] } }, INVALID, 'systemPrompt: 必须是字符串'),
   rest('config image size out of range', { method: 'PUT', path: '/ai/chat/config', body: { imageMaxSizeMb: 1000 } }, INVALID, 'imageMaxSizeMb: 取值范围1-20'),
   rest('config chatConfigId negative', { method: 'PUT', path: '/ai/chat/config', body: { chatConfigId: -1 } }, INVALID, 'chatConfigId: 必须是正整数'),
   rest('config chatConfigId as text', { method: 'PUT', path: '/ai/chat/config', body: { chatConfigId: '1' } }, INVALID, 'chatConfigId: 必须是正整数'),
-  rest("config chatConfigId not the caller's", { method: 'PUT', path: '/ai/chat/config', body: { chatConfigId: 999_999, temperature: 1 } }, 500, '只允许修改当前用户的配置'),
-  rest('upload of HTML', { method: 'POST', path: '/ai/chat/upload', body: { fileName: 'a.html', contentType: 'text/html', size: 10 } }, INVALID, /^contentType: /),
-  rest('upload of SVG', { method: 'POST', path: '/ai/chat/upload', body: { fileName: 'a.svg', contentType: 'image/svg+xml', size: 10 } }, INVALID, /^contentType: /),
-  rest('upload size negative', { method: 'POST', path: '/ai/chat/upload', body: { fileName: 'a.png', contentType: 'image/png', size: -1 } }, INVALID, 'size: 必须是正整数'),
-  rest('upload size a fraction', { method: 'POST', path: '/ai/chat/upload', body: { fileName: 'a.png', contentType: 'image/png', size: 1.5 } }, INVALID, 'size: 必须是正整数'),
-  rest('upload over the size limit', { method: 'POST', path: '/ai/chat/upload', body: { fileName: 'a.png', contentType: 'image/png', size: 100 * 1024 * 1024 } }, INVALID, 'size: 单张图片大小不能超过5MB'),
-  rest('upload size beyond safe integers', { method: 'POST', path: '/ai/chat/upload', body: '{"fileName":"a.png","contentType":"image/png","size":1e300}' }, INVALID, 'size: 必须是正整数'),
-  rest('upload without a file name', { method: 'POST', path: '/ai/chat/upload', body: { fileName: '  ', contentType: 'image/png', size: 10 } }, INVALID, 'fileName: 不能为空'),
-  rest('upload file name too long', { method: 'POST', path: '/ai/chat/upload', body: { fileName: `${big(256)}.png`, contentType: 'image/png', size: 10 } }, INVALID, 'fileName: 长度不能超过255个字符'),
+  rest(
+    "config chatConfigId not the caller's",
+    { method: 'PUT', path: '/ai/chat/config', body: { chatConfigId: 999_999, temperature: 1 } },
+    500,
+    '只允许修改当前用户的配置',
+  ),
+  rest(
+    'upload of HTML',
+    { method: 'POST', path: '/ai/chat/upload', body: { fileName: 'a.html', contentType: 'text/html', size: 10 } },
+    INVALID,
+    /^contentType: /,
+  ),
+  rest(
+    'upload of SVG',
+    { method: 'POST', path: '/ai/chat/upload', body: { fileName: 'a.svg', contentType: 'image/svg+xml', size: 10 } },
+    INVALID,
+    /^contentType: /,
+  ),
+  rest(
+    'upload size negative',
+    { method: 'POST', path: '/ai/chat/upload', body: { fileName: 'a.png', contentType: 'image/png', size: -1 } },
+    INVALID,
+    'size: 必须是正整数',
+  ),
+  rest(
+    'upload size a fraction',
+    { method: 'POST', path: '/ai/chat/upload', body: { fileName: 'a.png', contentType: 'image/png', size: 1.5 } },
+    INVALID,
+    'size: 必须是正整数',
+  ),
+  rest(
+    'upload over the size limit',
+    { method: 'POST', path: '/ai/chat/upload', body: { fileName: 'a.png', contentType: 'image/png', size: 100 * 1024 * 1024 } },
+    INVALID,
+    'size: 单张图片大小不能超过5MB',
+  ),
+  rest(
+    'upload size beyond safe integers',
+    { method: 'POST', path: '/ai/chat/upload', body: '{"fileName":"a.png","contentType":"image/png","size":1e300}' },
+    INVALID,
+    'size: 必须是正整数',
+  ),
+  rest(
+    'upload without a file name',
+    { method: 'POST', path: '/ai/chat/upload', body: { fileName: '  ', contentType: 'image/png', size: 10 } },
+    INVALID,
+    'fileName: 不能为空',
+  ),
+  rest(
+    'upload file name too long',
+    { method: 'POST', path: '/ai/chat/upload', body: { fileName: `${big(256)}.png`, contentType: 'image/png', size: 10 } },
+    INVALID,
+    'fileName: 长度不能超过255个字符',
+  ),
   rest('model id no number', { method: 'GET', path: '/ai/model/abc', authorization: admin }, INVALID, 'modelId: 必须是正整数'),
   rest('model id negative', { method: 'GET', path: '/ai/model/-1', authorization: admin }, INVALID, 'modelId: 必须是正整数'),
   rest('model id a fraction', { method: 'GET', path: '/ai/model/1.5', authorization: admin }, INVALID, 'modelId: 必须是正整数'),
@@ -194,22 +267,127 @@ const REST_REQUESTS: BadInput[] = [
   rest('model delete, SQL injection', { method: 'DELETE', path: `/ai/model/${enc('1 OR 1=1')}`, authorization: admin }, INVALID, 'modelIds: 必须是正整数'),
   rest('model delete, negative id', { method: 'DELETE', path: '/ai/model/-1', authorization: admin }, INVALID, 'modelIds: 必须是正整数'),
   rest('model delete, only commas', { method: 'DELETE', path: '/ai/model/,,,', authorization: admin }, 500, '传入AI模型id为空'),
-  rest('model delete, 101 ids', { method: 'DELETE', path: `/ai/model/${Array.from({ length: 101 }, (_, i) => i + 1).join(',')}`, authorization: admin }, INVALID, 'modelIds: 一次最多删除100个'),
+  rest(
+    'model delete, 101 ids',
+    { method: 'DELETE', path: `/ai/model/${Array.from({ length: 101 }, (_, i) => i + 1).join(',')}`, authorization: admin },
+    INVALID,
+    'modelIds: 一次最多删除100个',
+  ),
   rest('model create, empty body', { method: 'POST', path: '/ai/model', authorization: admin, body: {} }, INVALID, '模型编码不能为空'),
-  rest('model create, code too long', { method: 'POST', path: '/ai/model', authorization: admin, body: { modelCode: big(101), provider: 'OpenAI', modelSort: 1, baseUrl: 'https://a.example/v1' } }, INVALID, '模型编码长度不能超过100个字符'),
-  rest('model create, no base URL', { method: 'POST', path: '/ai/model', authorization: admin, body: { modelCode: 'x', provider: 'OpenAI', modelSort: 1 } }, INVALID, 'Base URL不能为空'),
-  rest('model create, base URL too long', { method: 'POST', path: '/ai/model', authorization: admin, body: { modelCode: 'x', provider: 'OpenAI', modelSort: 1, baseUrl: `https://a.example/${big(250)}` } }, INVALID, 'Base URL长度不能超过255个字符'),
-  rest('model create, unknown provider', { method: 'POST', path: '/ai/model', authorization: admin, body: { modelCode: 'x', provider: 'EvilCorp', modelSort: 1, baseUrl: 'https://a.example/v1' } }, INVALID, '不支持的模型提供商'),
-  rest('model create, no sort order', { method: 'POST', path: '/ai/model', authorization: admin, body: { modelCode: 'x', provider: 'OpenAI', baseUrl: 'https://a.example/v1' } }, INVALID, '显示顺序不能为空'),
-  rest('model create, temperature out of range', { method: 'POST', path: '/ai/model', authorization: admin, body: { modelCode: 'x', provider: 'OpenAI', modelSort: 1, baseUrl: 'https://a.example/v1', temperature: 3 } }, INVALID, 'temperature: 取值范围0-2'),
-  rest('model create, status not 0/1', { method: 'POST', path: '/ai/model', authorization: admin, body: { modelCode: 'x', provider: 'OpenAI', modelSort: 1, baseUrl: 'https://a.example/v1', status: '2' } }, INVALID, 'status: 只能是 0/1'),
-  rest('model create, API key too long', { method: 'POST', path: '/ai/model', authorization: admin, body: { modelCode: 'x', provider: 'OpenAI', modelSort: 1, baseUrl: 'https://a.example/v1', apiKey: big(1025) } }, INVALID, 'apiKey: 长度不能超过1024个字符'),
-  rest('model update without modelId', { method: 'PUT', path: '/ai/model', authorization: admin, body: { modelCode: 'x', provider: 'OpenAI', modelSort: 1, baseUrl: 'https://a.example/v1' } }, INVALID, 'modelId: 必须是正整数'),
-  rest('model update, unknown modelId', { method: 'PUT', path: '/ai/model', authorization: admin, body: { modelId: 987_654, modelCode: 'x', provider: 'OpenAI', modelSort: 1, baseUrl: 'https://a.example/v1' } }, 500, 'AI模型不存在'),
-  rest('model list, page size too large', { method: 'GET', path: '/ai/model/list', authorization: admin, query: { pageSize: '100000' } }, INVALID, 'pageSize: 不能超过500'),
-  rest('model list, page number zero', { method: 'GET', path: '/ai/model/list', authorization: admin, query: { pageNum: '0' } }, INVALID, 'pageNum: 必须是正整数'),
-  rest('model list, page number no number', { method: 'GET', path: '/ai/model/list', authorization: admin, query: { pageNum: 'abc' } }, INVALID, 'pageNum: 必须是正整数'),
-  rest('model list, status SQL injection', { method: 'GET', path: '/ai/model/list', authorization: admin, query: { status: "0' OR '1'='1" } }, INVALID, 'status: 只能是 0/1'),
+  rest(
+    'model create, code too long',
+    {
+      method: 'POST',
+      path: '/ai/model',
+      authorization: admin,
+      body: { modelCode: big(101), provider: 'OpenAI', modelSort: 1, baseUrl: 'https://a.example/v1' },
+    },
+    INVALID,
+    '模型编码长度不能超过100个字符',
+  ),
+  rest(
+    'model create, no base URL',
+    { method: 'POST', path: '/ai/model', authorization: admin, body: { modelCode: 'x', provider: 'OpenAI', modelSort: 1 } },
+    INVALID,
+    'Base URL不能为空',
+  ),
+  rest(
+    'model create, base URL too long',
+    {
+      method: 'POST',
+      path: '/ai/model',
+      authorization: admin,
+      body: { modelCode: 'x', provider: 'OpenAI', modelSort: 1, baseUrl: `https://a.example/${big(250)}` },
+    },
+    INVALID,
+    'Base URL长度不能超过255个字符',
+  ),
+  rest(
+    'model create, unknown provider',
+    { method: 'POST', path: '/ai/model', authorization: admin, body: { modelCode: 'x', provider: 'EvilCorp', modelSort: 1, baseUrl: 'https://a.example/v1' } },
+    INVALID,
+    '不支持的模型提供商',
+  ),
+  rest(
+    'model create, no sort order',
+    { method: 'POST', path: '/ai/model', authorization: admin, body: { modelCode: 'x', provider: 'OpenAI', baseUrl: 'https://a.example/v1' } },
+    INVALID,
+    '显示顺序不能为空',
+  ),
+  rest(
+    'model create, temperature out of range',
+    {
+      method: 'POST',
+      path: '/ai/model',
+      authorization: admin,
+      body: { modelCode: 'x', provider: 'OpenAI', modelSort: 1, baseUrl: 'https://a.example/v1', temperature: 3 },
+    },
+    INVALID,
+    'temperature: 取值范围0-2',
+  ),
+  rest(
+    'model create, status not 0/1',
+    {
+      method: 'POST',
+      path: '/ai/model',
+      authorization: admin,
+      body: { modelCode: 'x', provider: 'OpenAI', modelSort: 1, baseUrl: 'https://a.example/v1', status: '2' },
+    },
+    INVALID,
+    'status: 只能是 0/1',
+  ),
+  rest(
+    'model create, API key too long',
+    {
+      method: 'POST',
+      path: '/ai/model',
+      authorization: admin,
+      body: { modelCode: 'x', provider: 'OpenAI', modelSort: 1, baseUrl: 'https://a.example/v1', apiKey: big(1025) },
+    },
+    INVALID,
+    'apiKey: 长度不能超过1024个字符',
+  ),
+  rest(
+    'model update without modelId',
+    { method: 'PUT', path: '/ai/model', authorization: admin, body: { modelCode: 'x', provider: 'OpenAI', modelSort: 1, baseUrl: 'https://a.example/v1' } },
+    INVALID,
+    'modelId: 必须是正整数',
+  ),
+  rest(
+    'model update, unknown modelId',
+    {
+      method: 'PUT',
+      path: '/ai/model',
+      authorization: admin,
+      body: { modelId: 987_654, modelCode: 'x', provider: 'OpenAI', modelSort: 1, baseUrl: 'https://a.example/v1' },
+    },
+    500,
+    'AI模型不存在',
+  ),
+  rest(
+    'model list, page size too large',
+    { method: 'GET', path: '/ai/model/list', authorization: admin, query: { pageSize: '100000' } },
+    INVALID,
+    'pageSize: 不能超过500',
+  ),
+  rest(
+    'model list, page number zero',
+    { method: 'GET', path: '/ai/model/list', authorization: admin, query: { pageNum: '0' } },
+    INVALID,
+    'pageNum: 必须是正整数',
+  ),
+  rest(
+    'model list, page number no number',
+    { method: 'GET', path: '/ai/model/list', authorization: admin, query: { pageNum: 'abc' } },
+    INVALID,
+    'pageNum: 必须是正整数',
+  ),
+  rest(
+    'model list, status SQL injection',
+    { method: 'GET', path: '/ai/model/list', authorization: admin, query: { status: "0' OR '1'='1" } },
+    INVALID,
+    'status: 只能是 0/1',
+  ),
   rest('an unknown route', { method: 'GET', path: '/ai/../etc/passwd' }, 404, '请求的资源不存在'),
 ];
 
@@ -243,12 +421,22 @@ describe('control: the same requests made right are accepted', () => {
   });
 });
 
-describe('well-formed but unknown ids: refused, and only the caller\'s counter moves', () => {
+describe("well-formed but unknown ids: refused, and only the caller's counter moves", () => {
   it.each([
     ['stream: an unknown model', { handler: 'stream', body: { modelId: 987_654, message: 'hi' }, authorization: user }, MODEL_MISSING_MSG, 'send'],
     // A new session id is claimed in the checks' round; the refusal takes the claim back.
-    ['stream: a new session id with an unknown model', { handler: 'stream', body: undefined, lazyBody: body({ modelId: 987_654, sessionId: randomUUID() }), authorization: user }, MODEL_MISSING_MSG, 'send'],
-    ['rest: cancel of an unknown run', { handler: 'rest', call: { method: 'POST', path: '/ai/chat/cancel', authorization: user, body: { runId: randomUUID() } } }, '无权取消该运行', 'cancel'],
+    [
+      'stream: a new session id with an unknown model',
+      { handler: 'stream', body: undefined, lazyBody: body({ modelId: 987_654, sessionId: randomUUID() }), authorization: user },
+      MODEL_MISSING_MSG,
+      'send',
+    ],
+    [
+      'rest: cancel of an unknown run',
+      { handler: 'rest', call: { method: 'POST', path: '/ai/chat/cancel', authorization: user, body: { runId: randomUUID() } } },
+      '无权取消该运行',
+      'cancel',
+    ],
   ] as [string, Target, string, string][])('%s', async (_name, target, msg, action) => {
     const before = await dumpTables(store);
     expectRefusal(await send(h, api, target), 500, msg);
@@ -270,7 +458,11 @@ describe('accepted input that must not do more than it says', () => {
       `uploads/${USER}`,
       `${uploadPrefix(String(USER))}a.png\u0000.txt`,
     ];
-    const answer = await send(h, api, { handler: 'stream', body: { modelId: vision.modelId, message: '[[interval=0]] look', images: keys }, authorization: user });
+    const answer = await send(h, api, {
+      handler: 'stream',
+      body: { modelId: vision.modelId, message: '[[interval=0]] look', images: keys },
+      authorization: user,
+    });
     expect(answer.capture!.lines.at(-1)!.type).toBe('metrics');
     expect((upstreamRequest(h.modelServer).body.messages as { content: unknown }[]).at(-1)!.content).toBe('[[interval=0]] look');
     const [run] = await loadRuns(store, answer.capture!.lines[0]!.session_id);
@@ -291,15 +483,20 @@ describe('accepted input that must not do more than it says', () => {
     }
   });
 
-  it('an upload whose file name is a path gets a fresh key under the caller\'s own prefix; only the caller\'s upload counters move', async () => {
+  it("an upload whose file name is a path gets a fresh key under the caller's own prefix; only the caller's upload counters move", async () => {
     const before = await dumpTables(store);
-    const out = await api({ method: 'POST', path: '/ai/chat/upload', authorization: user, body: { fileName: '../../../etc/passwd.png', contentType: 'image/png', size: 10 } });
+    const out = await api({
+      method: 'POST',
+      path: '/ai/chat/upload',
+      authorization: user,
+      body: { fileName: '../../../etc/passwd.png', contentType: 'image/png', size: 10 },
+    });
     expect(out.json.code).toBe(200);
     expect(out.json.data.key).toMatch(new RegExp(`^${uploadPrefix(String(USER))}[0-9a-f-]{36}\\.png$`));
     expect(changedItems(before, await dumpTables(store))).toEqual([`RATE#${USER}#upload`, `RATE#${USER}#upload-bytes`]);
   });
 
-  it('fields the body may not set (userId, runId, status) are dropped: the run is the caller\'s', async () => {
+  it("fields the body may not set (userId, runId, status) are dropped: the run is the caller's", async () => {
     const answer = await send(h, api, {
       handler: 'stream',
       body: { modelId, message: '[[interval=0]] mine', userId: 1, user_id: 1, runId: uuid, status: 'COMPLETED' },

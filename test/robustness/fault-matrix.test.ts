@@ -121,9 +121,39 @@ const CONFLICT: DbError = {
 
 /** Faults of the model provider, played by the offline model server; run through both APIs. */
 const UPSTREAM_FAULTS: FaultCase[] = [
-  { name: 'HTTP 401 before the first token', message: '[[status=401]] hi', expected: { told: 'error line', error: upstreamErrorLine(UPSTREAM_MSG.auth, 'Incorrect API key provided: [已隐藏].'), stored: 'failed', state: 'FAILED', partial: false } },
-  { name: 'HTTP 429 before the first token', message: '[[status=429]] hi', expected: { told: 'error line', error: upstreamErrorLine(UPSTREAM_MSG.rateLimited, 'Rate limit reached (offline test server).'), stored: 'failed', state: 'FAILED', partial: false } },
-  { name: 'HTTP 500 before the first token', message: '[[status=500]] hi', expected: { told: 'error line', error: upstreamErrorLine(UPSTREAM_MSG.unavailable, 'Offline test server error 500.'), stored: 'failed', state: 'FAILED', partial: false } },
+  {
+    name: 'HTTP 401 before the first token',
+    message: '[[status=401]] hi',
+    expected: {
+      told: 'error line',
+      error: upstreamErrorLine(UPSTREAM_MSG.auth, 'Incorrect API key provided: [已隐藏].'),
+      stored: 'failed',
+      state: 'FAILED',
+      partial: false,
+    },
+  },
+  {
+    name: 'HTTP 429 before the first token',
+    message: '[[status=429]] hi',
+    expected: {
+      told: 'error line',
+      error: upstreamErrorLine(UPSTREAM_MSG.rateLimited, 'Rate limit reached (offline test server).'),
+      stored: 'failed',
+      state: 'FAILED',
+      partial: false,
+    },
+  },
+  {
+    name: 'HTTP 500 before the first token',
+    message: '[[status=500]] hi',
+    expected: {
+      told: 'error line',
+      error: upstreamErrorLine(UPSTREAM_MSG.unavailable, 'Offline test server error 500.'),
+      stored: 'failed',
+      state: 'FAILED',
+      partial: false,
+    },
+  },
   {
     name: 'connection reset mid-stream',
     message: '[[interval=0 chunks=50 fail_after=3]] hi',
@@ -133,7 +163,13 @@ const UPSTREAM_FAULTS: FaultCase[] = [
   {
     name: 'error event mid-stream',
     message: '[[interval=0 chunks=50 error_after=3]] hi',
-    expected: { told: 'error line', error: upstreamErrorLine(UPSTREAM_MSG.unavailable, 'Offline test server failed mid-stream.'), stored: 'failed', state: 'FAILED', partial: true },
+    expected: {
+      told: 'error line',
+      error: upstreamErrorLine(UPSTREAM_MSG.unavailable, 'Offline test server failed mid-stream.'),
+      stored: 'failed',
+      state: 'FAILED',
+      partial: true,
+    },
   },
   {
     name: 'malformed SSE chunk mid-stream',

@@ -153,10 +153,10 @@ describe(`load: ${SENDS} concurrent sends with random cancels (seed ${SEED})`, (
 
     // A client that left is not waited for: its run is stored by the function on its own.
     const all = [...firsts, ...trials];
-    await vi.waitFor(
-      async () => expect((await sessionItemsWithPrefix(store, 'RUNSTATUS#')).filter((i) => i.status === 'RUNNING')).toEqual([]),
-      { timeout: 60_000, interval: 250 },
-    );
+    await vi.waitFor(async () => expect((await sessionItemsWithPrefix(store, 'RUNSTATUS#')).filter((i) => i.status === 'RUNNING')).toEqual([]), {
+      timeout: 60_000,
+      interval: 250,
+    });
     const statusOf = new Map((await sessionItemsWithPrefix(store, 'RUNSTATUS#')).map((i) => [i.runId as string, i.status as string]));
 
     const runIdsBySession = new Map<string, string[]>();
@@ -173,7 +173,10 @@ describe(`load: ${SENDS} concurrent sends with random cancels (seed ${SEED})`, (
       const header = headers.get(sessionId)!;
       expect(header.runCount).toBe(runs.length);
       for (const key of SUMMED_METRICS) {
-        expect(header.metrics[key]).toBeCloseTo(runs.reduce((sum, r) => sum + (r.metrics?.[key] ?? 0), 0), 6);
+        expect(header.metrics[key]).toBeCloseTo(
+          runs.reduce((sum, r) => sum + (r.metrics?.[key] ?? 0), 0),
+          6,
+        );
       }
       for (const r of runs) expect(statusOf.get(r.runId), `status item of run ${r.runId}`).toBe(STATE_OF[r.status]);
     }
@@ -181,7 +184,10 @@ describe(`load: ${SENDS} concurrent sends with random cancels (seed ${SEED})`, (
     // What each client saw agrees with what was stored.
     for (const t of all) {
       const stored = (await loadRuns(store, t.sessionId!)).find((r) => r.runId === t.runId)!;
-      const streamed = t.call.lines.filter((l) => l.type === 'content').map((l) => l.content).join('');
+      const streamed = t.call.lines
+        .filter((l) => l.type === 'content')
+        .map((l) => l.content)
+        .join('');
       const last = t.call.lines.at(-1)!;
       if (t.call.aborted) {
         // The function is never told that its client left, as on Lambda: the run goes on to its end.

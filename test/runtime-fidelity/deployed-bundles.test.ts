@@ -145,7 +145,11 @@ describe('the stream bundle under the runtime client', () => {
     expect(res.lines().at(-1)).toEqual({ type: 'error', error: UPSTREAM_MSG.interrupted });
     const run = await storedRun(res);
     expect(run).toMatchObject({ status: 'failed', error: UPSTREAM_MSG.interrupted });
-    expect(run.content).toBe(ofType(res, 'content').map((line) => line.content).join(''));
+    expect(run.content).toBe(
+      ofType(res, 'content')
+        .map((line) => line.content)
+        .join(''),
+    );
   });
 
   it('a cancel through the api function stops the run in the stream function', async () => {

@@ -41,10 +41,7 @@ const HANDLERS: Record<string, string> = {
 
 const deployFixture = async (name: string, kind: FrontKind, timeoutMs = 30_000) => {
   writeFileSync(join(dir, `${name}.mjs`), HANDLERS[name]!);
-  const fn = new LambdaFunction(
-    { name, taskRoot: dir, handler: `${name}.handler`, timeoutMs, memoryMb: 128, region: 'us-east-1', env: {} },
-    ricModule()!,
-  );
+  const fn = new LambdaFunction({ name, taskRoot: dir, handler: `${name}.handler`, timeoutMs, memoryMb: 128, region: 'us-east-1', env: {} }, ricModule()!);
   const server = createHttpFront(fn, kind);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

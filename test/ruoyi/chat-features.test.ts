@@ -86,11 +86,19 @@ describe('a RuoYi user without ai:chat:list', () => {
 describe('a model editor without admin (data scope 4, department 101)', () => {
   it('creates, lists, edits and deletes models in scope; the creator department and its ancestors are stored', async () => {
     const auth = await w.ruoyi.bearer('scope4');
-    expect((await w.api({ method: 'POST', path: '/ai/model', authorization: auth, body: modelBody('editor-own') })).json).toMatchObject({ code: 200, msg: '新增成功' });
+    expect((await w.api({ method: 'POST', path: '/ai/model', authorization: auth, body: modelBody('editor-own') })).json).toMatchObject({
+      code: 200,
+      msg: '新增成功',
+    });
     const own = await idOf(auth, 'editor-own');
     expect(await getModel(w.store, own)).toMatchObject({ userId: '34', deptId: '101', deptAncestors: ['0', '100'], createBy: 'scope4' });
 
-    const edited = await w.api({ method: 'PUT', path: '/ai/model', authorization: auth, body: { ...modelBody('editor-own'), modelId: own, modelName: 'renamed' } });
+    const edited = await w.api({
+      method: 'PUT',
+      path: '/ai/model',
+      authorization: auth,
+      body: { ...modelBody('editor-own'), modelId: own, modelName: 'renamed' },
+    });
     expect(edited.json).toMatchObject({ code: 200, msg: '修改成功' });
     const below = await w.api({ method: 'PUT', path: '/ai/model', authorization: auth, body: { ...modelBody('dept-103'), modelId, modelName: 'from 101' } });
     expect(below.json).toMatchObject({ code: 200, msg: '修改成功' });

@@ -35,8 +35,7 @@ beforeAll(async () => {
   await create('scope2+5', 'own-scope25');
 });
 
-const codesOf = (rows: { modelId: number }[]) =>
-  rows.map((r) => Object.keys(ids).find((code) => ids[code] === r.modelId)).sort();
+const codesOf = (rows: { modelId: number }[]) => rows.map((r) => Object.keys(ids).find((code) => ids[code] === r.modelId)).sort();
 
 const visible = async (userName: string) => {
   const authorization = await w.ruoyi.bearer(userName);

@@ -89,8 +89,16 @@ describe('the identity cache', () => {
 describe('RuoYi unreachable, slow or failing', () => {
   const refusedEverywhere = async (auth: string) => {
     const before = await dumpTables(w.store);
-    expectRefusal(await send(w.h, w.api, { handler: 'rest', call: { method: 'GET', path: '/ai/chat/session/list', authorization: auth } }), 500, AUTH_UNAVAILABLE_MSG);
-    expectRefusal(await send(w.h, w.api, { handler: 'rest', call: { method: 'PUT', path: '/ai/chat/config', authorization: auth, body: { temperature: 1 } } }), 500, AUTH_UNAVAILABLE_MSG);
+    expectRefusal(
+      await send(w.h, w.api, { handler: 'rest', call: { method: 'GET', path: '/ai/chat/session/list', authorization: auth } }),
+      500,
+      AUTH_UNAVAILABLE_MSG,
+    );
+    expectRefusal(
+      await send(w.h, w.api, { handler: 'rest', call: { method: 'PUT', path: '/ai/chat/config', authorization: auth, body: { temperature: 1 } } }),
+      500,
+      AUTH_UNAVAILABLE_MSG,
+    );
     expectRefusal(await send(w.h, w.api, { handler: 'stream', body: { modelId, message: 'hi' }, authorization: auth }), 500, AUTH_UNAVAILABLE_MSG);
     expect(await dumpTables(w.store)).toEqual(before);
   };
@@ -115,13 +123,33 @@ describe('RuoYi unreachable, slow or failing', () => {
   });
 
   it.each([
-    ["RuoYi's own server error (database down): code 500", { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: 500, msg: 'Lost connection to MySQL server', success: false }) }],
+    [
+      "RuoYi's own server error (database down): code 500",
+      {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ code: 500, msg: 'Lost connection to MySQL server', success: false }),
+      },
+    ],
     ["a proxy's error page", { status: 502, headers: { 'content-type': 'text/html' }, body: '<html>Bad Gateway</html>' }],
     ['a redirect (the URL points elsewhere)', { status: 302, headers: { location: 'https://login.example.com/' }, body: '' }],
     ['HTTP 200 that is not JSON', { status: 200, headers: { 'content-type': 'text/html' }, body: '<html>index</html>' }],
-    ['code 200 without a user', { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: 200, permissions: ['*:*:*'], roles: ['admin'] }) }],
-    ['code 200 naming another user', { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: 200, permissions: ['*:*:*'], roles: ['admin'], user: { userId: 1, admin: true } }) }],
-    ['an answer over a megabyte', { status: 200, headers: { 'content-type': 'application/json' }, body: `{"code":200,"permissions":[${'"x",'.repeat(300_000)}"x"]}` }],
+    [
+      'code 200 without a user',
+      { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: 200, permissions: ['*:*:*'], roles: ['admin'] }) },
+    ],
+    [
+      'code 200 naming another user',
+      {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ code: 200, permissions: ['*:*:*'], roles: ['admin'], user: { userId: 1, admin: true } }),
+      },
+    ],
+    [
+      'an answer over a megabyte',
+      { status: 200, headers: { 'content-type': 'application/json' }, body: `{"code":200,"permissions":[${'"x",'.repeat(300_000)}"x"]}` },
+    ],
   ])('%s: 认证服务暂不可用, never a success', async (_name, answer) => {
     const auth = await w.ruoyi.bearer('chatter');
     w.ruoyi.getInfoOverride = answer;
@@ -130,7 +158,11 @@ describe('RuoYi unreachable, slow or failing', () => {
 
   it('a RuoYi envelope refusing the token (code 401) is 401, so the page logs the user out', async () => {
     const auth = await w.ruoyi.bearer('chatter');
-    w.ruoyi.getInfoOverride = { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: 401, msg: '用户token已失效，请重新登录' }) };
+    w.ruoyi.getInfoOverride = {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: 401, msg: '用户token已失效，请重新登录' }),
+    };
     expect((await config(auth)).json).toMatchObject({ code: 401, success: false });
   });
 });

@@ -21,7 +21,11 @@ const get = async (path: string, authorization?: string) => {
 describe('RuoYi stand-in', () => {
   it("/getInfo: RuoYi's CurrentUserModel for a live token, 401 envelopes (HTTP 200) otherwise", async () => {
     const info = (await get('/getInfo', await ruoyi.bearer('scope3+5'))).json();
-    expect(info).toMatchObject({ code: 200, roles: ['model-dept', 'model-self'], user: { userId: 36, deptId: 102, admin: false, dept: { ancestors: '0,100' } } });
+    expect(info).toMatchObject({
+      code: 200,
+      roles: ['model-dept', 'model-self'],
+      user: { userId: 36, deptId: 102, admin: false, dept: { ancestors: '0,100' } },
+    });
     expect(info.permissions.slice(0, 2)).toEqual([null, '']);
     expect(info.user.role.map((r: { dataScope: string }) => r.dataScope)).toEqual(['3', '5']);
     expect((await get('/getInfo', await ruoyi.bearer('admin'))).json()).toMatchObject({ permissions: ['*:*:*'], user: { admin: true } });

@@ -42,8 +42,7 @@ const LOADED_ON_FIRST_USE: Record<Name, (keyof typeof MARKERS)[]> = {
 };
 
 /** What the Lambda runtime provides before it imports a streaming handler. */
-const RUNTIME_GLOBAL =
-  'globalThis.awslambda = { streamifyResponse: (f) => f, HttpResponseStream: { from: (s, prelude) => (s.setPrelude(prelude), s) } };';
+const RUNTIME_GLOBAL = 'globalThis.awslambda = { streamifyResponse: (f) => f, HttpResponseStream: { from: (s, prelude) => (s.setPrelude(prelude), s) } };';
 
 interface Bundle {
   dir: string;
@@ -65,7 +64,9 @@ const total = (bundle: Bundle, files: Iterable<string>) => [...files].reduce((su
 const modules = (bundle: Bundle) => bundle.files.filter((file) => file.endsWith('.mjs'));
 const lazyModules = (bundle: Bundle) => modules(bundle).filter((file) => !bundle.coldStart.has(file));
 const maps = (bundle: Bundle) =>
-  bundle.files.filter((file) => file.endsWith('.map')).map((file) => JSON.parse(text(bundle, file)) as { version: number; sources: string[]; sourcesContent?: unknown });
+  bundle.files
+    .filter((file) => file.endsWith('.map'))
+    .map((file) => JSON.parse(text(bundle, file)) as { version: number; sources: string[]; sourcesContent?: unknown });
 
 /** Runs a script with plain node (no vitest, no tsx), as Lambda would load the files. */
 const runNode = async (script: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
@@ -148,7 +149,12 @@ describe.each(['api', 'stream'] as const)('the %s bundle', (name) => {
 
   it('links lean source maps: only our TypeScript sources, without their text', () => {
     const bundle = bundles[name];
-    const unlinked = modules(bundle).filter((file) => !text(bundle, file).trimEnd().endsWith(`//# sourceMappingURL=${basename(file)}.map`));
+    const unlinked = modules(bundle).filter(
+      (file) =>
+        !text(bundle, file)
+          .trimEnd()
+          .endsWith(`//# sourceMappingURL=${basename(file)}.map`),
+    );
     expect(unlinked).toEqual([]);
     const all = maps(bundle);
     expect(all.length).toBeGreaterThan(1);
@@ -156,7 +162,12 @@ describe.each(['api', 'stream'] as const)('the %s bundle', (name) => {
     expect(all.flatMap((map) => map.sources).filter((source) => !/(^|\/)(lambdas|lib\/bundling)\/.+\.ts$/.test(source))).toEqual([]);
     const entryMap = JSON.parse(text(bundle, `${ENTRY}.map`)) as { sources: string[] };
     expect(entryMap.sources).toContain(`lambdas/${name === 'api' ? 'api' : 'chat-stream'}/handler.ts`);
-    expect(total(bundle, bundle.files.filter((file) => file.endsWith('.map')))).toBeLessThan(total(bundle, modules(bundle)) / 10);
+    expect(
+      total(
+        bundle,
+        bundle.files.filter((file) => file.endsWith('.map')),
+      ),
+    ).toBeLessThan(total(bundle, modules(bundle)) / 10);
   });
 
   it('is the same bytes wherever it is built, so its asset hash is the hash of the code', async () => {
@@ -229,11 +240,17 @@ process.exit(0);`;
     const { prelude, body } = JSON.parse(stdout.slice(stdout.lastIndexOf('\n') + 1)) as { prelude: { statusCode: number }; body: string };
 
     expect(prelude.statusCode).toBe(200);
-    const lines = body.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { type: string; content?: string });
+    const lines = body
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { type: string; content?: string });
     expect(lines.map((line) => line.type).at(-1)).toBe('metrics');
-    expect(lines.filter((line) => line.type === 'content').map((line) => line.content).join('')).toBe(
-      'This is the offline test server, not a real model. You said: Hello from the bundle',
-    );
+    expect(
+      lines
+        .filter((line) => line.type === 'content')
+        .map((line) => line.content)
+        .join(''),
+    ).toBe('This is the offline test server, not a real model. You said: Hello from the bundle');
     // The entry holds no openai code (checked above), so the reply came through the chunk.
     expect(h.modelServer.stats.requests.length).toBe(requestsBefore + 1);
   });

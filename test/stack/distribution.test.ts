@@ -74,7 +74,7 @@ describe('the stack with cloudFront=true', () => {
     t.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE', InvokeMode: 'RESPONSE_STREAM' });
   });
 
-  it('outputs AiBaseUrl: the distribution\'s /ai/ address', () => {
+  it("outputs AiBaseUrl: the distribution's /ai/ address", () => {
     const id = logicalIdOf(t, 'AWS::CloudFront::Distribution', 'AiDistribution');
     t.hasOutput('AiBaseUrl', { Value: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [id, 'DomainName'] }, '/ai/']] } });
     // The two-origin setup stays possible.
@@ -84,8 +84,7 @@ describe('the stack with cloudFront=true', () => {
 });
 
 describe('the cloudFront context key', () => {
-  const read = (cloudFront: unknown) =>
-    readStackConfig(new App({ context: { allowedOrigins: 'https://admin.example.com', cloudFront } }).node).cloudFront;
+  const read = (cloudFront: unknown) => readStackConfig(new App({ context: { allowedOrigins: 'https://admin.example.com', cloudFront } }).node).cloudFront;
 
   it('takes true and false as the CLI (strings) and cdk.json (booleans) give them', () => {
     expect([read('true'), read(true), read('false'), read(false)]).toEqual([true, true, false, false]);

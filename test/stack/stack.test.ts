@@ -22,7 +22,7 @@ const show = (value: Json): string => {
   const v = value as Record<string, Json>;
   if (v['Fn::GetAtt']) return (v['Fn::GetAtt'] as string[]).join('.');
   if (v.Ref) return String(v.Ref);
-  if (v['Fn::Join']) return ((v['Fn::Join'] as [string, Json[]])[1]).map(show).join((v['Fn::Join'] as [string])[0]);
+  if (v['Fn::Join']) return (v['Fn::Join'] as [string, Json[]])[1].map(show).join((v['Fn::Join'] as [string])[0]);
   return JSON.stringify(value);
 };
 
@@ -33,30 +33,38 @@ interface Statement {
   Condition?: Record<string, unknown>;
 }
 
-const list = <T,>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
+const list = <T>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
 
 /** Every statement of every policy attached to the role, as "action resource" pairs. */
 const grantsOf = (template: Template, roleId: string) => {
-  const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
-    (p.Properties.Roles as Json[]).some((r) => show(r) === roleId),
-  );
+  const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => (p.Properties.Roles as Json[]).some((r) => show(r) === roleId));
   const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
-  const pairs = new Set(
-    statements.flatMap((s) => list(s.Action).flatMap((a) => list(s.Resource).map((r) => `${a} ${show(r)}`))),
-  );
+  const pairs = new Set(statements.flatMap((s) => list(s.Action).flatMap((a) => list(s.Resource).map((r) => `${a} ${show(r)}`))));
   return { statements, pairs };
 };
 
 const pairs = (actions: string[], ...resources: string[]) => actions.flatMap((a) => resources.map((r) => `${a} ${r}`));
 
-const fnEnv = (template: Template, fnId: string) =>
-  template.toJSON().Resources[fnId].Properties.Environment.Variables as Record<string, Json>;
+const fnEnv = (template: Template, fnId: string) => template.toJSON().Resources[fnId].Properties.Environment.Variables as Record<string, Json>;
 
 describe('the stack with default context (dev, HS256 secret created)', () => {
   let s: Synthesized;
   let t: Template;
   const ids = {} as Record<
-    'models' | 'configs' | 'sessions' | 'key' | 'images' | 'accessLogs' | 'secret' | 'apiFn' | 'streamFn' | 'apiRole' | 'streamRole' | 'apiLogs' | 'streamLogs' | 'topic',
+    | 'models'
+    | 'configs'
+    | 'sessions'
+    | 'key'
+    | 'images'
+    | 'accessLogs'
+    | 'secret'
+    | 'apiFn'
+    | 'streamFn'
+    | 'apiRole'
+    | 'streamRole'
+    | 'apiLogs'
+    | 'streamLogs'
+    | 'topic',
     string
   >;
 
@@ -111,15 +119,11 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
                     { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
                     ...(index.sortKey ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' }] : []),
                   ],
-                  Projection: index.nonKeyAttributes
-                    ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.nonKeyAttributes] }
-                    : { ProjectionType: 'ALL' },
+                  Projection: index.nonKeyAttributes ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.nonKeyAttributes] } : { ProjectionType: 'ALL' },
                 }),
               )
             : Match.absent(),
-          TimeToLiveSpecification: def.timeToLiveAttribute
-            ? { AttributeName: def.timeToLiveAttribute, Enabled: true }
-            : Match.absent(),
+          TimeToLiveSpecification: def.timeToLiveAttribute ? { AttributeName: def.timeToLiveAttribute, Enabled: true } : Match.absent(),
         });
       }
     });
@@ -475,9 +479,7 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
       }
       t.hasResourceProperties('AWS::SNS::TopicPolicy', {
         PolicyDocument: {
-          Statement: Match.arrayWith([
-            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-          ]),
+          Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
         },
       });
       t.resourceCountIs('AWS::SNS::Subscription', 0);
@@ -487,7 +489,15 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
   it('has one dashboard showing the application metrics', () => {
     t.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     const body = JSON.stringify(Object.values(t.findResources('AWS::CloudWatch::Dashboard'))[0]!.Properties.DashboardBody);
-    for (const name of [...Object.values(METRIC.runs), METRIC.timeToFirstToken, METRIC.streamDuration, METRIC.inputTokens, METRIC.outputTokens, METRIC.cancels, METRIC.rateLimitHits]) {
+    for (const name of [
+      ...Object.values(METRIC.runs),
+      METRIC.timeToFirstToken,
+      METRIC.streamDuration,
+      METRIC.inputTokens,
+      METRIC.outputTokens,
+      METRIC.cancels,
+      METRIC.rateLimitHits,
+    ]) {
       expect(body).toContain(name);
     }
     expect(body).toContain(METRICS_NAMESPACE);
@@ -645,10 +655,7 @@ describe('context checks', () => {
     [{ stage: 'Prod!' }, /context stage/],
     [{ jwksUrl: 'https://issuer.example.com/jwks.json' }, /jwtIssuer and jwtAudience/],
     [{ jwksUrl: 'http://issuer.example.com/jwks.json', jwtIssuer: 'i', jwtAudience: 'a' }, /https/],
-    [
-      { jwksUrl: 'https://issuer.example.com/jwks.json', jwtIssuer: 'i', jwtAudience: 'a', jwtSecretArn: SECRET_ARN },
-      /not both/,
-    ],
+    [{ jwksUrl: 'https://issuer.example.com/jwks.json', jwtIssuer: 'i', jwtAudience: 'a', jwtSecretArn: SECRET_ARN }, /not both/],
     [{ jwtSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ruoyi-jwt' }, /complete secret ARN/],
     [{ streamTimeoutSeconds: '1200' }, /streamTimeoutSeconds/],
     [{ logRetentionDays: '31' }, /retention period/],

@@ -9,9 +9,11 @@ import { AiChatStack } from '../../lib/ai-chat-stack.ts';
 import { readStackConfig, stackId } from '../../lib/config.ts';
 
 /** The context `cdk synth` runs with (feature flags, defaults), so tests see the same stack. */
-const cdkJsonContext = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
-  context: Record<string, unknown>;
-}).context;
+const cdkJsonContext = (
+  JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+    context: Record<string, unknown>;
+  }
+).context;
 
 export interface Synthesized {
   app: App;
@@ -55,9 +57,7 @@ export const synth = (context: Record<string, unknown> = {}, options: SynthOptio
     const report = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8')) as ValidationReport;
     const nagViolations = report.pluginReports
       .filter((plugin) => plugin.pluginName === 'AwsSolutions')
-      .flatMap((plugin) =>
-        plugin.violations.map((v) => ({ ruleName: v.ruleName, paths: v.violatingConstructs.map((c) => c.constructPath) })),
-      );
+      .flatMap((plugin) => plugin.violations.map((v) => ({ ruleName: v.ruleName, paths: v.violatingConstructs.map((c) => c.constructPath) })));
     const template = Template.fromJSON(assembly.getStackByName(stack.stackName).template);
     if (!options.bundle) dispose();
     return { app, stack, assembly, template, nagViolations, dispose };

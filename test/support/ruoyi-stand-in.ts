@@ -355,7 +355,19 @@ export class RuoyiStandIn {
         postIds: '',
         roleIds: roles.map((r) => r.roleId).join(','),
         dept: dept
-          ? { ...dept, orderNum: 0, leader: null, phone: null, email: null, status: '0', delFlag: '0', createBy: 'admin', createTime: created, updateBy: null, updateTime: null }
+          ? {
+              ...dept,
+              orderNum: 0,
+              leader: null,
+              phone: null,
+              email: null,
+              status: '0',
+              delFlag: '0',
+              createBy: 'admin',
+              createTime: created,
+              updateBy: null,
+              updateTime: null,
+            }
           : null,
         role: roles.map((r) => ({
           roleId: r.roleId,

@@ -14,10 +14,7 @@ export interface TokenClaims {
 }
 
 /** A signed HS256 token; `expiresIn` negative makes an expired one. */
-export const signToken = async (
-  claims: TokenClaims,
-  options: { secret?: string; expiresInS?: number; notBeforeS?: number } = {},
-): Promise<string> => {
+export const signToken = async (claims: TokenClaims, options: { secret?: string; expiresInS?: number; notBeforeS?: number } = {}): Promise<string> => {
   const now = Math.floor(Date.now() / 1000);
   const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt(now);
   jwt.setExpirationTime(now + (options.expiresInS ?? 3600));
@@ -25,8 +22,7 @@ export const signToken = async (
   return jwt.sign(new TextEncoder().encode(options.secret ?? TEST_JWT_SECRET));
 };
 
-export const bearer = async (claims: TokenClaims, options?: Parameters<typeof signToken>[1]) =>
-  `Bearer ${await signToken(claims, options)}`;
+export const bearer = async (claims: TokenClaims, options?: Parameters<typeof signToken>[1]) => `Bearer ${await signToken(claims, options)}`;
 
 export const ADMIN = { user_id: 1, user_name: 'admin' } as const;
 export const CHAT_USER = (id: number, extra: TokenClaims = {}): TokenClaims => ({

@@ -27,8 +27,7 @@ const unwrapEnvelope = <T>(body: unknown, httpStatus: number): T => {
   return body.data as T;
 };
 
-export const authHeaders = (connection: Connection): Record<string, string> =>
-  connection.token ? { authorization: `Bearer ${connection.token}` } : {};
+export const authHeaders = (connection: Connection): Record<string, string> => (connection.token ? { authorization: `Bearer ${connection.token}` } : {});
 
 export const readEnvelope = async <T>(res: Response): Promise<T> => {
   let body: unknown;
@@ -40,8 +39,7 @@ export const readEnvelope = async <T>(res: Response): Promise<T> => {
   return unwrapEnvelope<T>(body, res.status);
 };
 
-const networkError = (err: unknown) =>
-  new ApiError(0, `无法连接服务：${err instanceof Error ? err.message : String(err)}`);
+const networkError = (err: unknown) => new ApiError(0, `无法连接服务：${err instanceof Error ? err.message : String(err)}`);
 
 export const createApi = (connection: () => Connection) => {
   const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
@@ -68,8 +66,7 @@ export const createApi = (connection: () => Connection) => {
     session: (id: string) => call<SessionDetail>('GET', session(id)),
     deleteSession: (id: string) => call<unknown>('DELETE', session(id)),
     cancel: (runId: string) => call<unknown>('POST', '/ai/chat/cancel', { runId }),
-    requestUpload: (file: File) =>
-      call<UploadTicket>('POST', '/ai/chat/upload', { fileName: file.name, contentType: file.type, size: file.size }),
+    requestUpload: (file: File) => call<UploadTicket>('POST', '/ai/chat/upload', { fileName: file.name, contentType: file.type, size: file.size }),
   };
 };
 

@@ -47,7 +47,12 @@ const normaliseToken = (token: string) => token.trim().replace(/^Bearer\s+/i, ''
 export const saveConnection = (connection: Connection) =>
   localStorage.setItem(
     STORAGE_KEY,
-    JSON.stringify({ ...connection, token: normaliseToken(connection.token), apiBaseUrl: connection.apiBaseUrl.trim(), streamUrl: connection.streamUrl.trim() }),
+    JSON.stringify({
+      ...connection,
+      token: normaliseToken(connection.token),
+      apiBaseUrl: connection.apiBaseUrl.trim(),
+      streamUrl: connection.streamUrl.trim(),
+    }),
   );
 
 export const forgetConnection = () => localStorage.removeItem(STORAGE_KEY);

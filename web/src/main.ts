@@ -141,9 +141,7 @@ const start = async () => {
 
   const renderModels = () => {
     const remembered = localStorage.getItem(MODEL_KEY);
-    modelSelect.replaceChildren(
-      ...models.map((m) => h('option', { value: m.modelId }, m.modelName || m.modelCode)),
-    );
+    modelSelect.replaceChildren(...models.map((m) => h('option', { value: m.modelId }, m.modelName || m.modelCode)));
     if (!models.length) modelSelect.append(h('option', { value: '' }, '没有可用的模型'));
     if (models.some((m) => String(m.modelId) === remembered)) modelSelect.value = remembered!;
     updateCapabilities();

@@ -45,11 +45,7 @@ export async function* readNdjson(body: ReadableStream<Uint8Array>): AsyncGenera
  * Starts a chat run. Errors found before streaming come back as the JSON envelope and
  * are thrown as ApiError; otherwise the lines are yielded as they arrive.
  */
-export const openChatStream = async (
-  connection: Connection,
-  request: StreamRequest,
-  signal: AbortSignal,
-): Promise<AsyncGenerator<StreamEvent>> => {
+export const openChatStream = async (connection: Connection, request: StreamRequest, signal: AbortSignal): Promise<AsyncGenerator<StreamEvent>> => {
   const res = await fetch(streamUrl(connection), {
     method: 'POST',
     headers: { ...authHeaders(connection), 'content-type': 'application/json' },

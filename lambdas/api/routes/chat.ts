@@ -43,7 +43,7 @@ export const chatRoutes: readonly AnyRoute[] = [
   route({
     method: 'GET',
     path: '/ai/chat/session/{sessionId}',
-    summary: 'One of the caller\'s sessions with its messages',
+    summary: "One of the caller's sessions with its messages",
     permission: CHAT_PERMISSION,
     params: sessionParams,
     handle: async ({ runtime, identity, params }) => ok(await sessionDetail(runtime, params.sessionId, identity.userId)),
@@ -51,7 +51,7 @@ export const chatRoutes: readonly AnyRoute[] = [
   route({
     method: 'DELETE',
     path: '/ai/chat/session/{sessionId}',
-    summary: 'Deletes one of the caller\'s sessions',
+    summary: "Deletes one of the caller's sessions",
     permission: CHAT_PERMISSION,
     params: sessionParams,
     handle: async ({ runtime, identity, params }) => {
@@ -62,7 +62,7 @@ export const chatRoutes: readonly AnyRoute[] = [
   route({
     method: 'POST',
     path: '/ai/chat/cancel',
-    summary: 'Stops one of the caller\'s runs',
+    summary: "Stops one of the caller's runs",
     permission: CHAT_PERMISSION,
     body: cancelRequestSchema,
     handle: async ({ runtime, identity, body }) => {
@@ -73,7 +73,7 @@ export const chatRoutes: readonly AnyRoute[] = [
   route({
     method: 'POST',
     path: '/ai/chat/upload',
-    summary: 'A presigned upload for one image (the bundled page; RuoYi\'s page uploads to RuoYi)',
+    summary: "A presigned upload for one image (the bundled page; RuoYi's page uploads to RuoYi)",
     permission: CHAT_PERMISSION,
     body: uploadRequestSchema,
     handle: async ({ runtime, identity, body }) => ok(await createImageUpload(runtime, identity.userId, body)),

@@ -1,15 +1,7 @@
 import * as z from 'zod/mini';
 import { ok, okPage } from '../../core/http/envelope.ts';
 import { modelInputSchema, modelListQuerySchema, modelUpdateSchema } from '../../core/models/schema.ts';
-import {
-  addModel,
-  editModel,
-  enabledModels,
-  listModels,
-  modelDetail,
-  parseModelIds,
-  removeModels,
-} from '../../core/models/service.ts';
+import { addModel, editModel, enabledModels, listModels, modelDetail, parseModelIds, removeModels } from '../../core/models/service.ts';
 import { route, type AnyRoute } from '../router.ts';
 
 const MODEL_ID_ERROR = 'modelId: 必须是正整数';
@@ -24,7 +16,7 @@ export const modelRoutes: readonly AnyRoute[] = [
   route({
     method: 'GET',
     path: '/ai/model/list',
-    summary: 'Models in the caller\'s data scope, paged, ordered by modelSort',
+    summary: "Models in the caller's data scope, paged, ordered by modelSort",
     permission: 'ai:model:list',
     query: modelListQuerySchema,
     handle: async ({ runtime, identity, query }) => okPage(await listModels(runtime, identity, query)),
@@ -32,7 +24,7 @@ export const modelRoutes: readonly AnyRoute[] = [
   route({
     method: 'GET',
     path: '/ai/model/all',
-    summary: 'Enabled models in the caller\'s data scope, ordered by modelSort (the chat page\'s picker)',
+    summary: "Enabled models in the caller's data scope, ordered by modelSort (the chat page's picker)",
     handle: async ({ runtime, identity }) => ok(await enabledModels(runtime, identity)),
   }),
   route({

@@ -18,9 +18,9 @@ const hs256Secret = async (settings: Settings): Promise<string | undefined> => {
 /** Picks the verification mode from the settings: RuoYi when its API URL is set, else the token's own claims. */
 export const resolveAuthSettings = async (settings: Settings): Promise<AuthSettings> => {
   if (settings.RUOYI_API_URL) {
-    if (settings.JWKS_URL) throw new Error('configuration: RUOYI_API_URL takes RuoYi\'s HS256 secret, not JWKS_URL');
+    if (settings.JWKS_URL) throw new Error("configuration: RUOYI_API_URL takes RuoYi's HS256 secret, not JWKS_URL");
     const secret = await hs256Secret(settings);
-    if (!secret) throw new Error('configuration: RUOYI_API_URL needs RuoYi\'s JWT secret in JWT_SECRET or JWT_SECRET_ARN');
+    if (!secret) throw new Error("configuration: RUOYI_API_URL needs RuoYi's JWT secret in JWT_SECRET or JWT_SECRET_ARN");
     return {
       mode: 'ruoyi',
       secret,

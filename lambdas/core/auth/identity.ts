@@ -26,8 +26,7 @@ export interface Identity {
 
 export const ALL_PERMS = '*:*:*';
 
-const asStringList = (value: unknown): string[] =>
-  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+const asStringList = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
 
 const asText = (value: unknown): string | undefined =>
   typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined;
@@ -65,8 +64,7 @@ export const identityFromClaims = (claims: Record<string, unknown>): Identity =>
 };
 
 /** RuoYi's rule: admins hold every permission. */
-export const hasPermission = (identity: Identity, perm: string): boolean =>
-  identity.isAdmin || identity.perms.includes(perm);
+export const hasPermission = (identity: Identity, perm: string): boolean => identity.isAdmin || identity.perms.includes(perm);
 
 export const requirePermission = (identity: Identity, perm: string): void => {
   if (!hasPermission(identity, perm)) throw ServiceError.forbidden();

@@ -14,6 +14,5 @@ export const bearerToken = (authorization: string | undefined): string => {
 /** An HS256 check of signature, `exp` and `nbf`; only HS256, so `alg: none` and RS/HS confusion fail. */
 export const verifyHs256 = (secret: string) => {
   const key = new TextEncoder().encode(secret);
-  return async (token: string) =>
-    (await jwtVerify(token, key, { algorithms: ['HS256'], clockTolerance: CLOCK_TOLERANCE_S })).payload;
+  return async (token: string) => (await jwtVerify(token, key, { algorithms: ['HS256'], clockTolerance: CLOCK_TOLERANCE_S })).payload;
 };

@@ -36,7 +36,10 @@ export type GetInfo = z.output<typeof getInfoSchema>;
 
 /** RuoYi's `ancestors`, `0,100,101`, as ids. */
 const ancestorsOf = (ancestors: string | null | undefined): string[] =>
-  (ancestors ?? '').split(',').map((a) => a.trim()).filter((a) => /^\d+$/.test(a));
+  (ancestors ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => /^\d+$/.test(a));
 
 /** The caller as RuoYi describes them: its permissions, roles, department and the roles' data scopes. */
 export const identityFromGetInfo = (info: GetInfo): Identity => {

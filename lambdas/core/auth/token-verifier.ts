@@ -4,10 +4,7 @@ import { identityFromClaims, type Identity } from './identity.ts';
 import { bearerToken, CLOCK_TOLERANCE_S, verifyHs256 } from './jwt.ts';
 import { createRuoyiVerifier, type RuoyiAuthSettings } from './ruoyi-verifier.ts';
 
-export type AuthSettings =
-  | { mode: 'hs256'; secret: string }
-  | { mode: 'jwks'; jwksUrl: string; issuer: string; audience: string }
-  | RuoyiAuthSettings;
+export type AuthSettings = { mode: 'hs256'; secret: string } | { mode: 'jwks'; jwksUrl: string; issuer: string; audience: string } | RuoyiAuthSettings;
 
 export type TokenVerifier = (authorization: string | undefined) => Promise<Identity>;
 
@@ -20,9 +17,7 @@ export type TokenVerifier = (authorization: string | undefined) => Promise<Ident
 export const createTokenVerifier = (settings: AuthSettings): TokenVerifier => {
   if (settings.mode === 'ruoyi') return createRuoyiVerifier(settings);
   const verify =
-    settings.mode === 'hs256'
-      ? verifyHs256(settings.secret)
-      : jwks(createRemoteJWKSet(new URL(settings.jwksUrl)), settings.issuer, settings.audience);
+    settings.mode === 'hs256' ? verifyHs256(settings.secret) : jwks(createRemoteJWKSet(new URL(settings.jwksUrl)), settings.issuer, settings.audience);
   return async (authorization) => {
     const token = bearerToken(authorization);
     let claims: Record<string, unknown>;

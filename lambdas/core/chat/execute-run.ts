@@ -5,12 +5,7 @@ import { callModel } from '../llm/call-model.ts';
 import { createReplyLimit, ReplyTooLongError } from '../llm/reply-limit.ts';
 import type { TokenUsage, UpstreamSink } from '../llm/types.ts';
 import { describeUpstreamError, UPSTREAM_MSG } from '../llm/upstream-errors.ts';
-import {
-  recordRunOutcome,
-  recordStreamDuration,
-  recordTimeToFirstToken,
-  recordTokens,
-} from '../observability/metrics.ts';
+import { recordRunOutcome, recordStreamDuration, recordTimeToFirstToken, recordTokens } from '../observability/metrics.ts';
 import { createRunStatus, readRunState } from '../sessions/run-status.ts';
 import type { ModelInfo, RunMetrics, RunOutcome, RunRecord } from '../sessions/types.ts';
 import type { ChatDeps } from './deps.ts';
@@ -124,7 +119,11 @@ export const executeRun = async (deps: ChatDeps, plan: PreparedRun, stream: RunS
 const createStatus = async (active: ActiveRun): Promise<boolean> => {
   const { deps, plan } = active;
   try {
-    await createRunStatus(deps.runtime, { runId: plan.runId, sessionId: plan.sessionId, userId: plan.identity.userId }, deps.runtime.settings.RUN_STATUS_TTL_SECONDS);
+    await createRunStatus(
+      deps.runtime,
+      { runId: plan.runId, sessionId: plan.sessionId, userId: plan.identity.userId },
+      deps.runtime.settings.RUN_STATUS_TTL_SECONDS,
+    );
   } catch (err) {
     active.ctx.log.error('run status could not be created', err as Error);
     active.stream.error(RUN_MSG.startFailed);
@@ -324,7 +323,7 @@ const finish = async (active: ActiveRun, outcome: Outcome): Promise<void> => {
   const finishedAt = Date.now();
   const stored = await store(active, outcome, finishedAt);
   // Only once the store answered: a reply the session will not keep must not end on `metrics`.
-  close(outcome.error ?? (stored ? undefined : RUN_MSG.saveFailed), outcome.status === 'completed' ? stored?.metrics ?? undefined : undefined);
+  close(outcome.error ?? (stored ? undefined : RUN_MSG.saveFailed), outcome.status === 'completed' ? (stored?.metrics ?? undefined) : undefined);
   guarded(log, 'run could not be reported', () => {
     const modelName = modelNameOf(plan);
     const usage = progress.usage ?? NO_USAGE;

@@ -61,4 +61,3 @@ export const planModelCall = (deps: ChatDeps, input: CallInput): PlannedCall => 
     reasoning: reasoningEnabled(input.request.isReasoning, input.model),
   },
 });
-

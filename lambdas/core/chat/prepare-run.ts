@@ -106,12 +106,10 @@ export const prepareRun = async (deps: ChatDeps, identity: Identity, request: Ch
     : Promise.resolve([]);
   // A refused request never reads it; a run awaits it and reports its failure.
   history.catch(() => {});
-  const checked = await allInOrder({ rateLimit, model, session: session ?? Promise.resolve(undefined), config, connection }).catch(
-    async (err: unknown) => {
-      if (session) await releaseIfCreated(deps, session, sessionId, userId, log);
-      throw err;
-    },
-  );
+  const checked = await allInOrder({ rateLimit, model, session: session ?? Promise.resolve(undefined), config, connection }).catch(async (err: unknown) => {
+    if (session) await releaseIfCreated(deps, session, sessionId, userId, log);
+    throw err;
+  });
   return {
     identity,
     request,

@@ -8,16 +8,14 @@ export const DEFAULT_SYSTEM_PROMPT = 'You are a helpful AI assistant.';
 export const MARKDOWN_INSTRUCTION = 'Use markdown to format your answers.';
 
 /** The user's config temperature, else the model's; absent when neither is set (the provider's default). */
-export const effectiveTemperature = (config: ChatConfig, model: StoredModel): number | undefined =>
-  config.temperature ?? model.temperature ?? undefined;
+export const effectiveTemperature = (config: ChatConfig, model: StoredModel): number | undefined => config.temperature ?? model.temperature ?? undefined;
 
 /** Deep thinking needs both the request's wish and the model's support. */
 export const reasoningEnabled = (isReasoning: boolean | null | undefined, model: StoredModel): boolean =>
   isReasoning === true && model.supportReasoning === 'Y';
 
 /** Images go to the model only when the user turned vision on and the model reads images. */
-export const visionEnabled = (config: ChatConfig, model: StoredModel): boolean =>
-  config.visionEnabled === '0' && model.supportImages === 'Y';
+export const visionEnabled = (config: ChatConfig, model: StoredModel): boolean => config.visionEnabled === '0' && model.supportImages === 'Y';
 
 export const historyWanted = (config: ChatConfig): boolean => config.addHistoryToContext === '0';
 

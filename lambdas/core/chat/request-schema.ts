@@ -18,12 +18,10 @@ export const chatRequestSchema = (maxMessageLength: number) =>
   z.object({
     modelId: positiveInt('modelId'),
     message: z.pipe(
-      z
-        .string({ error: 'message: 不能为空' })
-        .check(
-          z.refine((text) => text.trim() !== '', 'message: 不能为空'),
-          z.refine((text) => text.length <= maxMessageLength, `message: 长度不能超过${maxMessageLength}个字符`),
-        ),
+      z.string({ error: 'message: 不能为空' }).check(
+        z.refine((text) => text.trim() !== '', 'message: 不能为空'),
+        z.refine((text) => text.length <= maxMessageLength, `message: 长度不能超过${maxMessageLength}个字符`),
+      ),
       // A lone surrogate has no UTF-8 form: DynamoDB and providers would reject or mangle it.
       z.transform((text: string) => text.toWellFormed()),
     ),

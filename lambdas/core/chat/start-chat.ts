@@ -20,9 +20,7 @@ export interface ChatInput {
 }
 
 /** Either a refusal before any streaming, or the stream the run writes to and when it is done. */
-export type ChatStart =
-  | { kind: 'envelope'; envelope: Envelope }
-  | { kind: 'stream'; body: Readable; done: Promise<void> };
+export type ChatStart = { kind: 'envelope'; envelope: Envelope } | { kind: 'stream'; body: Readable; done: Promise<void> };
 
 let schema: { max: number; schema: ReturnType<typeof chatRequestSchema> } | undefined;
 const requestSchema = (max: number) => {

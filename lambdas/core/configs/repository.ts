@@ -16,9 +16,7 @@ export const getChatConfig = async (deps: Deps, userId: string): Promise<ChatCon
   const out = await deps.db.get({ TableName: deps.tables.configs, Key: { userId }, ConsistentRead: true });
   const saved = (out.Item ?? {}) as Partial<ChatConfig>;
   const defaults = defaultChatConfig(userId);
-  return Object.fromEntries(
-    Object.entries(defaults).map(([k, v]) => [k, saved[k as keyof ChatConfig] ?? v]),
-  ) as unknown as ChatConfig;
+  return Object.fromEntries(Object.entries(defaults).map(([k, v]) => [k, saved[k as keyof ChatConfig] ?? v])) as unknown as ChatConfig;
 };
 
 /**
@@ -47,9 +45,7 @@ export const saveChatConfig = async (deps: Deps, userId: string, input: ChatConf
         ...sets,
       ].join(', '),
       ConditionExpression: claimed === null ? undefined : 'chatConfigId = :claimed',
-      ExpressionAttributeNames: provided.length
-        ? Object.fromEntries(provided.map(([k], i) => [`#f${i}`, k]))
-        : undefined,
+      ExpressionAttributeNames: provided.length ? Object.fromEntries(provided.map(([k], i) => [`#f${i}`, k])) : undefined,
       ExpressionAttributeValues: {
         ':newId': newId,
         ':now': now,

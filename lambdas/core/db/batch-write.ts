@@ -1,8 +1,6 @@
 import type { DocumentClient } from './client.ts';
 
-export type WriteRequest =
-  | { PutRequest: { Item: Record<string, unknown> } }
-  | { DeleteRequest: { Key: Record<string, unknown> } };
+export type WriteRequest = { PutRequest: { Item: Record<string, unknown> } } | { DeleteRequest: { Key: Record<string, unknown> } };
 
 const BATCH_SIZE = 25;
 const MAX_ATTEMPTS = 6;
@@ -11,11 +9,7 @@ const MAX_ATTEMPTS = 6;
  * Sends write requests in batches of 25, retrying unprocessed ones with backoff; throws
  * if some are still unprocessed after the last attempt, so the caller can report it.
  */
-export const batchWriteAll = async (
-  db: DocumentClient,
-  tableName: string,
-  requests: WriteRequest[],
-): Promise<void> => {
+export const batchWriteAll = async (db: DocumentClient, tableName: string, requests: WriteRequest[]): Promise<void> => {
   for (let i = 0; i < requests.length; i += BATCH_SIZE) {
     let pending = requests.slice(i, i + BATCH_SIZE);
     for (let attempt = 0; pending.length; attempt++) {

@@ -74,8 +74,7 @@ export interface DocumentClient {
 const ATTRIBUTE_MAPS = new Set(['Key', 'Item', 'ExpressionAttributeValues', 'ExclusiveStartKey', 'LastEvaluatedKey', 'Attributes']);
 const MARSHALL_OPTIONS = { removeUndefinedValues: true };
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Applies `convert` to every attribute map in a request or answer, at any depth (transactions, batches). */
 const convertMaps = (value: unknown, convert: (map: Record<string, unknown>) => unknown, items?: (list: unknown[]) => unknown): unknown => {
@@ -94,8 +93,7 @@ const convertMaps = (value: unknown, convert: (map: Record<string, unknown>) => 
   return out;
 };
 
-const toWire = (input: Record<string, unknown>) =>
-  convertMaps(input, (map) => marshall(map, MARSHALL_OPTIONS)) as Record<string, unknown>;
+const toWire = (input: Record<string, unknown>) => convertMaps(input, (map) => marshall(map, MARSHALL_OPTIONS)) as Record<string, unknown>;
 
 const fromWireMap = (map: Record<string, unknown>) => unmarshall(map as Parameters<typeof unmarshall>[0]);
 const fromWire = (output: Record<string, unknown>) =>

@@ -33,5 +33,4 @@ export class DynamoDbError extends Error implements DynamoDbErrorFields {
 }
 
 /** A write's condition was false: the item isn't what the caller required. */
-export const isConditionFailed = (err: unknown): boolean =>
-  (err as { name?: unknown } | undefined)?.name === 'ConditionalCheckFailedException';
+export const isConditionFailed = (err: unknown): boolean => (err as { name?: unknown } | undefined)?.name === 'ConditionalCheckFailedException';

@@ -37,8 +37,7 @@ const RETRYABLE_TYPES = new Set([
   'ServiceUnavailable',
 ]);
 
-export const regionEndpoint = (region: string): string =>
-  `https://dynamodb.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
+export const regionEndpoint = (region: string): string => `https://dynamodb.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
 
 const errorOf = (status: number, text: string, typeHeader: string | undefined): DynamoDbError => {
   let body: Record<string, unknown> = {};
@@ -81,21 +80,18 @@ interface Answer {
 const post = (url: URL, agent: http.Agent, headers: Record<string, string>, body: string): Promise<Answer> =>
   new Promise((resolve, reject) => {
     const transport = url.protocol === 'https:' ? https : http;
-    const req = transport.request(
-      { hostname: url.hostname, port: url.port, path: '/', method: 'POST', headers, agent, timeout: ATTEMPT_TIMEOUT_MS },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', (err) => reject(networkError(err)));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            text: Buffer.concat(chunks).toString('utf8'),
-            typeHeader: res.headers['x-amzn-errortype'] as string | undefined,
-          }),
-        );
-      },
-    );
+    const req = transport.request({ hostname: url.hostname, port: url.port, path: '/', method: 'POST', headers, agent, timeout: ATTEMPT_TIMEOUT_MS }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', (err) => reject(networkError(err)));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          text: Buffer.concat(chunks).toString('utf8'),
+          typeHeader: res.headers['x-amzn-errortype'] as string | undefined,
+        }),
+      );
+    });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${ATTEMPT_TIMEOUT_MS} ms`)));
     req.on('error', (err) => reject(networkError(err)));
     req.end(body);

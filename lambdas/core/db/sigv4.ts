@@ -29,11 +29,15 @@ export const signRequest = (request: SignedRequest, credentials: Credentials, re
   if (credentials.sessionToken) headers['x-amz-security-token'] = credentials.sessionToken;
   const names = Object.keys(headers).sort();
   const signedHeaders = names.join(';');
-  const canonical = [request.method, request.path, '', ...names.map((name) => `${name}:${headers[name]}`), '', signedHeaders, sha256Hex(request.body)].join('\n');
+  const canonical = [request.method, request.path, '', ...names.map((name) => `${name}:${headers[name]}`), '', signedHeaders, sha256Hex(request.body)].join(
+    '\n',
+  );
   const day = date.slice(0, 8);
   const scope = `${day}/${region}/${service}/aws4_request`;
   const key = hmac(hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, day), region), service), 'aws4_request');
-  const signature = createHmac('sha256', key).update(['AWS4-HMAC-SHA256', date, scope, sha256Hex(canonical)].join('\n')).digest('hex');
+  const signature = createHmac('sha256', key)
+    .update(['AWS4-HMAC-SHA256', date, scope, sha256Hex(canonical)].join('\n'))
+    .digest('hex');
   headers.authorization = `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
   return headers;
 };

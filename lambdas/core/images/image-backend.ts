@@ -11,10 +11,7 @@ const DEFAULT_LOCAL_PUBLIC_URL = 'http://127.0.0.1:3000';
  * through `fromS3`: the caller picks how much of S3 it gets, so a reader's bundle never
  * imports the presigners.
  */
-export const selectImageBackend = <Images extends ImageReader>(
-  settings: Settings,
-  fromS3: (options: S3ImageOptions) => Images,
-): Images | ImageStore => {
+export const selectImageBackend = <Images extends ImageReader>(settings: Settings, fromS3: (options: S3ImageOptions) => Images): Images | ImageStore => {
   if (settings.LOCAL_IMAGE_DIR) {
     return createLocalImageStore({
       dir: settings.LOCAL_IMAGE_DIR,

@@ -2,15 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { wireTime } from '../time.ts';
 import { imageTypeOfKey, newImageKey, UPLOAD_TTL_SECONDS, VIEW_TTL_SECONDS } from './image-policy.ts';
 import type { ImageStore } from './image-store.ts';
-import {
-  imageFilePath,
-  keyToUrlPath,
-  LOCAL_IMAGES_PATH,
-  LOCAL_UPLOAD_PATH,
-  loadOrCreateSigningKey,
-  signUploadPolicy,
-  signView,
-} from './local-protocol.ts';
+import { imageFilePath, keyToUrlPath, LOCAL_IMAGES_PATH, LOCAL_UPLOAD_PATH, loadOrCreateSigningKey, signUploadPolicy, signView } from './local-protocol.ts';
 
 export interface LocalImageStoreOptions {
   /** The folder the local server stores uploads in (LOCAL_IMAGE_DIR). */

@@ -25,8 +25,7 @@ export const loadOrCreateSigningKey = (dir: string): Buffer => {
 };
 
 // The purpose goes into every MAC so a view signature can never pass as an upload policy.
-const mac = (secret: Buffer, purpose: 'upload' | 'view', data: string) =>
-  createHmac('sha256', secret).update(`${purpose}\n${data}`).digest('base64url');
+const mac = (secret: Buffer, purpose: 'upload' | 'view', data: string) => createHmac('sha256', secret).update(`${purpose}\n${data}`).digest('base64url');
 
 const sameMac = (expected: string, given: string) => {
   const a = Buffer.from(expected);
@@ -57,8 +56,7 @@ export const verifyUploadPolicy = (secret: Buffer, encoded: string, signature: s
 };
 
 /** Query string of a view URL valid until `expiresAtS` (epoch seconds). */
-export const signView = (secret: Buffer, key: string, expiresAtS: number) =>
-  `exp=${expiresAtS}&sig=${mac(secret, 'view', `${key}\n${expiresAtS}`)}`;
+export const signView = (secret: Buffer, key: string, expiresAtS: number) => `exp=${expiresAtS}&sig=${mac(secret, 'view', `${key}\n${expiresAtS}`)}`;
 
 export const verifyView = (secret: Buffer, key: string, exp: string | null, sig: string | null, nowMs = Date.now()): boolean => {
   if (!exp || !sig || !/^\d{1,12}$/.test(exp)) return false;

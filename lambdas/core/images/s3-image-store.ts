@@ -28,11 +28,7 @@ export const createS3ImageStore = (options: S3ImageOptions): ImageStore => {
       return { uploadUrl: url, fields, key, expiresAt: wireTime(expiresAt) };
     },
     async viewUrl(key) {
-      const [s3, { GetObjectCommand }, { getSignedUrl }] = await Promise.all([
-        client(),
-        import('@aws-sdk/client-s3'),
-        import('@aws-sdk/s3-request-presigner'),
-      ]);
+      const [s3, { GetObjectCommand }, { getSignedUrl }] = await Promise.all([client(), import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]);
       return getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: VIEW_TTL_SECONDS });
     },
   };

@@ -31,8 +31,7 @@ export interface CheckedTarget {
 /** Host as compared everywhere: no IPv6 brackets, no trailing dot, lower case (URL already lowers it). */
 export const normalHost = (url: URL): string => url.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
 
-const isLocalName = (host: string) =>
-  host === 'localhost' || host.endsWith('.localhost') || host === 'local' || host.endsWith('.local');
+const isLocalName = (host: string) => host === 'localhost' || host.endsWith('.localhost') || host === 'local' || host.endsWith('.local');
 
 const family = (address: string): 4 | 6 => (isIP(address) === 6 ? 6 : 4);
 

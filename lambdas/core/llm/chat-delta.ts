@@ -55,8 +55,7 @@ export const deltaText = (delta: unknown): DeltaText => {
   else if (Array.isArray(content)) addParts(content, out);
   else if (isObject(content)) addParts([content], out);
   out.content += str(delta.refusal);
-  out.reasoning +=
-    thinkingText(delta.reasoning_content) || thinkingText(delta.reasoning) || detailsText(delta.reasoning_details);
+  out.reasoning += thinkingText(delta.reasoning_content) || thinkingText(delta.reasoning) || detailsText(delta.reasoning_details);
   return out;
 };
 
@@ -97,8 +96,7 @@ const fromUsage = (usage: Json, timings: Json | undefined): TokenUsage => {
     outputTokens: output,
     totalTokens: total ?? input + output,
     reasoningTokens: reasoning,
-    cacheReadTokens:
-      count(promptDetails.cached_tokens) ?? count(usage.prompt_cache_hit_tokens) ?? (timings ? count(timings.cache_n) : undefined) ?? 0,
+    cacheReadTokens: count(promptDetails.cached_tokens) ?? count(usage.prompt_cache_hit_tokens) ?? (timings ? count(timings.cache_n) : undefined) ?? 0,
   };
 };
 

@@ -44,12 +44,7 @@ const waitUnlessAborted = (wait: Promise<void>, signal: AbortSignal): Promise<vo
  * An event cut off by the end of the stream is still handed out, as the `openai` client
  * does (the standard would drop it): a provider's last chunk carries the token usage.
  */
-export const readEventStream = async <T>(
-  response: Response,
-  signal: AbortSignal,
-  consumer: ReadDemand,
-  onData: (data: T) => void,
-): Promise<void> => {
+export const readEventStream = async <T>(response: Response, signal: AbortSignal, consumer: ReadDemand, onData: (data: T) => void): Promise<void> => {
   if (!response.body) return;
   const reader = response.body.getReader();
   const decoder = new TextDecoder();

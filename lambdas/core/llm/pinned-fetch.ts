@@ -18,8 +18,7 @@ const pinnedLookup = (addresses: ResolvedAddress[]): LookupFunction =>
     callback(null, wanted[0]!.address, wanted[0]!.family);
   }) as LookupFunction;
 
-const requestUrl = (input: string | URL | Request): URL =>
-  new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+const requestUrl = (input: string | URL | Request): URL => new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
 
 const bodyBytes = (body: RequestInit['body']): Buffer | undefined => {
   if (body === undefined || body === null) return undefined;

@@ -67,5 +67,4 @@ export const PROVIDER_PROFILES: Record<Provider, ProviderProfile> = {
 };
 
 /** Providers are validated when a model is saved; an unknown one read back from storage falls back to plain chat. */
-export const profileOf = (provider: string): ProviderProfile =>
-  (PROVIDER_PROFILES as Record<string, ProviderProfile | undefined>)[provider] ?? CHAT;
+export const profileOf = (provider: string): ProviderProfile => (PROVIDER_PROFILES as Record<string, ProviderProfile | undefined>)[provider] ?? CHAT;

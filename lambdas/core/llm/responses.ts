@@ -30,13 +30,7 @@ export const usageFromResponses = (usage: ResponseUsage): TokenUsage => ({
  * content filter left incomplete end as the provider's error, classified like one
  * before the stream (upstream-errors.ts).
  */
-export const streamResponses = async (
-  client: OpenAI,
-  request: LlmRequest,
-  ready: Promise<boolean>,
-  sink: UpstreamSink,
-  signal: AbortSignal,
-): Promise<void> => {
+export const streamResponses = async (client: OpenAI, request: LlmRequest, ready: Promise<boolean>, sink: UpstreamSink, signal: AbortSignal): Promise<void> => {
   const system = request.messages.filter((m) => m.role === 'system').map((m) => m.text);
   const response = await client.responses
     .create(

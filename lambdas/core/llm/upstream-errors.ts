@@ -68,7 +68,9 @@ const CLASS_NAMES = Object.keys(UPSTREAM_CLASSES) as UpstreamClass[];
 
 /** What the user reads: one message per class, and for failures no provider names. */
 export const UPSTREAM_MSG = {
-  ...(Object.fromEntries(CLASS_NAMES.map((name) => [name, UPSTREAM_CLASSES[name].message])) as { [K in UpstreamClass]: (typeof UPSTREAM_CLASSES)[K]['message'] }),
+  ...(Object.fromEntries(CLASS_NAMES.map((name) => [name, UPSTREAM_CLASSES[name].message])) as {
+    [K in UpstreamClass]: (typeof UPSTREAM_CLASSES)[K]['message'];
+  }),
   unreachable: '无法连接模型服务，请检查 Base URL',
   rejected: '模型服务拒绝了请求，请检查模型配置',
   interrupted: '模型服务连接中断',
@@ -132,7 +134,10 @@ const shorten = (text: string, max: number) => (text.length > max ? `${text.slic
 export const safeReason = (text: unknown, secrets: Secrets): string | undefined => {
   if (typeof text !== 'string') return undefined;
   // Bounded before the echo search, so a huge body costs little.
-  const flat = text.slice(0, 4 * MAX_REASON_CHARS).replace(/\s+/g, ' ').trim();
+  const flat = text
+    .slice(0, 4 * MAX_REASON_CHARS)
+    .replace(/\s+/g, ' ')
+    .trim();
   if (!flat || echoesPrompt(flat, secrets.prompt)) return undefined;
   return shorten(redact(flat, secrets.apiKey), MAX_REASON_CHARS);
 };

@@ -6,8 +6,7 @@ import { PROVIDERS } from './providers.ts';
 /** What every response shows instead of a stored API key. */
 export const API_KEY_MASK = '*'.repeat(24);
 
-const flag = (values: readonly [string, ...string[]], field: string) =>
-  z.enum(values, { error: `${field}: 只能是 ${values.join('/')}` });
+const flag = (values: readonly [string, ...string[]], field: string) => z.enum(values, { error: `${field}: 只能是 ${values.join('/')}` });
 
 const optionalText = (max: number, field: string) =>
   z.nullish(z.string({ error: `${field}: 必须是字符串` }).check(z.maxLength(max, `${field}: 长度不能超过${max}个字符`)));

@@ -4,8 +4,7 @@ import type { StoredModel } from './schema.ts';
 
 type ScopedModel = Pick<StoredModel, 'userId' | 'deptId' | 'deptAncestors'>;
 
-const inOwnDept = (identity: Identity, model: ScopedModel) =>
-  identity.deptId !== undefined && model.deptId === identity.deptId;
+const inOwnDept = (identity: Identity, model: ScopedModel) => identity.deptId !== undefined && model.deptId === identity.deptId;
 
 /**
  * What each RuoYi data scope grants, as `common/aspect/data_scope.py` filters by the
@@ -17,8 +16,7 @@ const GRANTS: Record<DataScope, (identity: Identity, model: ScopedModel) => bool
   '1': () => true,
   '2': () => false,
   '3': inOwnDept,
-  '4': (identity, model) =>
-    inOwnDept(identity, model) || (identity.deptId !== undefined && (model.deptAncestors ?? []).includes(identity.deptId)),
+  '4': (identity, model) => inOwnDept(identity, model) || (identity.deptId !== undefined && (model.deptAncestors ?? []).includes(identity.deptId)),
   '5': (identity, model) => model.userId === identity.userId,
 };
 

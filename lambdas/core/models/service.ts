@@ -4,23 +4,14 @@ import type { Page } from '../http/envelope.ts';
 import type { Runtime } from '../runtime.ts';
 import { utcNow } from '../time.ts';
 import { deleteModelItems, getModel, insertModel, nextModelId, replaceModel, scanModels } from './repository.ts';
-import {
-  API_KEY_MASK,
-  toPublicModel,
-  type ModelInput,
-  type ModelListQuery,
-  type ModelUpdate,
-  type PublicModel,
-  type StoredModel,
-} from './schema.ts';
+import { API_KEY_MASK, toPublicModel, type ModelInput, type ModelListQuery, type ModelUpdate, type PublicModel, type StoredModel } from './schema.ts';
 import { modelInScope, requireModelInScope } from './scope.ts';
 
 type Deps = Pick<Runtime, 'db' | 'tables' | 'cipher'>;
 
 const byModelSort = (a: StoredModel, b: StoredModel) => a.modelSort - b.modelSort || a.modelId - b.modelId;
 
-const contains = (value: string | null | undefined, needle: string | undefined) =>
-  !needle || (value ?? '').toLowerCase().includes(needle.toLowerCase());
+const contains = (value: string | null | undefined, needle: string | undefined) => !needle || (value ?? '').toLowerCase().includes(needle.toLowerCase());
 
 /** The admin list: scope, then the page's filters, ordered by `modelSort`. */
 export const listModels = async (deps: Deps, identity: Identity, query: ModelListQuery): Promise<Page<PublicModel>> => {
@@ -57,12 +48,7 @@ export const modelDetail = async (deps: Deps, identity: Identity, modelId: numbe
 const keepsStoredKey = (apiKey: string | null | undefined) => apiKey === undefined || apiKey === null || apiKey === API_KEY_MASK;
 
 /** A key given as the mask, or not given, means "unchanged"; an empty string removes it. */
-const resolveKeyCipher = async (
-  deps: Deps,
-  modelId: number,
-  apiKey: string | null | undefined,
-  current: string | undefined,
-): Promise<string | undefined> => {
+const resolveKeyCipher = async (deps: Deps, modelId: number, apiKey: string | null | undefined, current: string | undefined): Promise<string | undefined> => {
   if (keepsStoredKey(apiKey)) return current;
   const key = apiKey?.trim();
   if (!key) return undefined;
@@ -131,19 +117,29 @@ export const editModel = async (deps: Deps, identity: Identity, input: ModelUpda
 
 /** Parses `1,2,3`; every id must be a positive integer. */
 export const parseModelIds = (raw: string): number[] => {
-  const parts = raw.split(',').map((p) => p.trim()).filter(Boolean);
+  const parts = raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   if (!parts.length) throw ServiceError.service('传入AI模型id为空');
   if (parts.length > 100) throw ServiceError.invalid('modelIds: 一次最多删除100个');
-  return [...new Set(parts.map((p) => {
-    const id = Number(p);
-    if (!/^\d+$/.test(p) || !Number.isSafeInteger(id) || id <= 0) throw ServiceError.invalid('modelIds: 必须是正整数');
-    return id;
-  }))];
+  return [
+    ...new Set(
+      parts.map((p) => {
+        const id = Number(p);
+        if (!/^\d+$/.test(p) || !Number.isSafeInteger(id) || id <= 0) throw ServiceError.invalid('modelIds: 必须是正整数');
+        return id;
+      }),
+    ),
+  ];
 };
 
 /** Deletes the models in the caller's scope; nothing is deleted if any named one is outside it. */
 export const removeModels = async (deps: Deps, identity: Identity, modelIds: number[]): Promise<void> => {
   const models = await Promise.all(modelIds.map((id) => getModel(deps, id)));
   for (const model of models) if (model) requireModelInScope(identity, model);
-  await deleteModelItems(deps, models.filter((m): m is StoredModel => !!m).map((m) => m.modelId));
+  await deleteModelItems(
+    deps,
+    models.filter((m): m is StoredModel => !!m).map((m) => m.modelId),
+  );
 };

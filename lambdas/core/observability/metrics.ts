@@ -56,11 +56,9 @@ export const recordRunOutcome = (outcome: RunOutcome, modelName: string): void =
   publish(METRIC.runs[outcome], MetricUnit.Count, 1, { [DIMENSION.model]: dimensionValue(modelName) });
 };
 
-export const recordTimeToFirstToken = (seconds: number): void =>
-  publish(METRIC.timeToFirstToken, MetricUnit.Seconds, seconds);
+export const recordTimeToFirstToken = (seconds: number): void => publish(METRIC.timeToFirstToken, MetricUnit.Seconds, seconds);
 
-export const recordStreamDuration = (seconds: number): void =>
-  publish(METRIC.streamDuration, MetricUnit.Seconds, seconds);
+export const recordStreamDuration = (seconds: number): void => publish(METRIC.streamDuration, MetricUnit.Seconds, seconds);
 
 export const recordTokens = (model: string, input: number, output: number): void => {
   const dimensions = { [DIMENSION.model]: dimensionValue(model) };
@@ -70,5 +68,4 @@ export const recordTokens = (model: string, input: number, output: number): void
 
 export const recordCancel = (): void => publish(METRIC.cancels, MetricUnit.Count, 1);
 
-export const recordRateLimitHit = (action: LimitedAction): void =>
-  publish(METRIC.rateLimitHits, MetricUnit.Count, 1, { [DIMENSION.action]: action });
+export const recordRateLimitHit = (action: LimitedAction): void => publish(METRIC.rateLimitHits, MetricUnit.Count, 1, { [DIMENSION.action]: action });

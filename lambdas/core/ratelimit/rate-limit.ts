@@ -43,13 +43,7 @@ export const takeFromWindow = async (deps: Deps, { key, windowMs, amount, limit,
 };
 
 /** A one-minute window per user and action; past `perMinute`, code 429. */
-export const enforceRateLimit = async (
-  deps: Deps,
-  userId: string,
-  action: LimitedAction,
-  perMinute: number,
-  now = Date.now(),
-): Promise<void> => {
+export const enforceRateLimit = async (deps: Deps, userId: string, action: LimitedAction, perMinute: number, now = Date.now()): Promise<void> => {
   if (await takeFromWindow(deps, { key: `RATE#${userId}#${action}`, windowMs: WINDOW_MS, amount: 1, limit: perMinute, now })) return;
   recordRateLimitHit(action);
   throw ServiceError.tooManyRequests();

@@ -11,8 +11,7 @@ export const PART_PREFIX = 'PART#';
 export const ACTIVE_PREFIX = 'ACTIVE#';
 export const activeRunSk = (runId: string) => `${ACTIVE_PREFIX}${runId}`;
 export const runSk = (startedAtMs: number, runId: string) => `${RUN_PREFIX}${startedAtMs.toString().padStart(15, '0')}#${runId}`;
-export const partSk = (runSortKey: string, index: number) =>
-  `${PART_PREFIX}${runSortKey.slice(RUN_PREFIX.length)}#${index.toString().padStart(4, '0')}`;
+export const partSk = (runSortKey: string, index: number) => `${PART_PREFIX}${runSortKey.slice(RUN_PREFIX.length)}#${index.toString().padStart(4, '0')}`;
 
 export const userPk = (userId: string) => `USER#${userId}`;
 /**

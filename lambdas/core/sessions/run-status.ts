@@ -18,11 +18,7 @@ export interface RunStatusItem {
  * marker in the session's partition: a run-status item can only be found by run id, and
  * deleting the session must find its runs in progress to stop them. The TTL removes both.
  */
-export const createRunStatus = async (
-  deps: Deps,
-  item: Omit<RunStatusItem, 'status'>,
-  ttlSeconds: number,
-): Promise<void> => {
+export const createRunStatus = async (deps: Deps, item: Omit<RunStatusItem, 'status'>, ttlSeconds: number): Promise<void> => {
   const expiresAt = Math.floor(Date.now() / 1000) + ttlSeconds;
   await deps.db.transactWrite({
     TransactItems: [

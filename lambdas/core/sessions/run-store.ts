@@ -3,18 +3,7 @@ import { batchWriteAll } from '../db/batch-write.ts';
 import { isConditionFailed } from '../db/dynamodb-error.ts';
 import { ServiceError } from '../errors/service-error.ts';
 import type { Runtime } from '../runtime.ts';
-import {
-  HEADER_SK,
-  PART_PREFIX,
-  RUN_PREFIX,
-  RUN_STATUS_SK,
-  createdSk,
-  partSk,
-  runSk,
-  runStatusPk,
-  sessionPk,
-  userPk,
-} from './keys.ts';
+import { HEADER_SK, PART_PREFIX, RUN_PREFIX, RUN_STATUS_SK, createdSk, partSk, runSk, runStatusPk, sessionPk, userPk } from './keys.ts';
 import { sessionTitle } from './title.ts';
 import { SUMMED_METRICS, type RunRecord, type RunState, type SessionHeader } from './types.ts';
 

@@ -45,8 +45,7 @@ export const toSessionListItem = (header: ListedHeader) => ({
 
 export type SessionListItem = ReturnType<typeof toSessionListItem>;
 
-const listedFromIndex = (item: Record<string, unknown>) =>
-  Object.fromEntries(LISTED_ATTRIBUTES.map((name) => [name, item[name]])) as ListedHeader;
+const listedFromIndex = (item: Record<string, unknown>) => Object.fromEntries(LISTED_ATTRIBUTES.map((name) => [name, item[name]])) as ListedHeader;
 
 /**
  * Most recently active first. The sort is stable, so sessions last written in the same

@@ -77,10 +77,27 @@ export const startRuoyiBackend = async (): Promise<RecordingOrigin> => {
 export const startTlsOrigin = async (dir: string): Promise<RecordingOrigin & { caFile: string }> => {
   const key = join(dir, 'origin.key');
   const caFile = join(dir, 'origin.crt');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=DNS:localhost', '-keyout', key, '-out', caFile,
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost',
+      '-keyout',
+      key,
+      '-out',
+      caFile,
+    ],
+    { stdio: 'ignore' },
+  );
   const received: Received[] = [];
   const server = createHttpsServer(
     // No session tickets: a resumed session reports no server name, so every handshake is a full one.

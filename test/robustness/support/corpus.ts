@@ -4,9 +4,7 @@ import { loadApiHandler, type ApiCall } from '../../support/api-call.ts';
 import { directStore, type Store } from './tables.ts';
 
 /** One request to either function: the chat stream (a body) or the REST API (a call). */
-export type Target =
-  | { handler: 'stream'; body: unknown; authorization: string | undefined; lazyBody?: () => unknown }
-  | { handler: 'rest'; call: ApiCall };
+export type Target = { handler: 'stream'; body: unknown; authorization: string | undefined; lazyBody?: () => unknown } | { handler: 'rest'; call: ApiCall };
 
 export interface Answer {
   /** HTTP status of the response (the envelope's own code is in `envelope`). */

@@ -64,10 +64,19 @@ export const crossUserMatrix = (setUp: () => Promise<CrossUserWorld>): void => {
   };
 
   beforeAll(async () => {
-    ({ both: { h, api, store }, A, B, tokenA, tokenB, tokenBDept } = await setUp());
+    ({
+      both: { h, api, store },
+      A,
+      B,
+      tokenA,
+      tokenB,
+      tokenBDept,
+    } = await setUp());
     a.modelId = await createModel(tokenA, 'model-of-a');
     bModelId = await createModel(tokenB, 'model-of-b');
-    expect((await api({ method: 'PUT', path: '/ai/chat/config', authorization: tokenA, body: { temperature: 0.3, systemPrompt: 'A only' } })).json.code).toBe(200);
+    expect((await api({ method: 'PUT', path: '/ai/chat/config', authorization: tokenA, body: { temperature: 0.3, systemPrompt: 'A only' } })).json.code).toBe(
+      200,
+    );
     a.configId = (await api({ method: 'GET', path: '/ai/chat/config', authorization: tokenA })).json.data.chatConfigId;
     const turn = await h.send({ modelId: a.modelId, message: '[[interval=0]] private to A' }, { authorization: tokenA });
     a.sessionId = turn.lines[0]!.session_id;
@@ -102,9 +111,21 @@ export const crossUserMatrix = (setUp: () => Promise<CrossUserWorld>): void => {
   const OUT_OF_SCOPE = { code: 500, msg: '没有权限访问AI模型数据' };
 
   const CASES: CrossUserCase[] = [
-    { endpoint: 'GET /ai/chat/session/{id} (detail)', act: () => rest({ method: 'GET', path: `/ai/chat/session/${a.sessionId}`, authorization: tokenB }), refused: NOT_YOUR_SESSION },
-    { endpoint: 'DELETE /ai/chat/session/{id}', act: () => rest({ method: 'DELETE', path: `/ai/chat/session/${a.sessionId}`, authorization: tokenB }), refused: NOT_YOUR_SESSION },
-    { endpoint: 'chat stream: send into the session', act: () => chat({ modelId: bModelId, message: 'let me in', sessionId: a.sessionId }), refused: NOT_YOUR_SESSION },
+    {
+      endpoint: 'GET /ai/chat/session/{id} (detail)',
+      act: () => rest({ method: 'GET', path: `/ai/chat/session/${a.sessionId}`, authorization: tokenB }),
+      refused: NOT_YOUR_SESSION,
+    },
+    {
+      endpoint: 'DELETE /ai/chat/session/{id}',
+      act: () => rest({ method: 'DELETE', path: `/ai/chat/session/${a.sessionId}`, authorization: tokenB }),
+      refused: NOT_YOUR_SESSION,
+    },
+    {
+      endpoint: 'chat stream: send into the session',
+      act: () => chat({ modelId: bModelId, message: 'let me in', sessionId: a.sessionId }),
+      refused: NOT_YOUR_SESSION,
+    },
     {
       endpoint: "PUT /ai/chat/config with A's chatConfigId (B has none)",
       act: () => rest({ method: 'PUT', path: '/ai/chat/config', authorization: tokenB, body: { chatConfigId: a.configId, temperature: 1.9 } }),
@@ -139,11 +160,25 @@ export const crossUserMatrix = (setUp: () => Promise<CrossUserWorld>): void => {
         expect(detail.envelope.data.messages[0].images).toEqual([]);
       },
     },
-    { endpoint: 'GET /ai/model/{id} (self scope)', act: () => rest({ method: 'GET', path: `/ai/model/${a.modelId}`, authorization: tokenB }), refused: OUT_OF_SCOPE },
-    { endpoint: 'GET /ai/model/{id} (dept scope, other dept)', act: () => rest({ method: 'GET', path: `/ai/model/${a.modelId}`, authorization: tokenBDept }), refused: OUT_OF_SCOPE },
+    {
+      endpoint: 'GET /ai/model/{id} (self scope)',
+      act: () => rest({ method: 'GET', path: `/ai/model/${a.modelId}`, authorization: tokenB }),
+      refused: OUT_OF_SCOPE,
+    },
+    {
+      endpoint: 'GET /ai/model/{id} (dept scope, other dept)',
+      act: () => rest({ method: 'GET', path: `/ai/model/${a.modelId}`, authorization: tokenBDept }),
+      refused: OUT_OF_SCOPE,
+    },
     {
       endpoint: 'PUT /ai/model (edit)',
-      act: () => rest({ method: 'PUT', path: '/ai/model', authorization: tokenB, body: { ...modelBody('stolen', 'https://evil.example/v1'), modelId: a.modelId, apiKey: 'sk-attacker' } }),
+      act: () =>
+        rest({
+          method: 'PUT',
+          path: '/ai/model',
+          authorization: tokenB,
+          body: { ...modelBody('stolen', 'https://evil.example/v1'), modelId: a.modelId, apiKey: 'sk-attacker' },
+        }),
       refused: OUT_OF_SCOPE,
     },
     { endpoint: 'DELETE /ai/model/{ids}', act: () => rest({ method: 'DELETE', path: `/ai/model/${a.modelId}`, authorization: tokenB }), refused: OUT_OF_SCOPE },
@@ -158,7 +193,7 @@ export const crossUserMatrix = (setUp: () => Promise<CrossUserWorld>): void => {
     },
     { endpoint: 'chat stream: send with the model', act: () => chat({ modelId: a.modelId, message: 'use it' }), refused: OUT_OF_SCOPE },
     {
-      endpoint: 'GET /ai/model/list, /ai/model/all, /ai/chat/session/list: none of A\'s ids listed',
+      endpoint: "GET /ai/model/list, /ai/model/all, /ai/chat/session/list: none of A's ids listed",
       act: () => rest({ method: 'GET', path: '/ai/model/list', authorization: tokenB, query: { pageSize: '500' } }),
       then: async (answer) => {
         expect(answer.envelope.rows.map((m: { modelId: number }) => m.modelId)).toEqual([bModelId]);
@@ -170,7 +205,7 @@ export const crossUserMatrix = (setUp: () => Promise<CrossUserWorld>): void => {
     },
   ];
 
-  describe.each(CASES)('B with A\'s id: $endpoint', (c) => {
+  describe.each(CASES)("B with A's id: $endpoint", (c) => {
     it("is refused, and nothing of A's changes", async () => {
       const before = itemsOfA(await dumpTables(store));
       expect(before.length).toBeGreaterThan(0);
@@ -185,7 +220,10 @@ export const crossUserMatrix = (setUp: () => Promise<CrossUserWorld>): void => {
 
   describe("B cancelling A's run in progress", () => {
     it('is refused with 无权取消该运行; the run goes on and completes as A started it', async () => {
-      const { capture, done } = h.open({ modelId: a.modelId, message: '[[interval=20 chunks=40]] long answer', sessionId: a.sessionId }, { authorization: tokenA });
+      const { capture, done } = h.open(
+        { modelId: a.modelId, message: '[[interval=20 chunks=40]] long answer', sessionId: a.sessionId },
+        { authorization: tokenA },
+      );
       await capture.until((lines) => lines.some((l) => l.type === 'run_info'));
       const runId = capture.lines[1]!.run_id as string;
       const statusBefore = (await dumpTables(store)).sessions.find((i) => i.pk === `RUNSTATUS#${runId}`);

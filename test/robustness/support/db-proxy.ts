@@ -32,13 +32,10 @@ export interface DbProxy {
 }
 
 const forward = (target: URL, agent: Agent, req: IncomingMessage, body: Buffer, res: ServerResponse) => {
-  const upstream = request(
-    { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent },
-    (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    },
-  );
+  const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
+    res.writeHead(answer.statusCode ?? 502, answer.headers);
+    answer.pipe(res);
+  });
   upstream.on('error', () => res.destroy());
   upstream.end(body);
 };
@@ -58,7 +55,13 @@ export const startDbProxy = async (targetEndpoint: string): Promise<DbProxy> => 
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
-    const call = { operation: String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '', body: body.toString('utf8') };
+    const call = {
+      operation:
+        String(req.headers['x-amz-target'] ?? '')
+          .split('.')
+          .pop() ?? '',
+      body: body.toString('utf8'),
+    };
     calls.push(call);
     const action = fault(call);
     if (action === 'reset') req.socket.destroy();

@@ -8,7 +8,10 @@ export const AUDIENCE = 'ai-chat';
 
 export interface Issuer {
   /** Signs with the issuer's RSA (`kid: rsa`) or EC (`kid: ec`) key, or with `key`/`kid` given. */
-  sign(claims: JWTPayload, options?: { alg?: 'RS256' | 'ES256'; kid?: string; iss?: string; aud?: string; expiresInS?: number; notBeforeS?: number; otherKey?: boolean }): Promise<string>;
+  sign(
+    claims: JWTPayload,
+    options?: { alg?: 'RS256' | 'ES256'; kid?: string; iss?: string; aud?: string; expiresInS?: number; notBeforeS?: number; otherKey?: boolean },
+  ): Promise<string>;
   /** The RSA public key as PEM: what an attacker would use as an HMAC secret. */
   rsaPublicPem: string;
 }

@@ -22,7 +22,8 @@ export const callStream = async (
   const lines: StreamLine[] = [];
   try {
     const res = await fetch(url, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify(body), signal });
-    if (!res.headers.get('content-type')?.startsWith('text/event-stream')) return { envelope: (await res.json()) as Record<string, any>, lines, aborted: false };
+    if (!res.headers.get('content-type')?.startsWith('text/event-stream'))
+      return { envelope: (await res.json()) as Record<string, any>, lines, aborted: false };
     const decoder = new TextDecoder();
     const reader = res.body!.getReader();
     let pending = '';

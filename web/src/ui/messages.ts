@@ -12,7 +12,10 @@ export const metricsText = (m: RunMetrics) => {
   const tokens = m.totalTokens
     ? [`输入 ${m.inputTokens ?? 0}`, `输出 ${m.outputTokens ?? 0}`, m.reasoningTokens ? `思考 ${m.reasoningTokens}` : '', `合计 ${m.totalTokens} tokens`]
     : [];
-  const times = [m.duration !== undefined ? `耗时 ${fmtSeconds(m.duration)}` : '', m.timeToFirstToken !== undefined ? `首字 ${fmtSeconds(m.timeToFirstToken)}` : ''];
+  const times = [
+    m.duration !== undefined ? `耗时 ${fmtSeconds(m.duration)}` : '',
+    m.timeToFirstToken !== undefined ? `首字 ${fmtSeconds(m.timeToFirstToken)}` : '',
+  ];
   return [...tokens, ...times].filter(Boolean).join(' · ');
 };
 

@@ -32,7 +32,11 @@ export const createSidebar = (actions: SidebarActions) => {
         h('span', { class: 'session-title' }, title),
         h('time', { datetime: session.updatedAt ?? undefined }, shortTime(session.updatedAt)),
       ),
-      h('button', { type: 'button', class: 'icon-btn session-delete', 'aria-label': `删除会话：${title}`, onclick: () => actions.remove(session) }, icon('trash')),
+      h(
+        'button',
+        { type: 'button', class: 'icon-btn session-delete', 'aria-label': `删除会话：${title}`, onclick: () => actions.remove(session) },
+        icon('trash'),
+      ),
     );
   };
 
