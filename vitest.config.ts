@@ -37,6 +37,9 @@ export default defineConfig({
       include: ['lambdas/**/*.ts', 'lib/**/*.ts', 'local/**/*.ts'],
       reporter: ['text-summary', 'json-summary'],
       reportsDirectory: 'coverage',
+      // The floor: the level measured when coverage was introduced (92.9 / 84.3 / 94.1 / 94.4 %),
+      // rounded down, so it can only rise.
+      thresholds: { statements: 92, branches: 83, functions: 93, lines: 93 },
     },
     projects: [
       { test: { ...shared, name: 'unit', include: UNIT } },
