@@ -39,19 +39,6 @@ export const createRunStatus = async (deps: Deps, item: Omit<RunStatusItem, 'sta
   });
 };
 
-/**
- * Takes back a run-status item and its marker that `createRunStatus` wrote for a request
- * then refused: the refusal leaves the tables as they were.
- */
-export const removeRunStatus = async (deps: Deps, item: Pick<RunStatusItem, 'runId' | 'sessionId'>): Promise<void> => {
-  await deps.db.transactWrite({
-    TransactItems: [
-      { Delete: { TableName: deps.tables.sessions, Key: { pk: runStatusPk(item.runId), sk: RUN_STATUS_SK } } },
-      { Delete: { TableName: deps.tables.sessions, Key: { pk: sessionPk(item.sessionId), sk: activeRunSk(item.runId) } } },
-    ],
-  });
-};
-
 export const readRunState = async (deps: Deps, runId: string): Promise<RunState | undefined> => {
   const out = await deps.db.get({
     TableName: deps.tables.sessions,
