@@ -93,6 +93,39 @@ describe('run start', () => {
     for (const out of [first, again, followUp]) expect(out.ofType('metrics')).toHaveLength(1);
   });
 
+  it('sends every check of a new session and of a follow-up in one round: all out before any answered', async () => {
+    const model = await h.addModel();
+    const user = await bearer(CHAT_USER(USER + 2));
+    const send = (body: Record<string, unknown>) => h.send({ modelId: model.modelId, ...body }, { authorization: user });
+    const first = await send({ message: '[[interval=0]] first' });
+    /** The first `count` requests of the next send wait until all of them went out (or 3 s passed: then the test fails). */
+    const gateChecks = (count: number) => {
+      const seen: { operation: string; answeredBefore: number }[] = [];
+      let answered = 0;
+      let open = () => {};
+      const gate = new Promise<void>((r) => {
+        open = r;
+      });
+      release = h.runtime.db.use((next) => async (operation, input) => {
+        if (seen.length >= count) return next(operation, input);
+        seen.push({ operation, answeredBefore: answered });
+        if (seen.length === count) open();
+        await Promise.race([gate, new Promise((r) => setTimeout(r, 3000))]);
+        return next(operation, input).finally(() => answered++);
+      });
+      return seen;
+    };
+    const newSession = gateChecks(2);
+    expect((await send({ message: '[[interval=0]] new' })).ofType('metrics')).toHaveLength(1);
+    release();
+    const followUp = gateChecks(4);
+    expect((await send({ message: '[[interval=0]] again', sessionId: first.lines[0]!.session_id })).ofType('metrics')).toHaveLength(1);
+
+    // The rate limit, the model and config together, then (a follow-up) the session's claim and its history.
+    expect(newSession).toEqual(['UpdateItem', 'BatchGetItem'].map((operation) => ({ operation, answeredBefore: 0 })));
+    expect(followUp).toEqual(['UpdateItem', 'BatchGetItem', 'UpdateItem', 'Query'].map((operation) => ({ operation, answeredBefore: 0 })));
+  });
+
   it('does not bring back a session deleted while a follow-up was starting: the reply ends on the save error', async () => {
     const model = await h.addModel();
     const first = await h.send({ modelId: model.modelId, message: '[[interval=0]] first' }, { authorization: auth });

@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { credentialsFromEnv, type DocumentClient } from '../../lambdas/core/db/client.ts';
 import { DynamoDbError, isConditionFailed } from '../../lambdas/core/db/dynamodb-error.ts';
 import { createWire, regionEndpoint } from '../../lambdas/core/db/dynamodb-http.ts';
+import { type ItemRead, readItems } from '../../lambdas/core/db/item-read.ts';
 import { signRequest } from '../../lambdas/core/db/sigv4.ts';
 import type { Runtime } from '../../lambdas/core/runtime.ts';
 import { createTestRuntime } from '../support/test-runtime.ts';
@@ -148,6 +149,63 @@ describe('the document client', () => {
     const pk = `DBT#${randomUUID()}`;
     await expect(ours.put({ TableName: table, Item: { pk, sk: 'X', when: new Date() } })).rejects.toThrow();
     expect((await sdk.send(new GetCommand({ TableName: table, Key: { pk, sk: 'X' } }))).Item).toBeUndefined();
+  });
+});
+
+describe('reading several items in one request', () => {
+  const read = (tableName: string, key: Record<string, unknown>): ItemRead<Record<string, unknown> | undefined> => ({
+    table: tableName,
+    key,
+    consistent: true,
+    parse: (item) => item,
+  });
+
+  it('reads items of two tables in one BatchGetItem, each matched to its read, a missing one as absent', async () => {
+    const pk = `DBT#${randomUUID()}`;
+    const modelId = 900_000 + Math.floor(Math.random() * 1e5);
+    await ours.put({ TableName: table, Item: { pk, sk: 'A', tags: new Set(['t']), bytes: new Uint8Array([7]) } });
+    await ours.put({ TableName: rt.tables.models, Item: { modelId, modelCode: 'm' } });
+    const operations: string[] = [];
+    const release = ours.use((next) => (operation, input) => {
+      operations.push(operation);
+      return next(operation, input);
+    });
+    try {
+      const [missing, model, item] = await readItems(ours, [
+        read(table, { pk, sk: 'NONE' }),
+        read(rt.tables.models, { modelId }),
+        read(table, { pk, sk: 'A' }),
+      ]);
+      expect(operations).toEqual(['BatchGetItem']);
+      expect(missing).toBeUndefined();
+      expect(model).toEqual({ modelId, modelCode: 'm' });
+      expect(item).toEqual({ pk, sk: 'A', tags: new Set(['t']), bytes: new Uint8Array([7]) });
+    } finally {
+      release();
+    }
+  });
+
+  it('reads again, one by one, the keys DynamoDB left unprocessed', async () => {
+    const pk = `DBT#${randomUUID()}`;
+    await ours.put({ TableName: table, Item: { pk, sk: 'A', n: 1 } });
+    await ours.put({ TableName: table, Item: { pk, sk: 'B', n: 2 } });
+    const operations: string[] = [];
+    // As DynamoDB does when throttled: B is neither answered nor refused, but handed back.
+    const release = ours.use((next) => async (operation, input) => {
+      operations.push(operation);
+      if (operation !== 'BatchGetItem') return next(operation, input);
+      const request = (input.RequestItems as Record<string, { Keys: Record<string, unknown>[] }>)[table]!;
+      const [kept, left] = [request.Keys.filter((k) => k.sk === 'A'), request.Keys.filter((k) => k.sk === 'B')];
+      const out = await next(operation, { RequestItems: { [table]: { ...request, Keys: kept } } });
+      return { ...out, UnprocessedKeys: { [table]: { Keys: left } } };
+    });
+    try {
+      const [a, b] = await readItems(ours, [read(table, { pk, sk: 'A' }), read(table, { pk, sk: 'B' })]);
+      expect(operations).toEqual(['BatchGetItem', 'GetItem']);
+      expect([a?.n, b?.n]).toEqual([1, 2]);
+    } finally {
+      release();
+    }
   });
 });
 

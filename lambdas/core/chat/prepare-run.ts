@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Identity } from '../auth/identity.ts';
-import { getChatConfig } from '../configs/repository.ts';
+import { chatConfigRead } from '../configs/repository.ts';
 import type { ChatConfig } from '../configs/schema.ts';
+import { readItems } from '../db/item-read.ts';
 import { ServiceError } from '../errors/service-error.ts';
 import { requestImageRefs, ruoyiUploadPaths, type ImageRef } from '../images/image-refs.ts';
-import { getModel } from '../models/repository.ts';
+import { modelRead } from '../models/repository.ts';
 import type { StoredModel } from '../models/schema.ts';
 import { requireModelInScope } from '../models/scope.ts';
 import { enforceRateLimit } from '../ratelimit/rate-limit.ts';
@@ -94,9 +95,11 @@ export const prepareRun = async (deps: ChatDeps, identity: Identity, request: Ch
   const runId = randomUUID();
   const sessionId = request.sessionId ?? randomUUID();
   const rateLimit = enforceRateLimit(runtime, userId, 'send', settings.RATE_LIMIT_SENDS_PER_MINUTE);
-  const model = getModel(runtime, request.modelId).then((found) => usableModel(identity, found));
+  // The model and the config in one request: one fewer for the round to wait on.
+  const items = readItems(runtime.db, [modelRead(runtime, request.modelId), chatConfigRead(runtime, userId)]);
+  const model = items.then(([found]) => usableModel(identity, found));
   const session = request.sessionId ? claimSession(runtime, sessionId, userId, request.message) : undefined;
-  const config = getChatConfig(runtime, userId);
+  const config = items.then(([, found]) => found);
   const connection = model.then((found) => connectModel(deps, found, log));
   const guessed = request.sessionId ? deps.historySizes.guess(userId) : 0;
   const read = guessed ? loadHistory(runtime, sessionId, guessed) : Promise.resolve([]);

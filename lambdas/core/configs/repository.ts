@@ -1,5 +1,6 @@
 import { nextSequence } from '../db/counter.ts';
 import { isConditionFailed } from '../db/dynamodb-error.ts';
+import { type ItemRead, readItem } from '../db/item-read.ts';
 import { ServiceError } from '../errors/service-error.ts';
 import type { Runtime } from '../runtime.ts';
 import { utcNow } from '../time.ts';
@@ -11,13 +12,19 @@ const COUNTER_KEY = { userId: '#counter' };
 const NOT_YOURS = '只允许修改当前用户的配置';
 
 /** The caller's saved config merged over the defaults; never null where a value is expected. */
-export const getChatConfig = async (deps: Deps, userId: string): Promise<ChatConfig> => {
-  // Consistent: the page reads its config right after saving it.
-  const out = await deps.db.get({ TableName: deps.tables.configs, Key: { userId }, ConsistentRead: true });
-  const saved = (out.Item ?? {}) as Partial<ChatConfig>;
-  const defaults = defaultChatConfig(userId);
-  return Object.fromEntries(Object.entries(defaults).map(([k, v]) => [k, saved[k as keyof ChatConfig] ?? v])) as unknown as ChatConfig;
-};
+export const chatConfigRead = (deps: Pick<Runtime, 'tables'>, userId: string): ItemRead<ChatConfig> => ({
+  table: deps.tables.configs,
+  key: { userId },
+  // Consistent: the page reads its config right after saving it, and a chat sent right after must use it.
+  consistent: true,
+  parse: (item) => {
+    const saved = (item ?? {}) as Partial<ChatConfig>;
+    const defaults = defaultChatConfig(userId);
+    return Object.fromEntries(Object.entries(defaults).map(([k, v]) => [k, saved[k as keyof ChatConfig] ?? v])) as unknown as ChatConfig;
+  },
+});
+
+export const getChatConfig = (deps: Deps, userId: string): Promise<ChatConfig> => readItem(deps.db, chatConfigRead(deps, userId));
 
 /**
  * Saves the caller's config in one conditional update: fields the body leaves out keep

@@ -1,4 +1,6 @@
 import type {
+  BatchGetCommandInput,
+  BatchGetCommandOutput,
   BatchWriteCommandInput,
   BatchWriteCommandOutput,
   DeleteCommandInput,
@@ -28,7 +30,7 @@ export interface DbClientOptions {
 }
 
 /** The DynamoDB operations the service uses, by their API names. */
-export type Operation = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'Scan' | 'TransactWriteItems' | 'BatchWriteItem';
+export type Operation = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'Scan' | 'TransactWriteItems' | 'BatchWriteItem';
 
 /** One call as the document client makes it: plain JavaScript values in and out. */
 export type Send = (operation: Operation, input: Record<string, unknown>) => Promise<Record<string, unknown>>;
@@ -41,8 +43,8 @@ type Out<T> = Omit<T, '$metadata'>;
  *
  * Left out on purpose (the SDK's client cost ~35 ms of the stream function's cold start;
  * none of this is needed by the calls made here):
- * - every other operation (BatchGet, TransactGet, PartiQL, table management) and the
- *   paginators: `queryAll` in sessions/run-store.ts pages by hand;
+ * - every other operation (TransactGet, PartiQL, table management) and the paginators:
+ *   `queryAll` in sessions/run-store.ts pages by hand;
  * - credential providers other than the environment (Lambda puts the role's credentials
  *   there) and DynamoDB Local's fixed ones: no profiles, SSO, IMDS or refresh;
  * - endpoint rules beyond `dynamodb.<region>.amazonaws.com(.cn)`: no FIPS, dual-stack,
@@ -59,6 +61,7 @@ type Out<T> = Omit<T, '$metadata'>;
  */
 export interface DocumentClient {
   get(input: GetCommandInput): Promise<Out<GetCommandOutput>>;
+  batchGet(input: BatchGetCommandInput): Promise<Out<BatchGetCommandOutput>>;
   put(input: PutCommandInput): Promise<Out<PutCommandOutput>>;
   update(input: UpdateCommandInput): Promise<Out<UpdateCommandOutput>>;
   delete(input: DeleteCommandInput): Promise<Out<DeleteCommandOutput>>;
@@ -76,9 +79,12 @@ const MARSHALL_OPTIONS = { removeUndefinedValues: true };
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** Members holding a list of items' attributes: a query's items, a batch read's keys. */
+const ATTRIBUTE_MAP_LISTS = new Set(['Items', 'Keys']);
+
 /** Applies `convert` to every attribute map in a request or answer, at any depth (transactions, batches). */
-const convertMaps = (value: unknown, convert: (map: Record<string, unknown>) => unknown, items?: (list: unknown[]) => unknown): unknown => {
-  if (Array.isArray(value)) return value.map((v) => convertMaps(v, convert, items));
+const convertMaps = (value: unknown, convert: (map: Record<string, unknown>) => unknown): unknown => {
+  if (Array.isArray(value)) return value.map((v) => convertMaps(v, convert));
   if (!isRecord(value)) return value;
   const out: Record<string, unknown> = {};
   for (const [key, member] of Object.entries(value)) {
@@ -86,9 +92,12 @@ const convertMaps = (value: unknown, convert: (map: Record<string, unknown>) => 
     out[key] =
       ATTRIBUTE_MAPS.has(key) && isRecord(member)
         ? convert(member)
-        : key === 'Items' && items && Array.isArray(member)
-          ? items(member)
-          : convertMaps(member, convert, items);
+        : ATTRIBUTE_MAP_LISTS.has(key) && Array.isArray(member)
+          ? member.map((map) => convert(map as Record<string, unknown>))
+          : key === 'Responses' && isRecord(member)
+            ? // A batch read's items, table by table.
+              Object.fromEntries(Object.entries(member).map(([table, list]) => [table, (list as Record<string, unknown>[]).map(convert)]))
+            : convertMaps(member, convert);
   }
   return out;
 };
@@ -96,8 +105,7 @@ const convertMaps = (value: unknown, convert: (map: Record<string, unknown>) => 
 const toWire = (input: Record<string, unknown>) => convertMaps(input, (map) => marshall(map, MARSHALL_OPTIONS)) as Record<string, unknown>;
 
 const fromWireMap = (map: Record<string, unknown>) => unmarshall(map as Parameters<typeof unmarshall>[0]);
-const fromWire = (output: Record<string, unknown>) =>
-  convertMaps(output, fromWireMap, (list) => list.map((item) => fromWireMap(item as Record<string, unknown>))) as Record<string, unknown>;
+const fromWire = (output: Record<string, unknown>) => convertMaps(output, fromWireMap) as Record<string, unknown>;
 
 /** Lambda gives the function's role credentials in the environment. */
 export const credentialsFromEnv = (env: NodeJS.ProcessEnv = process.env): Credentials => {
@@ -139,6 +147,7 @@ export const createDocumentClient = (options: DbClientOptions = {}): DocumentCli
       send(operation, input as Record<string, unknown>) as Promise<O>;
   return {
     get: call('GetItem'),
+    batchGet: call('BatchGetItem'),
     put: call('PutItem'),
     update: call('UpdateItem'),
     delete: call('DeleteItem'),

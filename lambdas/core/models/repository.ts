@@ -1,5 +1,6 @@
 import { batchWriteAll } from '../db/batch-write.ts';
 import { nextSequence } from '../db/counter.ts';
+import { type ItemRead, readItem } from '../db/item-read.ts';
 import type { Runtime } from '../runtime.ts';
 import type { StoredModel } from './schema.ts';
 
@@ -10,10 +11,16 @@ const COUNTER_KEY = { modelId: 0 };
 
 export const nextModelId = (deps: Deps): Promise<number> => nextSequence(deps.db, deps.tables.models, COUNTER_KEY);
 
+/** The model item by id, read with the other pre-stream reads or alone (`getModel`). */
+export const modelRead = (deps: Pick<Runtime, 'tables'>, modelId: number): ItemRead<StoredModel | undefined> => ({
+  table: deps.tables.models,
+  key: { modelId },
+  parse: (item) => item as StoredModel | undefined,
+});
+
 export const getModel = async (deps: Deps, modelId: number): Promise<StoredModel | undefined> => {
   if (!Number.isSafeInteger(modelId) || modelId <= 0) return undefined;
-  const out = await deps.db.get({ TableName: deps.tables.models, Key: { modelId } });
-  return out.Item as StoredModel | undefined;
+  return readItem(deps.db, modelRead(deps, modelId));
 };
 
 /** Writes a new model; refuses to overwrite an id that already exists. */
