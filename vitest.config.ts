@@ -7,6 +7,7 @@ import { defineConfig } from 'vitest/config';
  */
 const UNIT = [
   'test/llm/**/*.test.ts',
+  'test/bench/**/*.test.ts',
   'test/property/**/*.test.ts',
   'test/stack/{stack,distribution,metrics,source-map,source-mapped-stacks}.test.ts',
   'test/core/{auth-settings,cipher,identity-cache,image-refs,memo,ruoyi-image-reader,time,token-verifier}.test.ts',

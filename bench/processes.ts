@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { CapacityTotals } from './capacity.ts';
 import type { ModelProcessMessage } from './model-process.ts';
-import type { MemoryGrowth, StackCommand, StackReady } from './stack-process.ts';
+import type { MemoryGrowth, StackCommand, StackReady, WaitedRounds } from './stack-process.ts';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
@@ -76,8 +76,12 @@ export interface StackProcess extends Omit<StackReady, 'type'> {
   seedSessions(userId: string, count: number): Promise<void>;
   /** A session of `runs` completed turns; its id. */
   seedSession(userId: string, runs: number): Promise<string>;
-  /** Times `count` GetItems made in the stack process on its DynamoDB client, in ms. */
-  timeGetItems(count: number): Promise<number[]>;
+  /** Times `count` rounds of `parallel` GetItems (default 1) made in the stack process on its DynamoDB client, in ms. */
+  timeGetItems(count: number, parallel?: number): Promise<number[]>;
+  /** Traces the stack's outgoing requests from now (one send at a time). */
+  traceStart(): Promise<void>;
+  /** The DynamoDB rounds the traced send's model request waited for. */
+  traceStop(): Promise<WaitedRounds | null>;
   stop(): Promise<void>;
 }
 
@@ -111,7 +115,9 @@ export const startStackProcess = async (modelBaseUrl: string): Promise<StackProc
     memoryStop: () => call({ cmd: 'memory.stop' }),
     seedSessions: (userId, count) => call({ cmd: 'seed.sessions', userId, count }),
     seedSession: (userId, runs) => call({ cmd: 'seed.session', userId, runs }),
-    timeGetItems: (count) => call({ cmd: 'db.getItem', count }),
+    timeGetItems: (count, parallel = 1) => call({ cmd: 'db.getItem', count, parallel }),
+    traceStart: () => call({ cmd: 'trace.start' }),
+    traceStop: () => call({ cmd: 'trace.stop' }),
     stop: async () => {
       await call({ cmd: 'stop' }).catch(() => {});
       await exited(child);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { startLocalStack } from '../local/stack.ts';
 import { meterCapacity } from './capacity.ts';
+import { roundsBefore, traceWire, type WireCall } from './wire-rounds.ts';
 
 /**
  * The local stack in a process of its own (the function is its own machine in AWS),
@@ -24,7 +25,9 @@ export type StackCommand =
   | { id: number; cmd: 'memory.start' }
   | { id: number; cmd: 'memory.stop' }
   | { id: number; cmd: 'seed.session'; userId: string; runs: number }
-  | { id: number; cmd: 'db.getItem'; count: number }
+  | { id: number; cmd: 'db.getItem'; count: number; parallel: number }
+  | { id: number; cmd: 'trace.start' }
+  | { id: number; cmd: 'trace.stop' }
   | { id: number; cmd: 'stop' };
 
 const modelBaseUrl = process.argv[2];
@@ -114,18 +117,39 @@ const seedSession = async (userId: string, runs: number) => {
 };
 
 /**
- * `count` GetItems, one after another, on the stream function's own DynamoDB client: the
- * round trip figure 1 counts its added latency in, on the same DynamoDB Local in the same run.
+ * `count` rounds of `parallel` GetItems each, one round after another, on the stream
+ * function's own DynamoDB client: one GetItem is the round trip figure 1 counts its added
+ * latency in, on the same DynamoDB Local in the same run; several show how that DynamoDB
+ * answers requests sent together.
  */
-const timeGetItems = async (count: number) => {
+const timeGetItems = async (count: number, parallel: number) => {
   const { db, tables } = await getStreamRuntime();
   const times: number[] = [];
   for (let i = 0; i < count; i++) {
     const start = process.hrtime.bigint();
-    await db.get({ TableName: tables.models, Key: { modelId: stack.modelId } });
+    await Promise.all(Array.from({ length: parallel }, () => db.get({ TableName: tables.models, Key: { modelId: stack.modelId } })));
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
   return times;
+};
+
+/** What one traced send made the model request wait for. */
+export interface WaitedRounds {
+  /** Sequential DynamoDB rounds that ended before the model request went out. */
+  rounds: number;
+  /** DynamoDB requests in those rounds. */
+  requests: number;
+}
+
+const hostOf = (url: string) => new URL(url).host;
+let stopTrace: (() => WireCall[]) | undefined;
+
+/** The DynamoDB rounds the traced send's model request waited for (null: no model request was traced). */
+const waitedRounds = (calls: WireCall[]): WaitedRounds | null => {
+  const modelCall = calls.find((c) => c.host === hostOf(modelBaseUrl));
+  if (!modelCall) return null;
+  const db = calls.filter((c) => c.host === hostOf(process.env.DYNAMODB_ENDPOINT!));
+  return { rounds: roundsBefore(db, modelCall.start), requests: db.filter((c) => c.end !== undefined && c.end <= modelCall.start).length };
 };
 
 const answer = async (command: StackCommand): Promise<unknown> => {
@@ -143,7 +167,15 @@ const answer = async (command: StackCommand): Promise<unknown> => {
     case 'seed.session':
       return seedSession(command.userId, command.runs);
     case 'db.getItem':
-      return timeGetItems(command.count);
+      return timeGetItems(command.count, command.parallel);
+    case 'trace.start':
+      stopTrace = traceWire();
+      return undefined;
+    case 'trace.stop': {
+      const calls = stopTrace?.() ?? [];
+      stopTrace = undefined;
+      return waitedRounds(calls);
+    }
     case 'stop':
       await stack.stop();
       setImmediate(() => process.exit(0));
