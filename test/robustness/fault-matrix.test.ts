@@ -8,9 +8,9 @@ import { upstreamErrorLine, UPSTREAM_MSG } from '../../lambdas/core/llm/upstream
 import { nextModelId } from '../../lambdas/core/models/repository.ts';
 import type { Provider } from '../../lambdas/core/models/providers.ts';
 import type { StoredModel } from '../../lambdas/core/models/schema.ts';
-import { readRunState } from '../../lambdas/core/sessions/run-status.ts';
+import { type RunState, readRunState } from '../../lambdas/core/sessions/run-status.ts';
 import { loadRuns } from '../../lambdas/core/sessions/run-store.ts';
-import type { RunOutcome, RunState } from '../../lambdas/core/sessions/types.ts';
+import type { RunOutcome } from '../../lambdas/core/sessions/types.ts';
 import { setUpChatStream, type Capture, type ChatStreamHarness } from '../chat-stream/support.ts';
 import { bearer, CHAT_USER } from '../support/tokens.ts';
 import { startDbProxy, type DbCall, type DbError, type DbProxy } from './support/db-proxy.ts';

@@ -6,7 +6,7 @@ import { createReplyLimit, ReplyTooLongError } from '../llm/reply-limit.ts';
 import type { TokenUsage, UpstreamSink } from '../llm/types.ts';
 import { describeUpstreamError, UPSTREAM_MSG } from '../llm/upstream-errors.ts';
 import { recordRunOutcome, recordStreamDuration, recordTimeToFirstToken, recordTokens } from '../observability/metrics.ts';
-import { createRunStatus, readRunState } from '../sessions/run-status.ts';
+import { createRunStatus, isRunStopped, readRunState } from '../sessions/run-status.ts';
 import type { ModelInfo, RunMetrics, RunOutcome, RunRecord } from '../sessions/types.ts';
 import type { ChatDeps } from './deps.ts';
 import { planModelCall } from './model-call.ts';
@@ -222,10 +222,7 @@ const streamRun = async (active: ActiveRun): Promise<Outcome> => {
     idleTimeoutMs: settings.UPSTREAM_IDLE_TIMEOUT_MS,
     deadline: Date.now() + ctx.remainingTimeMs() - SAFETY_MARGIN_MS,
     // A vanished status item means the session was deleted mid-run: stop as for a cancel.
-    isCancelled: async () => {
-      const state = await readRunState(runtime, runId);
-      return state === 'CANCELLED' || state === undefined;
-    },
+    isCancelled: async () => isRunStopped(await readRunState(runtime, runId)),
     onStop: stop,
     onPollError: (err) => log.warn('run status poll failed', { errorName: (err as Error)?.name }),
   });

@@ -1,5 +1,5 @@
 import type { Runtime } from '../runtime.ts';
-import { RUN_STATUS_SK, runStatusPk } from '../sessions/keys.ts';
+import { markRunFailed } from '../sessions/run-status.ts';
 import { persistRun } from '../sessions/run-store.ts';
 import type { RunRecord } from '../sessions/types.ts';
 
@@ -26,17 +26,6 @@ const isRetryable = (err: unknown): boolean => {
   return RETRYABLE.has(e.name ?? '');
 };
 
-/** Last resort when the run could not be stored: at least the status must not stay RUNNING. */
-const markStatusFailed = async (deps: Deps, run: RunRecord) =>
-  deps.db.update({
-    TableName: deps.tables.sessions,
-    Key: { pk: runStatusPk(run.runId), sk: RUN_STATUS_SK },
-    UpdateExpression: 'SET #s = :failed, finishedAt = :now',
-    ConditionExpression: 'userId = :uid AND #s = :running',
-    ExpressionAttributeNames: { '#s': 'status' },
-    ExpressionAttributeValues: { ':failed': 'FAILED', ':running': 'RUNNING', ':uid': run.userId, ':now': Date.now() },
-  });
-
 export interface PersistOutcome {
   stored: boolean;
   error?: unknown;
@@ -53,7 +42,7 @@ export const persistWithRetry = async (deps: Deps, run: RunRecord, followUp: boo
         await new Promise((r) => setTimeout(r, BACKOFF_MS * 3 ** (attempt - 1)));
         continue;
       }
-      await markStatusFailed(deps, run).catch(() => {});
+      await markRunFailed(deps, run).catch(() => {});
       return { stored: false, error: err };
     }
   }

@@ -3,9 +3,10 @@ import { batchWriteAll } from '../db/batch-write.ts';
 import { isConditionFailed } from '../db/dynamodb-error.ts';
 import { ServiceError } from '../errors/service-error.ts';
 import type { Runtime } from '../runtime.ts';
-import { HEADER_SK, PART_PREFIX, RUN_PREFIX, RUN_STATUS_SK, createdSk, partSk, runSk, runStatusPk, sessionPk, userPk } from './keys.ts';
+import { HEADER_SK, PART_PREFIX, RUN_PREFIX, createdSk, partSk, runSk, sessionPk, userPk } from './keys.ts';
+import { finishRunStatusItem } from './run-status.ts';
 import { sessionTitle } from './title.ts';
-import { SUMMED_METRICS, type RunRecord, type RunState, type SessionHeader } from './types.ts';
+import { SUMMED_METRICS, type RunRecord, type SessionHeader } from './types.ts';
 
 type Deps = Pick<Runtime, 'db' | 'tables'>;
 
@@ -14,12 +15,6 @@ const INLINE_TEXT_BYTES = 300_000;
 /** UTF-16 units per part: at most 3 bytes each in UTF-8, well under the 400 KB item cap. */
 const PART_UNITS = 100_000;
 const SESSION_TYPE = 'agent';
-
-const TERMINAL_STATE: Record<RunRecord['status'], RunState> = {
-  completed: 'COMPLETED',
-  cancelled: 'CANCELLED',
-  failed: 'FAILED',
-};
 
 interface RunText {
   userMessage: string;
@@ -97,16 +92,7 @@ export const persistRun = async (deps: Deps, run: RunRecord, { followUp = false 
           },
         },
       },
-      {
-        Update: {
-          TableName: deps.tables.sessions,
-          Key: { pk: runStatusPk(run.runId), sk: RUN_STATUS_SK },
-          UpdateExpression: 'SET #s = :state, finishedAt = :now',
-          ConditionExpression: 'userId = :uid',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':state': TERMINAL_STATE[run.status], ':now': now, ':uid': run.userId },
-        },
-      },
+      finishRunStatusItem(deps, run),
     ],
   });
 };

@@ -1,7 +1,6 @@
 import type { TokenUsage } from '../llm/types.ts';
 
 export type RunOutcome = 'completed' | 'cancelled' | 'failed';
-export type RunState = 'RUNNING' | 'CANCELLED' | 'COMPLETED' | 'FAILED';
 
 /** The contract's metrics keys: the reply's token usage, and its times in seconds. */
 export interface RunMetrics extends TokenUsage {
