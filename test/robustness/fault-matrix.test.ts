@@ -248,10 +248,10 @@ const PLATFORM_FAULTS: FaultCase[] = [
     expected: { told: 'error line', error: RUN_MSG.saveFailed, state: 'FAILED', partial: true },
   },
   {
-    name: 'DynamoDB throttles every final write (retried by the SDK and the run, then reported)',
+    name: 'DynamoDB throttles every final write (retried by the wire alone, then reported)',
     message: '[[interval=0 chunks=20]] hi',
     arrange: () => proxy.setFault((call) => (isFinalWrite(call) ? { error: 'ThrottlingException' } : 'pass')),
-    finalWriteAttempts: 9,
+    finalWriteAttempts: 3,
     expected: { told: 'error line', error: RUN_MSG.saveFailed, state: 'FAILED', partial: true },
   },
   {

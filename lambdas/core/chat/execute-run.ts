@@ -19,6 +19,8 @@ import { startWatchdog, type Watchdog, type WatchdogStop } from './watchdog.ts';
 
 /** Time kept back from the Lambda timeout to stop the model and store the run. */
 export const SAFETY_MARGIN_MS = 10_000;
+/** Of that, kept back from the store: the closing line, the stream's end and the report. */
+const CLOSE_MARGIN_MS = 1_000;
 
 export const RUN_MSG = {
   timeLimit: '生成时间超过上限，已停止生成',
@@ -285,7 +287,9 @@ const runRecord = ({ plan, ctx, runId, progress }: ActiveRun, outcome: { status:
 const store = async (active: ActiveRun, outcome: { status: RunOutcome; error?: string }, finishedAt: number): Promise<RunRecord | undefined> => {
   try {
     const record = runRecord(active, outcome, finishedAt);
-    const saved = await persistWithRetry(active.deps.runtime, record, !active.plan.isNewSession);
+    // Bounded by the function's own time: a DynamoDB that hangs cannot outlast the function.
+    const deadline = Date.now() + active.ctx.remainingTimeMs() - CLOSE_MARGIN_MS;
+    const saved = await persistWithRetry(active.deps.runtime, record, !active.plan.isNewSession, deadline);
     if (saved.stored) return record;
     active.ctx.log.error('run could not be stored', saved.error as Error);
   } catch (err) {

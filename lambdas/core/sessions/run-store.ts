@@ -43,8 +43,10 @@ export const splitText = (text: string, units = PART_UNITS): string[] => {
  * and run-status item, so a reader never sees one without the others. A run that
  * continued a session (`followUp`) is stored only while that session still exists: one
  * deleted meanwhile is not brought back by a run that started before the delete saw it.
+ * No call runs past `deadline` (epoch ms).
  */
-export const persistRun = async (deps: Deps, run: RunRecord, { followUp = false } = {}): Promise<void> => {
+export const persistRun = async (deps: Deps, run: RunRecord, { followUp = false, deadline = Number.POSITIVE_INFINITY } = {}): Promise<void> => {
+  const db = deadline === Number.POSITIVE_INFINITY ? deps.db : deps.db.until(deadline);
   const sk = runSk(run.startedAt, run.runId);
   const pk = sessionPk(run.sessionId);
   const text: RunText = { userMessage: run.userMessage, content: run.content, reasoning: run.reasoning };
@@ -52,9 +54,10 @@ export const persistRun = async (deps: Deps, run: RunRecord, { followUp = false 
   const parts = Buffer.byteLength(serialized) > INLINE_TEXT_BYTES ? splitText(serialized) : [];
   if (parts.length) {
     await batchWriteAll(
-      deps.db,
+      db,
       deps.tables.sessions,
       parts.map((chunk, index) => ({ PutRequest: { Item: { pk, sk: partSk(sk, index), runId: run.runId, chunk } } })),
+      deadline,
     );
   }
   const { userMessage: _m, content: _c, reasoning: _r, ...rest } = run;
@@ -62,7 +65,7 @@ export const persistRun = async (deps: Deps, run: RunRecord, { followUp = false 
 
   const sums = SUMMED_METRICS.map((k, i) => ({ name: `sum_${k}`, value: `:m${i}`, amount: run.metrics?.[k] ?? 0 }));
   const now = run.finishedAt;
-  await deps.db.transactWrite({
+  await db.transactWrite({
     TransactItems: [
       { Put: { TableName: deps.tables.sessions, Item: runItem } },
       {
