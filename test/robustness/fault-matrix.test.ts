@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { RUN_MSG } from '../../lambdas/core/chat/execute-run.ts';
+import { RUN_MSG } from '../../lambdas/core/chat/active-run.ts';
 import { KEY_DECRYPT_MSG } from '../../lambdas/core/chat/model-call.ts';
 import { createLocalCipher } from '../../lambdas/core/crypto/local-cipher.ts';
 import { GENERIC_ERROR_MSG } from '../../lambdas/core/http/envelope.ts';
