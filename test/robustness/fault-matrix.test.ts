@@ -255,6 +255,18 @@ const PLATFORM_FAULTS: FaultCase[] = [
     expected: { told: 'error line', error: RUN_MSG.saveFailed, state: 'FAILED', partial: true },
   },
   {
+    // 1 s of the function's time beyond the safety margin, time enough for the reply; the
+    // store then has what is left, less 1 s (about 9.9 s). Unbounded, its three attempts of
+    // 5 s each would outlast the function; bounded, the second is cut at the deadline and
+    // no third starts (nor the FAILED mark: the status stays RUNNING until its TTL).
+    name: 'DynamoDB hangs at the final write (given up at the function’s deadline, then reported)',
+    message: '[[interval=0 chunks=20]] hi',
+    timeoutMs: 11_000,
+    arrange: () => proxy.setFault((call) => (isFinalWrite(call) ? 'hang' : 'pass')),
+    finalWriteAttempts: 2,
+    expected: { told: 'error line', error: RUN_MSG.saveFailed, state: 'RUNNING', partial: true },
+  },
+  {
     name: 'DynamoDB unreachable from mid-reply to the end',
     message: '[[interval=20 chunks=30]] hi',
     during: async (out) => {

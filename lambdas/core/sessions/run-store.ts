@@ -46,7 +46,7 @@ export const splitText = (text: string, units = PART_UNITS): string[] => {
  * No call runs past `deadline` (epoch ms).
  */
 export const persistRun = async (deps: Deps, run: RunRecord, { followUp = false, deadline = Number.POSITIVE_INFINITY } = {}): Promise<void> => {
-  const db = deadline === Number.POSITIVE_INFINITY ? deps.db : deps.db.until(deadline);
+  const db = deps.db.until(deadline);
   const sk = runSk(run.startedAt, run.runId);
   const pk = sessionPk(run.sessionId);
   const text: RunText = { userMessage: run.userMessage, content: run.content, reasoning: run.reasoning };
