@@ -1,14 +1,16 @@
 import { describe, expect, it, vi } from 'vitest';
-import { type ActiveRun, asPhase, endOnFailure, PhaseFailure, RUN_MSG } from '../../lambdas/core/chat/active-run.ts';
+import { type ActiveRun, asPhase, endOnFailure, PhaseFailure, RUN_MSG, SAFETY_MARGIN_MS } from '../../lambdas/core/chat/active-run.ts';
 import { finish } from '../../lambdas/core/chat/finish-run.ts';
 import { loadInputs } from '../../lambdas/core/chat/load-inputs.ts';
 import type { PreparedRun } from '../../lambdas/core/chat/prepare-run.ts';
 import { RunStream } from '../../lambdas/core/chat/run-stream.ts';
-import { classifyEnd } from '../../lambdas/core/chat/supervise.ts';
+import type { StartedCall, StopReason } from '../../lambdas/core/chat/start-call.ts';
+import { classifyEnd, supervise } from '../../lambdas/core/chat/supervise.ts';
 import { defaultChatConfig } from '../../lambdas/core/configs/schema.ts';
 import { ReplyTooLongError } from '../../lambdas/core/llm/reply-limit.ts';
 import { UPSTREAM_MSG } from '../../lambdas/core/llm/upstream-errors.ts';
 import { logger } from '../../lambdas/core/observability/logger.ts';
+import { readSettings } from '../../lambdas/core/settings.ts';
 
 /**
  * The run's phases one by one, without DynamoDB or a provider: the failure rule, the
@@ -133,6 +135,52 @@ describe('phase 3: how a call ended', () => {
     expect(failed.status).toBe('failed');
     expect(failed.error).not.toContain('sk-secret');
     expect(classifyEnd(undefined, {}, secrets, logger)).toEqual({ status: 'completed' });
+  });
+});
+
+describe('phase 3: supervise', () => {
+  const settings = { ...readSettings({ MODELS_TABLE: 'm', CONFIGS_TABLE: 'c', SESSIONS_TABLE: 's' }), CANCEL_POLL_MS: 5 };
+
+  /** A call that runs until stopped, over a status item the test sets. */
+  const supervised = (item: Record<string, unknown> | undefined, remainingTimeMs: number) => {
+    let stopped!: (reason: StopReason) => void;
+    const ended = new Promise<{ error?: unknown }>((resolve) => {
+      stopped = () => resolve({ error: new Error('aborted') });
+    });
+    let reason: StopReason | undefined;
+    const call: StartedCall = {
+      planned: { request: { messages: [{ text: 'hi' }] } } as unknown as StartedCall['planned'],
+      ended,
+      stop: (why) => {
+        reason ??= why;
+        stopped(why);
+      },
+      stopReason: () => reason,
+      watch: () => {},
+    };
+    const db = { get: vi.fn(async () => ({ Item: item })) };
+    const active = activeRun({
+      deps: { runtime: { settings, db, tables: { sessions: 's' } } } as unknown as ActiveRun['deps'],
+      ctx: { ...ctx, remainingTimeMs: () => remainingTimeMs },
+      statusCreated: true,
+    });
+    return { run: supervise(active, call), db };
+  };
+
+  it('a cancel in the status item stops the call: cancelled', async () => {
+    const { run, db } = supervised({ status: 'CANCELLED' }, 60_000);
+    expect(await run).toEqual({ status: 'cancelled' });
+    expect(db.get).toHaveBeenCalled();
+  });
+
+  it('a status item gone with its session stops the call as a cancel', async () => {
+    expect(await supervised(undefined, 60_000).run).toEqual({ status: 'cancelled' });
+  });
+
+  it('the function’s time, less the safety margin, stops the call: failed at the time limit', async () => {
+    const { run, db } = supervised({ status: 'RUNNING' }, SAFETY_MARGIN_MS);
+    expect(await run).toEqual({ status: 'failed', error: RUN_MSG.timeLimit });
+    expect(db.get).not.toHaveBeenCalled();
   });
 });
 
