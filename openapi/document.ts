@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import type { AnyRoute } from '../lambdas/api/router.ts';
 import { routes as apiRoutes } from '../lambdas/api/routes/index.ts';
 import { chatRequestSchema } from '../lambdas/core/chat/request-schema.ts';
+import { uploadTicketSchema } from '../lambdas/core/http/wire-types.ts';
 import {
   chatConfigSchema,
   envelopeSchema,
@@ -10,7 +11,6 @@ import {
   sessionDetailSchema,
   sessionListItemSchema,
   streamLineSchemas,
-  uploadTicketSchema,
 } from './responses.ts';
 
 /**

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { runMetricsSchema, wireTimeSchema as wireTime } from '../lambdas/core/http/wire-types.ts';
 import { PROVIDERS } from '../lambdas/core/models/providers.ts';
 
 /**
@@ -7,21 +8,10 @@ import { PROVIDERS } from '../lambdas/core/models/providers.ts';
  * real answers against them (test/openapi/) fails on a field added or dropped on either side.
  */
 
-/** `2026-11-24T20:00:00`: local time of the configured zone, no offset. */
-const wireTime = z.string().check(z.regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/), z.describe('local time of TIME_ZONE, ISO-8601 without offset'));
 /** RuoYi's numeric user ids as numbers, other issuers' ids as text. */
 const userId = z.union([z.number().check(z.int()), z.string()]);
 const flag01 = z.enum(['0', '1']);
 const flagYN = z.enum(['Y', 'N']);
-const metricNumbers = {
-  inputTokens: z.number(),
-  outputTokens: z.number(),
-  totalTokens: z.number(),
-  reasoningTokens: z.number(),
-  cacheReadTokens: z.number(),
-  duration: z.number().check(z.describe('seconds')),
-  timeToFirstToken: z.number().check(z.describe('seconds')),
-};
 
 export const envelopeSchema = z.strictObject({
   code: z.number().check(z.int(), z.describe('200 on success; 401, 403, 429, 500 or 601 on failure (HTTP status stays 200)')),
@@ -72,7 +62,7 @@ const messageSchema = z.strictObject({
   role: z.enum(['user', 'assistant']),
   content: z.string(),
   images: z.array(z.string()).check(z.describe('presigned URLs of stored images; RuoYi upload paths as sent')),
-  metrics: z.nullable(z.strictObject(metricNumbers)),
+  metrics: z.nullable(runMetricsSchema),
   createdAt: wireTime,
   fromHistory: z.boolean(),
   reasoningContent: z.nullable(z.string()),
@@ -83,7 +73,7 @@ export const sessionDetailSchema = z.extend(sessionListItemSchema, {
   agentId: z.string(),
   sessionData: z.strictObject({
     sessionState: z.record(z.string(), z.unknown()),
-    sessionMetrics: z.partial(z.strictObject(metricNumbers)),
+    sessionMetrics: z.partial(runMetricsSchema),
   }),
   agentData: z.strictObject({
     agentId: z.string(),
@@ -123,20 +113,13 @@ export const modelSchema = z.strictObject({
   remark: z.nullish(z.string()),
 });
 
-export const uploadTicketSchema = z.strictObject({
-  uploadUrl: z.string(),
-  fields: z.record(z.string(), z.string()),
-  key: z.string(),
-  expiresAt: wireTime,
-});
-
 /** The stream's lines, one JSON object each (snake_case keys, as the contract fixes them). */
 export const streamLineSchemas = {
   meta: z.strictObject({ session_id: z.uuid(), type: z.literal('meta') }),
   run_info: z.strictObject({ run_id: z.uuid(), type: z.literal('run_info') }),
   reasoning: z.strictObject({ content: z.string(), type: z.literal('reasoning') }),
   content: z.strictObject({ content: z.string(), type: z.literal('content') }),
-  metrics: z.strictObject({ metrics: z.strictObject(metricNumbers), type: z.literal('metrics') }),
+  metrics: z.strictObject({ metrics: runMetricsSchema, type: z.literal('metrics') }),
   error: z.strictObject({ error: z.string(), type: z.literal('error') }),
 };
 

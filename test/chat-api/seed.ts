@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Runtime } from '../../lambdas/core/runtime.ts';
-import { RUN_STATUS_SK, runStatusPk, sessionPk } from '../../lambdas/core/sessions/keys.ts';
-import { createRunStatus } from '../../lambdas/core/sessions/run-status.ts';
+import { sessionPk } from '../../lambdas/core/sessions/keys.ts';
+import { createRunStatus, runStatusKey } from '../../lambdas/core/sessions/run-status.ts';
 import { persistRun } from '../../lambdas/core/sessions/run-store.ts';
 import type { RunRecord } from '../../lambdas/core/sessions/types.ts';
 
@@ -69,7 +69,7 @@ export const runStatusItem = async (deps: Deps, runId: string) =>
     await deps.db.query({
       TableName: deps.tables.sessions,
       KeyConditionExpression: 'pk = :pk AND sk = :sk',
-      ExpressionAttributeValues: { ':pk': runStatusPk(runId), ':sk': RUN_STATUS_SK },
+      ExpressionAttributeValues: { ':pk': runStatusKey(runId).pk, ':sk': runStatusKey(runId).sk },
       ConsistentRead: true,
     })
   ).Items?.[0];

@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { RUN_MSG } from '../../lambdas/core/chat/execute-run.ts';
+import { RUN_MSG } from '../../lambdas/core/chat/active-run.ts';
 import { UPSTREAM_MSG } from '../../lambdas/core/llm/upstream-errors.ts';
 import { deleteSession } from '../../lambdas/core/sessions/delete-session.ts';
 import { getSessionHeader, loadRuns } from '../../lambdas/core/sessions/run-store.ts';

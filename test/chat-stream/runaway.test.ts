@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { RUN_MSG } from '../../lambdas/core/chat/execute-run.ts';
+import { RUN_MSG } from '../../lambdas/core/chat/active-run.ts';
 import type { Send } from '../../lambdas/core/db/client.ts';
 import { cancelRun, readRunState } from '../../lambdas/core/sessions/run-status.ts';
 import { loadRuns } from '../../lambdas/core/sessions/run-store.ts';

@@ -217,7 +217,7 @@ interface Received {
 }
 
 /** A stand-in for DynamoDB: records each request, and answers with what `reply` says. */
-const startFake = async (reply: (n: number, req: Received) => 'reset' | { status: number; body: unknown }) => {
+const startFake = async (reply: (n: number, req: Received) => 'reset' | 'hang' | { status: number; body: unknown }) => {
   const received: Received[] = [];
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -226,6 +226,7 @@ const startFake = async (reply: (n: number, req: Received) => 'reset' | { status
     received.push(call);
     const answer = reply(received.length, call);
     if (answer === 'reset') return req.socket.destroy();
+    if (answer === 'hang') return;
     res.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.0' });
     res.end(JSON.stringify(answer.body));
   });
@@ -320,6 +321,17 @@ describe('the wire', () => {
     });
     await expect(failing('GetItem', {})).rejects.toMatchObject({ name: 'HttpStatus503', retryable: true });
     expect(fake.received).toHaveLength(3);
+  });
+
+  it('runs no attempt and waits for no answer past the call’s deadline', async () => {
+    fake = await startFake(() => 'hang');
+    const wire = createWire({ region: 'us-east-1', endpoint: fake.endpoint, maxAttempts: 3, credentials: () => ({ accessKeyId: 'a', secretAccessKey: 'b' }) });
+    // The answer never comes: the attempt is dropped at the deadline (not after its own 5 s) and none follows.
+    const deadline = Date.now() + 300;
+    await expect(wire('GetItem', {}, deadline)).rejects.toMatchObject({ name: 'NetworkError' });
+    expect(fake.received).toHaveLength(1);
+    await expect(wire('GetItem', {}, Date.now())).rejects.toMatchObject({ name: 'DeadlinePassedError' });
+    expect(fake.received).toHaveLength(1);
   });
 
   it('calls the region’s endpoint with the function’s credentials from the environment', () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../lambdas/core/runtime.ts';
-import { cancelRun, createRunStatus, readRunState } from '../../lambdas/core/sessions/run-status.ts';
+import { cancelRun, createRunStatus, markRunFailed, readRunState, stopRun, TRANSITIONS } from '../../lambdas/core/sessions/run-status.ts';
 import { getSessionHeader, loadHistory, loadRuns, persistRun, requireOwnedSession, splitText } from '../../lambdas/core/sessions/run-store.ts';
 import { sessionTitle } from '../../lambdas/core/sessions/title.ts';
 import type { RunRecord } from '../../lambdas/core/sessions/types.ts';
@@ -89,6 +89,48 @@ describe('run store', () => {
     await cancelRun(rt, runId, '7');
     expect(await readRunState(rt, runId)).toBe('CANCELLED');
     await expect(cancelRun(rt, runId, '7')).rejects.toThrow('取消运行失败');
+  });
+});
+
+describe('run-status record', () => {
+  it('no move leaves COMPLETED or FAILED', () => {
+    const from = Object.values(TRANSITIONS).flatMap((t) => t.from as readonly string[]);
+    expect(from).not.toContain('COMPLETED');
+    expect(from).not.toContain('FAILED');
+  });
+
+  it('mark failed: RUNNING only, the owner only, and a failed run is not stored over', async () => {
+    const r = run(randomUUID(), 1, { status: 'completed' });
+    await createRunStatus(rt, { runId: r.runId, sessionId: r.sessionId, userId: r.userId }, 60);
+    await expect(markRunFailed(rt, { runId: r.runId, userId: '8' })).rejects.toThrow();
+    expect(await readRunState(rt, r.runId)).toBe('RUNNING');
+    await markRunFailed(rt, r);
+    expect(await readRunState(rt, r.runId)).toBe('FAILED');
+    await expect(persistRun(rt, r)).rejects.toThrow();
+    await expect(cancelRun(rt, r.runId, '7')).rejects.toThrow('取消运行失败');
+    expect(await readRunState(rt, r.runId)).toBe('FAILED');
+    expect(await loadRuns(rt, r.sessionId)).toEqual([]);
+  });
+
+  it('a cancelled run is stored as it ended; a stored one cannot be marked failed', async () => {
+    const r = run(randomUUID(), 1, { status: 'cancelled' });
+    await createRunStatus(rt, { runId: r.runId, sessionId: r.sessionId, userId: r.userId }, 60);
+    await cancelRun(rt, r.runId, '7');
+    await persistRun(rt, r);
+    expect(await readRunState(rt, r.runId)).toBe('CANCELLED');
+    await expect(markRunFailed(rt, r)).rejects.toThrow();
+    expect(await readRunState(rt, r.runId)).toBe('CANCELLED');
+  });
+
+  it('stop: cancels a running run, leaves a finished or foreign one as it is', async () => {
+    const runId = randomUUID();
+    await createRunStatus(rt, { runId, sessionId: randomUUID(), userId: '7' }, 60);
+    await stopRun(rt, runId, '8');
+    expect(await readRunState(rt, runId)).toBe('RUNNING');
+    await stopRun(rt, runId, '7');
+    expect(await readRunState(rt, runId)).toBe('CANCELLED');
+    await stopRun(rt, runId, '7');
+    expect(await readRunState(rt, runId)).toBe('CANCELLED');
   });
 });
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { RUN_MSG } from '../../lambdas/core/chat/execute-run.ts';
+import { RUN_MSG } from '../../lambdas/core/chat/active-run.ts';
 import { KEY_DECRYPT_MSG } from '../../lambdas/core/chat/model-call.ts';
 import { createLocalCipher } from '../../lambdas/core/crypto/local-cipher.ts';
 import { GENERIC_ERROR_MSG } from '../../lambdas/core/http/envelope.ts';
@@ -8,9 +8,9 @@ import { upstreamErrorLine, UPSTREAM_MSG } from '../../lambdas/core/llm/upstream
 import { nextModelId } from '../../lambdas/core/models/repository.ts';
 import type { Provider } from '../../lambdas/core/models/providers.ts';
 import type { StoredModel } from '../../lambdas/core/models/schema.ts';
-import { readRunState } from '../../lambdas/core/sessions/run-status.ts';
+import { type RunState, readRunState } from '../../lambdas/core/sessions/run-status.ts';
 import { loadRuns } from '../../lambdas/core/sessions/run-store.ts';
-import type { RunOutcome, RunState } from '../../lambdas/core/sessions/types.ts';
+import type { RunOutcome } from '../../lambdas/core/sessions/types.ts';
 import { setUpChatStream, type Capture, type ChatStreamHarness } from '../chat-stream/support.ts';
 import { bearer, CHAT_USER } from '../support/tokens.ts';
 import { startDbProxy, type DbCall, type DbError, type DbProxy } from './support/db-proxy.ts';
@@ -248,11 +248,23 @@ const PLATFORM_FAULTS: FaultCase[] = [
     expected: { told: 'error line', error: RUN_MSG.saveFailed, state: 'FAILED', partial: true },
   },
   {
-    name: 'DynamoDB throttles every final write (retried by the SDK and the run, then reported)',
+    name: 'DynamoDB throttles every final write (retried by the wire alone, then reported)',
     message: '[[interval=0 chunks=20]] hi',
     arrange: () => proxy.setFault((call) => (isFinalWrite(call) ? { error: 'ThrottlingException' } : 'pass')),
-    finalWriteAttempts: 9,
+    finalWriteAttempts: 3,
     expected: { told: 'error line', error: RUN_MSG.saveFailed, state: 'FAILED', partial: true },
+  },
+  {
+    // 1 s of the function's time beyond the safety margin, time enough for the reply; the
+    // store then has what is left, less 1 s (about 9.9 s). Unbounded, its three attempts of
+    // 5 s each would outlast the function; bounded, the second is cut at the deadline and
+    // no third starts (nor the FAILED mark: the status stays RUNNING until its TTL).
+    name: 'DynamoDB hangs at the final write (given up at the function’s deadline, then reported)',
+    message: '[[interval=0 chunks=20]] hi',
+    timeoutMs: 11_000,
+    arrange: () => proxy.setFault((call) => (isFinalWrite(call) ? 'hang' : 'pass')),
+    finalWriteAttempts: 2,
+    expected: { told: 'error line', error: RUN_MSG.saveFailed, state: 'RUNNING', partial: true },
   },
   {
     name: 'DynamoDB unreachable from mid-reply to the end',

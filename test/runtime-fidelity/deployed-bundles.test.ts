@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { RUN_MSG } from '../../lambdas/core/chat/execute-run.ts';
+import { RUN_MSG } from '../../lambdas/core/chat/active-run.ts';
 import { UPSTREAM_MSG } from '../../lambdas/core/llm/upstream-errors.ts';
 import { readRunState } from '../../lambdas/core/sessions/run-status.ts';
 import { loadRuns } from '../../lambdas/core/sessions/run-store.ts';

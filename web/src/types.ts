@@ -1,4 +1,7 @@
-/** Wire shapes from the API contract (shared/CONTRACT.md), as the page reads them. */
+/** Wire shapes from the API contract, as the page reads them; those the service defines as schemas come from there. */
+import type { RunMetrics, UploadTicket } from '../../lambdas/core/http/wire-types.ts';
+
+export type { RunMetrics, UploadTicket };
 
 /** RuoYi flags: '0' means yes/enabled, '1' means no. */
 export type Flag = '0' | '1';
@@ -26,16 +29,6 @@ export interface ChatConfig {
   updateTime: string | null;
 }
 
-export interface RunMetrics {
-  inputTokens?: number;
-  outputTokens?: number;
-  totalTokens?: number;
-  reasoningTokens?: number;
-  cacheReadTokens?: number;
-  duration?: number;
-  timeToFirstToken?: number;
-}
-
 export interface SessionItem {
   sessionId: string;
   sessionTitle: string;
@@ -55,13 +48,6 @@ export interface SessionMessage {
 
 export interface SessionDetail extends SessionItem {
   messages: SessionMessage[];
-}
-
-export interface UploadTicket {
-  uploadUrl: string;
-  fields: Record<string, string>;
-  key: string;
-  expiresAt: string;
 }
 
 export interface StreamRequest {

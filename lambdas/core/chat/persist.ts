@@ -1,60 +1,44 @@
+import { retry } from '../retry.ts';
 import type { Runtime } from '../runtime.ts';
-import { RUN_STATUS_SK, runStatusPk } from '../sessions/keys.ts';
+import { markRunFailed } from '../sessions/run-status.ts';
 import { persistRun } from '../sessions/run-store.ts';
 import type { RunRecord } from '../sessions/types.ts';
 
 type Deps = Pick<Runtime, 'db' | 'tables'>;
 
 const ATTEMPTS = 3;
-/** Wait before the second attempt; tripled before each next one. */
-const BACKOFF_MS = 100;
-const RETRYABLE = new Set(['ThrottlingException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded']);
+/** Why an item of a cancelled transaction was refused, when nothing was applied and a new try may pass. */
 const RETRYABLE_REASONS = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
 
 /**
- * Retried only when DynamoDB certainly applied nothing: a cancelled transaction (a
- * concurrent write to the same session header) or a throttle. The client already retried
- * network failures with the same idempotency token; a blind retry here could count a
- * turn twice on the header.
+ * Only a transaction DynamoDB cancelled for a concurrent write to the same session
+ * header or an item's throttle: certainly applied nothing, and the wire does not retry
+ * it (throttles of the whole call, server faults and lost connections it retries itself,
+ * with the same idempotency token; a blind retry here could count a turn twice).
  */
 const isRetryable = (err: unknown): boolean => {
   const e = err as { name?: string; CancellationReasons?: { Code?: string }[] };
-  if (e.name === 'TransactionCanceledException') {
-    const codes = (e.CancellationReasons ?? []).map((r) => r.Code ?? 'None').filter((c) => c !== 'None');
-    return codes.length > 0 && codes.every((c) => RETRYABLE_REASONS.has(c));
-  }
-  return RETRYABLE.has(e.name ?? '');
+  if (e.name !== 'TransactionCanceledException') return false;
+  const codes = (e.CancellationReasons ?? []).map((r) => r.Code ?? 'None').filter((c) => c !== 'None');
+  return codes.length > 0 && codes.every((c) => RETRYABLE_REASONS.has(c));
 };
-
-/** Last resort when the run could not be stored: at least the status must not stay RUNNING. */
-const markStatusFailed = async (deps: Deps, run: RunRecord) =>
-  deps.db.update({
-    TableName: deps.tables.sessions,
-    Key: { pk: runStatusPk(run.runId), sk: RUN_STATUS_SK },
-    UpdateExpression: 'SET #s = :failed, finishedAt = :now',
-    ConditionExpression: 'userId = :uid AND #s = :running',
-    ExpressionAttributeNames: { '#s': 'status' },
-    ExpressionAttributeValues: { ':failed': 'FAILED', ':running': 'RUNNING', ':uid': run.userId, ':now': Date.now() },
-  });
 
 export interface PersistOutcome {
   stored: boolean;
   error?: unknown;
 }
 
-/** Stores the run (see persistRun) with a bounded retry; never throws, the caller reports the outcome. */
-export const persistWithRetry = async (deps: Deps, run: RunRecord, followUp: boolean): Promise<PersistOutcome> => {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await persistRun(deps, run, { followUp });
-      return { stored: true };
-    } catch (err) {
-      if (attempt < ATTEMPTS && isRetryable(err)) {
-        await new Promise((r) => setTimeout(r, BACKOFF_MS * 3 ** (attempt - 1)));
-        continue;
-      }
-      await markStatusFailed(deps, run).catch(() => {});
-      return { stored: false, error: err };
-    }
+/**
+ * Stores the run (see persistRun), retried as retry.ts says, nothing past `deadline`
+ * (epoch ms); when it could not be stored, marks its status FAILED if time is left.
+ * Never throws, the caller reports the outcome.
+ */
+export const persistWithRetry = async (deps: Deps, run: RunRecord, followUp: boolean, deadline: number): Promise<PersistOutcome> => {
+  try {
+    await retry(() => persistRun(deps, run, { followUp, deadline }), { maxAttempts: ATTEMPTS, deadline, retryable: isRetryable });
+    return { stored: true };
+  } catch (error) {
+    await markRunFailed({ ...deps, db: deps.db.until(deadline) }, run).catch(() => {});
+    return { stored: false, error };
   }
 };

@@ -38,7 +38,7 @@ export interface PreparedRun {
   images: ImageRef[];
   /**
    * The session's history for the prompt, read in the same round as the checks; a
-   * failure is the run's to report (after `run_info`), not a refusal.
+   * failure is the run's to report (its error line, the run not started), not a refusal.
    */
   history: Promise<RunRecord[]>;
 }

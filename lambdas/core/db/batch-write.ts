@@ -1,3 +1,4 @@
+import { retry } from '../retry.ts';
 import type { DocumentClient } from './client.ts';
 
 export type WriteRequest = { PutRequest: { Item: Record<string, unknown> } } | { DeleteRequest: { Key: Record<string, unknown> } };
@@ -5,18 +6,27 @@ export type WriteRequest = { PutRequest: { Item: Record<string, unknown> } } | {
 const BATCH_SIZE = 25;
 const MAX_ATTEMPTS = 6;
 
+/** Some requests of a batch were not processed (DynamoDB's answer to a throttled batch). */
+class UnprocessedItems extends Error {
+  override name = 'UnprocessedItems';
+}
+
 /**
- * Sends write requests in batches of 25, retrying unprocessed ones with backoff; throws
- * if some are still unprocessed after the last attempt, so the caller can report it.
+ * Sends write requests in batches of 25, retrying unprocessed ones (retry.ts: the wire
+ * retries the calls that failed as a whole, this loop only what a batch left over); throws
+ * if some are still unprocessed after the last attempt or at the deadline (epoch ms), so
+ * the caller can report it.
  */
-export const batchWriteAll = async (db: DocumentClient, tableName: string, requests: WriteRequest[]): Promise<void> => {
+export const batchWriteAll = async (db: DocumentClient, tableName: string, requests: WriteRequest[], deadline = Number.POSITIVE_INFINITY): Promise<void> => {
   for (let i = 0; i < requests.length; i += BATCH_SIZE) {
     let pending = requests.slice(i, i + BATCH_SIZE);
-    for (let attempt = 0; pending.length; attempt++) {
-      if (attempt === MAX_ATTEMPTS) throw new Error(`batch write left ${pending.length} unprocessed items`);
-      if (attempt) await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
-      const out = await db.batchWrite({ RequestItems: { [tableName]: pending } });
-      pending = (out.UnprocessedItems?.[tableName] ?? []) as WriteRequest[];
-    }
+    await retry(
+      async () => {
+        const out = await db.batchWrite({ RequestItems: { [tableName]: pending } });
+        pending = (out.UnprocessedItems?.[tableName] ?? []) as WriteRequest[];
+        if (pending.length) throw new UnprocessedItems(`batch write left ${pending.length} unprocessed items`);
+      },
+      { maxAttempts: MAX_ATTEMPTS, deadline, retryable: (err) => err instanceof UnprocessedItems },
+    );
   }
 };

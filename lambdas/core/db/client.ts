@@ -50,7 +50,7 @@ type Out<T> = Omit<T, '$metadata'>;
  * - endpoint rules beyond `dynamodb.<region>.amazonaws.com(.cn)`: no FIPS, dual-stack,
  *   endpoint discovery or account-based endpoints;
  * - adaptive retry mode and the retry quota: attempts are the standard ones (full jitter,
- *   see dynamodb-http.ts), no client-side rate limiting;
+ *   retry.ts, bounded by a deadline with `until`), no client-side rate limiting;
  * - the CRC32 check of answers (`x-amz-crc32`), HTTP proxies, custom TLS options;
  * - the middleware stack and `$metadata`: `use` wraps calls, which is all tests and the
  *   bench need;
@@ -71,6 +71,11 @@ export interface DocumentClient {
   batchWrite(input: BatchWriteCommandInput): Promise<Out<BatchWriteCommandOutput>>;
   /** Wraps every later call; returns what removes the wrapper. Tests hold calls back with it, the bench meters capacity. */
   use(wrap: (next: Send) => Send): () => void;
+  /**
+   * The same client, each of its calls bounded by `deadline` (epoch ms): no attempt starts,
+   * no backoff waits and no attempt waits for its answer past it (see retry.ts).
+   */
+  until(deadline: number): DocumentClient;
 }
 
 /** Members holding one item's attributes, in requests, answers and error details. */
@@ -132,35 +137,39 @@ export const createDocumentClient = (options: DbClientOptions = {}): DocumentCli
     maxAttempts: options.maxAttempts ?? 3,
     credentials: options.endpoint ? () => LOCAL_CREDENTIALS : () => credentialsFromEnv(),
   });
-  const base: Send = async (operation, input) => {
-    try {
-      return fromWire(await wire(operation, toWire(input)));
-    } catch (err) {
-      throw withPlainDetails(err);
-    }
-  };
   const wrappers: ((next: Send) => Send)[] = [];
-  const send: Send = (operation, input) => wrappers.reduce((next, wrap) => wrap(next), base)(operation, input);
-  const call =
-    <I, O>(operation: Operation) =>
-    (input: I) =>
-      send(operation, input as Record<string, unknown>) as Promise<O>;
-  return {
-    get: call('GetItem'),
-    batchGet: call('BatchGetItem'),
-    put: call('PutItem'),
-    update: call('UpdateItem'),
-    delete: call('DeleteItem'),
-    query: call('Query'),
-    scan: call('Scan'),
-    transactWrite: call('TransactWriteItems'),
-    batchWrite: call('BatchWriteItem'),
-    use(wrap) {
-      wrappers.push(wrap);
-      return () => {
-        const at = wrappers.indexOf(wrap);
-        if (at >= 0) wrappers.splice(at, 1);
-      };
-    },
+  const bounded = (deadline?: number): DocumentClient => {
+    const base: Send = async (operation, input) => {
+      try {
+        return fromWire(await wire(operation, toWire(input), deadline));
+      } catch (err) {
+        throw withPlainDetails(err);
+      }
+    };
+    const send: Send = (operation, input) => wrappers.reduce((next, wrap) => wrap(next), base)(operation, input);
+    const call =
+      <I, O>(operation: Operation) =>
+      (input: I) =>
+        send(operation, input as Record<string, unknown>) as Promise<O>;
+    return {
+      get: call('GetItem'),
+      batchGet: call('BatchGetItem'),
+      put: call('PutItem'),
+      update: call('UpdateItem'),
+      delete: call('DeleteItem'),
+      query: call('Query'),
+      scan: call('Scan'),
+      transactWrite: call('TransactWriteItems'),
+      batchWrite: call('BatchWriteItem'),
+      use(wrap) {
+        wrappers.push(wrap);
+        return () => {
+          const at = wrappers.indexOf(wrap);
+          if (at >= 0) wrappers.splice(at, 1);
+        };
+      },
+      until: bounded,
+    };
   };
+  return bounded();
 };

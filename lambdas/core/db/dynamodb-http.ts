@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import { retry } from '../retry.ts';
 import { DynamoDbError } from './dynamodb-error.ts';
 import { signRequest } from './sigv4.ts';
 
@@ -18,14 +19,14 @@ export interface WireOptions {
   credentials: () => Credentials;
 }
 
-/** One DynamoDB JSON API call: the operation's name and its (marshalled) request. */
-export type WireCall = (operation: string, request: Record<string, unknown>) => Promise<Record<string, unknown>>;
+/**
+ * One DynamoDB JSON API call: the operation's name and its (marshalled) request, and the
+ * epoch ms past which none of its attempts may run (none: only the attempts bound it).
+ */
+export type WireCall = (operation: string, request: Record<string, unknown>, deadline?: number) => Promise<Record<string, unknown>>;
 
-/** No answer to an attempt within this long: the connection is dropped and the call tried again. */
+/** No answer to an attempt within this long (or by the deadline): the connection is dropped and the call tried again. */
 const ATTEMPT_TIMEOUT_MS = 5_000;
-/** Backoff before attempt n+1: a random wait up to min(cap, base · 2^(n-1)) ("full jitter"). */
-const BACKOFF_BASE_MS = 50;
-const BACKOFF_CAP_MS = 2_000;
 
 /** Error types DynamoDB means as "slow down" or "try again": worth another attempt. */
 const RETRYABLE_TYPES = new Set([
@@ -77,33 +78,38 @@ interface Answer {
   typeHeader?: string;
 }
 
-const post = (url: URL, agent: http.Agent, headers: Record<string, string>, body: string): Promise<Answer> =>
+/** One attempt; the whole answer must be in within `timeoutMs`, or the connection is dropped. */
+const post = (url: URL, agent: http.Agent, headers: Record<string, string>, body: string, timeoutMs: number): Promise<Answer> =>
   new Promise((resolve, reject) => {
     const transport = url.protocol === 'https:' ? https : http;
-    const req = transport.request({ hostname: url.hostname, port: url.port, path: '/', method: 'POST', headers, agent, timeout: ATTEMPT_TIMEOUT_MS }, (res) => {
+    const req = transport.request({ hostname: url.hostname, port: url.port, path: '/', method: 'POST', headers, agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', (err) => reject(networkError(err)));
-      res.on('end', () =>
+      res.on('error', (err) => fail(err));
+      res.on('end', () => {
+        clearTimeout(timer);
         resolve({
           status: res.statusCode ?? 0,
           text: Buffer.concat(chunks).toString('utf8'),
           typeHeader: res.headers['x-amzn-errortype'] as string | undefined,
-        }),
-      );
+        });
+      });
     });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${ATTEMPT_TIMEOUT_MS} ms`)));
-    req.on('error', (err) => reject(networkError(err)));
+    const timer = setTimeout(() => req.destroy(new Error(`no answer within ${Math.round(timeoutMs)} ms`)), timeoutMs);
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      reject(networkError(err));
+    };
+    req.on('error', fail);
     req.end(body);
   });
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * DynamoDB's JSON API over node's HTTP, signed with SigV4: what the SDK client does for
  * the calls this service makes, without its protocol machinery (which a cold start would
- * otherwise load and compile). Failed attempts worth repeating are repeated with backoff;
- * a transaction gets one idempotency token for all its attempts, as the SDK gives it, so
+ * otherwise load and compile). Failed attempts worth repeating are repeated (retry.ts),
+ * each bounded by ATTEMPT_TIMEOUT_MS and by the call's deadline; a transaction gets one
+ * idempotency token for all its attempts, as the SDK gives it, so
  * a write that landed but whose answer was lost is not applied twice.
  */
 export const createWire = (options: WireOptions): WireCall => {
@@ -111,7 +117,7 @@ export const createWire = (options: WireOptions): WireCall => {
   const agent = new (url.protocol === 'https:' ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: 50 });
   const host = url.port ? `${url.hostname}:${url.port}` : url.hostname;
 
-  const attempt = async (operation: string, body: string) => {
+  const attempt = async (operation: string, body: string, deadline: number) => {
     const headers = signRequest(
       {
         method: 'POST',
@@ -128,21 +134,18 @@ export const createWire = (options: WireOptions): WireCall => {
       options.region,
       'dynamodb',
     );
-    const answer = await post(url, agent, headers, body);
+    const answer = await post(url, agent, headers, body, Math.min(ATTEMPT_TIMEOUT_MS, deadline - Date.now()));
     if (answer.status !== 200) throw errorOf(answer.status, answer.text, answer.typeHeader);
     return parseAnswer(answer.text);
   };
 
-  return async (operation, request) => {
+  return (operation, request, deadline = Number.POSITIVE_INFINITY) => {
     const withToken = operation === 'TransactWriteItems' && !request.ClientRequestToken ? { ...request, ClientRequestToken: randomUUID() } : request;
     const body = JSON.stringify(withToken, encodeBlobs);
-    for (let n = 1; ; n++) {
-      try {
-        return await attempt(operation, body);
-      } catch (err) {
-        if (!(err instanceof DynamoDbError && err.retryable) || n >= options.maxAttempts) throw err;
-        await pause(Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (n - 1)));
-      }
-    }
+    return retry(() => attempt(operation, body, deadline), {
+      maxAttempts: options.maxAttempts,
+      deadline,
+      retryable: (err) => err instanceof DynamoDbError && err.retryable,
+    });
   };
 };

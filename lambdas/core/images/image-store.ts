@@ -1,3 +1,5 @@
+import type { UploadTicket } from '../http/wire-types.ts';
+
 /** Read access to uploaded images: all the chat stream gets, as its role only reads. */
 export interface ImageReader {
   /** The image bytes, or undefined when the key does not exist. */
@@ -19,13 +21,6 @@ export interface UploadRequest {
   size: number;
   /** The largest file the ticket admits: the declared size, which the caller's quota counted. */
   maxBytes: number;
-}
-
-export interface UploadTicket {
-  uploadUrl: string;
-  fields: Record<string, string>;
-  key: string;
-  expiresAt: string;
 }
 
 export interface StoredImage {

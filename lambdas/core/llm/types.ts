@@ -1,3 +1,4 @@
+import type { TokenUsage } from '../http/wire-types.ts';
 import type { ReadDemand } from './event-stream.ts';
 
 /** A prompt as the run builds it, free of any one provider API's shape. */
@@ -21,13 +22,7 @@ export interface LlmRequest {
   reasoning: boolean;
 }
 
-export interface TokenUsage {
-  inputTokens: number;
-  outputTokens: number;
-  totalTokens: number;
-  reasoningTokens: number;
-  cacheReadTokens: number;
-}
+export type { TokenUsage };
 
 /**
  * Receives the normalised upstream stream. Plain callbacks rather than an event

@@ -1,10 +1,10 @@
 import { batchWriteAll, type WriteRequest } from '../db/batch-write.ts';
 import { isConditionFailed } from '../db/dynamodb-error.ts';
-import { isServiceError, ServiceError } from '../errors/service-error.ts';
+import { ServiceError } from '../errors/service-error.ts';
 import { logger } from '../observability/logger.ts';
 import type { Runtime } from '../runtime.ts';
-import { ACTIVE_PREFIX, HEADER_SK, RUN_STATUS_SK, runStatusPk, sessionPk } from './keys.ts';
-import { cancelRun } from './run-status.ts';
+import { ACTIVE_PREFIX, HEADER_SK, sessionPk } from './keys.ts';
+import { deleteRunStatusRequests, stopRun } from './run-status.ts';
 import { getSessionHeader, queryAll, requireOwnedSession } from './run-store.ts';
 
 type Deps = Pick<Runtime, 'db' | 'tables'>;
@@ -18,12 +18,6 @@ interface PartitionItem {
   sk: string;
   runId?: string;
 }
-
-/** Stops a run still in progress (its stream sees CANCELLED on its next poll); a finished one is left as it is. */
-const stopRun = (deps: Deps, runId: string, ownerId: string): Promise<void> =>
-  cancelRun(deps, runId, ownerId).catch((err: unknown) => {
-    if (!isServiceError(err)) throw err;
-  });
 
 /** Deletes the header only if no run was stored since `runCount` was read; false when one was. */
 const deleteHeaderIfUnchanged = async (deps: Deps, sessionId: string, runCount: number): Promise<boolean> => {
@@ -61,10 +55,7 @@ const deleteRound = async (deps: Deps, sessionId: string, ownerId: string, runCo
   const active = body.filter((item) => item.sk.startsWith(ACTIVE_PREFIX) && item.runId);
   await Promise.all(active.map((item) => stopRun(deps, item.runId!, ownerId)));
   const runIds = new Set(body.flatMap((item) => (item.runId ? [item.runId] : [])));
-  const requests: WriteRequest[] = [
-    ...[...runIds].map((runId) => ({ DeleteRequest: { Key: { pk: runStatusPk(runId), sk: RUN_STATUS_SK } } })),
-    ...body.map((item) => ({ DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } })),
-  ];
+  const requests: WriteRequest[] = [...deleteRunStatusRequests(runIds), ...body.map((item) => ({ DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } }))];
   await batchWriteAll(deps.db, deps.tables.sessions, requests);
   return deleteHeaderIfUnchanged(deps, sessionId, runCount);
 };

@@ -1,7 +1,7 @@
 /**
  * Item keys of the sessions table. One partition per session holds its header, its
  * runs (sorted by start time) and the overflow parts of large runs; each run's status
- * item has its own partition so cancel can find it by run id alone.
+ * record has its own partition (run-status.ts).
  */
 export const sessionPk = (sessionId: string) => `SESSION#${sessionId}`;
 export const HEADER_SK = 'HEADER';
@@ -25,6 +25,3 @@ export const createdSk = (createdAtMs: number, sessionId: string) => `${createdA
  * the header grows.
  */
 export const LISTED_ATTRIBUTES = ['sessionId', 'title', 'sessionType', 'userId', 'createdAt', 'updatedAt'] as const;
-
-export const runStatusPk = (runId: string) => `RUNSTATUS#${runId}`;
-export const RUN_STATUS_SK = 'STATUS';

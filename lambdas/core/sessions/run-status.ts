@@ -1,74 +1,162 @@
+import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { WriteRequest } from '../db/batch-write.ts';
 import { type DynamoDbError, isConditionFailed } from '../db/dynamodb-error.ts';
-import { ServiceError } from '../errors/service-error.ts';
+import { isServiceError, ServiceError } from '../errors/service-error.ts';
 import type { Runtime } from '../runtime.ts';
-import { RUN_STATUS_SK, activeRunSk, runStatusPk, sessionPk } from './keys.ts';
-import type { RunState } from './types.ts';
+import { activeRunSk, sessionPk } from './keys.ts';
+import type { RunOutcome } from './types.ts';
+
+/**
+ * The run-status record: one item per run, in its own partition so cancel finds it by run
+ * id alone, which says whether the run is in progress and how it ended. Every write of
+ * it is here, as in Powertools' idempotency persistence layer: its states, the moves
+ * between them (each a conditional write, so it holds whichever instance runs the
+ * stream), its keys and attribute names.
+ */
+export const RunStatus = {
+  RUNNING: 'RUNNING',
+  CANCELLED: 'CANCELLED',
+  COMPLETED: 'COMPLETED',
+  FAILED: 'FAILED',
+} as const;
+export type RunState = (typeof RunStatus)[keyof typeof RunStatus];
+
+/** The state a stored run leaves its record in. */
+const TERMINAL_STATE: Record<RunOutcome, RunState> = {
+  completed: RunStatus.COMPLETED,
+  cancelled: RunStatus.CANCELLED,
+  failed: RunStatus.FAILED,
+};
+
+/**
+ * Every allowed move, the states it may start from (`create` from no item at all).
+ * `finish` also starts from CANCELLED: a run cancelled mid-stream is stored as it ended.
+ * No move leaves COMPLETED or FAILED.
+ */
+export const TRANSITIONS = {
+  create: { from: [], to: [RunStatus.RUNNING] },
+  cancel: { from: [RunStatus.RUNNING], to: [RunStatus.CANCELLED] },
+  fail: { from: [RunStatus.RUNNING], to: [RunStatus.FAILED] },
+  finish: { from: [RunStatus.RUNNING, RunStatus.CANCELLED], to: Object.values(TERMINAL_STATE) },
+} as const satisfies Record<string, { from: readonly RunState[]; to: readonly RunState[] }>;
+type Move = keyof typeof TRANSITIONS;
+
+/** Attribute names of the record. */
+export const RUN_STATUS_ATTRIBUTES = {
+  status: 'status',
+  owner: 'userId',
+  expiry: 'expiresAt',
+  cancelledAt: 'cancelledAt',
+  finishedAt: 'finishedAt',
+} as const;
+const A = RUN_STATUS_ATTRIBUTES;
+
+export const runStatusKey = (runId: string) => ({ pk: `RUNSTATUS#${runId}`, sk: 'STATUS' });
 
 type Deps = Pick<Runtime, 'db' | 'tables'>;
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 export interface RunStatusItem {
   runId: string;
   sessionId: string;
   userId: string;
-  status: RunState;
 }
+
+const NAMES = { '#s': A.status, '#owner': A.owner };
+
+/**
+ * A conditional update that makes `move` to `to` for the run's owner; `at` names the
+ * attribute that records when. Its condition is the move's `from` states, from the table.
+ */
+const moveUpdate = (table: string, move: Move, run: { runId: string; userId: string }, to: RunState, at: { name: string; value: number }) => {
+  const from: readonly RunState[] = TRANSITIONS[move].from;
+  const fromValues = Object.fromEntries(from.map((state, i) => [`:from${i}`, state]));
+  return {
+    TableName: table,
+    Key: runStatusKey(run.runId),
+    UpdateExpression: 'SET #s = :to, #at = :at',
+    ConditionExpression: `#owner = :uid AND #s IN (${Object.keys(fromValues).join(', ')})`,
+    ExpressionAttributeNames: { ...NAMES, '#at': at.name },
+    ExpressionAttributeValues: { ':to': to, ':at': at.value, ':uid': run.userId, ...fromValues },
+  };
+};
 
 /**
  * Marks a run RUNNING before the model is called, and in the same transaction leaves a
- * marker in the session's partition: a run-status item can only be found by run id, and
+ * marker in the session's partition: the record can only be found by run id, and
  * deleting the session must find its runs in progress to stop them. The TTL removes both.
  */
-export const createRunStatus = async (deps: Deps, item: Omit<RunStatusItem, 'status'>, ttlSeconds: number): Promise<void> => {
+export const createRunStatus = async (deps: Deps, item: RunStatusItem, ttlSeconds: number): Promise<void> => {
   const expiresAt = Math.floor(Date.now() / 1000) + ttlSeconds;
   await deps.db.transactWrite({
     TransactItems: [
       {
         Put: {
           TableName: deps.tables.sessions,
-          Item: { pk: runStatusPk(item.runId), sk: RUN_STATUS_SK, ...item, status: 'RUNNING', expiresAt },
+          Item: { ...runStatusKey(item.runId), ...item, [A.status]: TRANSITIONS.create.to[0], [A.expiry]: expiresAt },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
       {
         Put: {
           TableName: deps.tables.sessions,
-          Item: { pk: sessionPk(item.sessionId), sk: activeRunSk(item.runId), runId: item.runId, userId: item.userId, expiresAt },
+          Item: { pk: sessionPk(item.sessionId), sk: activeRunSk(item.runId), runId: item.runId, userId: item.userId, [A.expiry]: expiresAt },
         },
       },
     ],
   });
 };
 
+/** The run's state; undefined when it has no record (never created, expired, or its session deleted). */
 export const readRunState = async (deps: Deps, runId: string): Promise<RunState | undefined> => {
   const out = await deps.db.get({
     TableName: deps.tables.sessions,
-    Key: { pk: runStatusPk(runId), sk: RUN_STATUS_SK },
+    Key: runStatusKey(runId),
     ProjectionExpression: '#s',
-    ExpressionAttributeNames: { '#s': 'status' },
+    ExpressionAttributeNames: { '#s': A.status },
     ConsistentRead: true,
   });
-  return out.Item?.status as RunState | undefined;
+  return out.Item?.[A.status] as RunState | undefined;
 };
 
-/**
- * RUNNING → CANCELLED, only for the run's owner: one conditional update, so it holds
- * whichever instance runs the stream.
- */
+/** Whether a stream must stop: cancelled, or its record gone with a deleted session. */
+export const isRunStopped = (state: RunState | undefined): boolean => state === RunStatus.CANCELLED || state === undefined;
+
+/** RUNNING → CANCELLED, only for the run's owner: `无权取消该运行` for anyone else, `取消运行失败` once it ended. */
 export const cancelRun = async (deps: Deps, runId: string, userId: string): Promise<void> => {
   try {
     await deps.db.update({
-      TableName: deps.tables.sessions,
-      Key: { pk: runStatusPk(runId), sk: RUN_STATUS_SK },
-      UpdateExpression: 'SET #s = :cancelled, cancelledAt = :now',
-      ConditionExpression: 'userId = :uid AND #s = :running',
-      ExpressionAttributeNames: { '#s': 'status' },
-      ExpressionAttributeValues: { ':cancelled': 'CANCELLED', ':running': 'RUNNING', ':uid': userId, ':now': Date.now() },
+      ...moveUpdate(deps.tables.sessions, 'cancel', { runId, userId }, RunStatus.CANCELLED, { name: A.cancelledAt, value: Date.now() }),
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
   } catch (err) {
     if (!isConditionFailed(err)) throw err;
     const old = (err as DynamoDbError).Item;
-    if (!old || old.userId !== userId) throw ServiceError.service('无权取消该运行');
+    if (!old || old[A.owner] !== userId) throw ServiceError.service('无权取消该运行');
     throw ServiceError.service('取消运行失败');
   }
 };
+
+/** Stops a run still in progress (its stream sees CANCELLED on its next poll); a finished or foreign one is left as it is. */
+export const stopRun = (deps: Deps, runId: string, ownerId: string): Promise<void> =>
+  cancelRun(deps, runId, ownerId).catch((err: unknown) => {
+    if (!isServiceError(err)) throw err;
+  });
+
+/** RUNNING → FAILED: the last resort when the run could not be stored, so its status does not stay RUNNING. */
+export const markRunFailed = async (deps: Deps, run: { runId: string; userId: string }): Promise<void> => {
+  await deps.db.update(moveUpdate(deps.tables.sessions, 'fail', run, RunStatus.FAILED, { name: A.finishedAt, value: Date.now() }));
+};
+
+/**
+ * The move to the state a stored run ended in, as an item of the transaction that stores
+ * the run: run, session header and status change together or not at all. Conditional on
+ * the record, so a run whose session was deleted meanwhile (its record with it) is not stored.
+ */
+export const finishRunStatusItem = (deps: Deps, run: { runId: string; userId: string; status: RunOutcome; finishedAt: number }): TransactItem => ({
+  Update: moveUpdate(deps.tables.sessions, 'finish', run, TERMINAL_STATE[run.status], { name: A.finishedAt, value: run.finishedAt }),
+});
+
+/** The batch requests that delete the records of a deleted session's runs. */
+export const deleteRunStatusRequests = (runIds: Iterable<string>): WriteRequest[] =>
+  [...runIds].map((runId) => ({ DeleteRequest: { Key: runStatusKey(runId) } }));

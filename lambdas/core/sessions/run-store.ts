@@ -3,9 +3,10 @@ import { batchWriteAll } from '../db/batch-write.ts';
 import { isConditionFailed } from '../db/dynamodb-error.ts';
 import { ServiceError } from '../errors/service-error.ts';
 import type { Runtime } from '../runtime.ts';
-import { HEADER_SK, PART_PREFIX, RUN_PREFIX, RUN_STATUS_SK, createdSk, partSk, runSk, runStatusPk, sessionPk, userPk } from './keys.ts';
+import { HEADER_SK, PART_PREFIX, RUN_PREFIX, createdSk, partSk, runSk, sessionPk, userPk } from './keys.ts';
+import { finishRunStatusItem } from './run-status.ts';
 import { sessionTitle } from './title.ts';
-import { SUMMED_METRICS, type RunRecord, type RunState, type SessionHeader } from './types.ts';
+import { SUMMED_METRICS, type RunRecord, type SessionHeader } from './types.ts';
 
 type Deps = Pick<Runtime, 'db' | 'tables'>;
 
@@ -14,12 +15,6 @@ const INLINE_TEXT_BYTES = 300_000;
 /** UTF-16 units per part: at most 3 bytes each in UTF-8, well under the 400 KB item cap. */
 const PART_UNITS = 100_000;
 const SESSION_TYPE = 'agent';
-
-const TERMINAL_STATE: Record<RunRecord['status'], RunState> = {
-  completed: 'COMPLETED',
-  cancelled: 'CANCELLED',
-  failed: 'FAILED',
-};
 
 interface RunText {
   userMessage: string;
@@ -48,8 +43,10 @@ export const splitText = (text: string, units = PART_UNITS): string[] => {
  * and run-status item, so a reader never sees one without the others. A run that
  * continued a session (`followUp`) is stored only while that session still exists: one
  * deleted meanwhile is not brought back by a run that started before the delete saw it.
+ * No call runs past `deadline` (epoch ms).
  */
-export const persistRun = async (deps: Deps, run: RunRecord, { followUp = false } = {}): Promise<void> => {
+export const persistRun = async (deps: Deps, run: RunRecord, { followUp = false, deadline = Number.POSITIVE_INFINITY } = {}): Promise<void> => {
+  const db = deps.db.until(deadline);
   const sk = runSk(run.startedAt, run.runId);
   const pk = sessionPk(run.sessionId);
   const text: RunText = { userMessage: run.userMessage, content: run.content, reasoning: run.reasoning };
@@ -57,9 +54,10 @@ export const persistRun = async (deps: Deps, run: RunRecord, { followUp = false 
   const parts = Buffer.byteLength(serialized) > INLINE_TEXT_BYTES ? splitText(serialized) : [];
   if (parts.length) {
     await batchWriteAll(
-      deps.db,
+      db,
       deps.tables.sessions,
       parts.map((chunk, index) => ({ PutRequest: { Item: { pk, sk: partSk(sk, index), runId: run.runId, chunk } } })),
+      deadline,
     );
   }
   const { userMessage: _m, content: _c, reasoning: _r, ...rest } = run;
@@ -67,7 +65,7 @@ export const persistRun = async (deps: Deps, run: RunRecord, { followUp = false 
 
   const sums = SUMMED_METRICS.map((k, i) => ({ name: `sum_${k}`, value: `:m${i}`, amount: run.metrics?.[k] ?? 0 }));
   const now = run.finishedAt;
-  await deps.db.transactWrite({
+  await db.transactWrite({
     TransactItems: [
       { Put: { TableName: deps.tables.sessions, Item: runItem } },
       {
@@ -97,16 +95,7 @@ export const persistRun = async (deps: Deps, run: RunRecord, { followUp = false 
           },
         },
       },
-      {
-        Update: {
-          TableName: deps.tables.sessions,
-          Key: { pk: runStatusPk(run.runId), sk: RUN_STATUS_SK },
-          UpdateExpression: 'SET #s = :state, finishedAt = :now',
-          ConditionExpression: 'userId = :uid',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':state': TERMINAL_STATE[run.status], ':now': now, ':uid': run.userId },
-        },
-      },
+      finishRunStatusItem(deps, run),
     ],
   });
 };

@@ -1,13 +1,8 @@
-import type { TokenUsage } from '../llm/types.ts';
+import type { RunMetrics } from '../http/wire-types.ts';
 
 export type RunOutcome = 'completed' | 'cancelled' | 'failed';
-export type RunState = 'RUNNING' | 'CANCELLED' | 'COMPLETED' | 'FAILED';
 
-/** The contract's metrics keys: the reply's token usage, and its times in seconds. */
-export interface RunMetrics extends TokenUsage {
-  duration: number;
-  timeToFirstToken: number;
-}
+export type { RunMetrics };
 
 export const SUMMED_METRICS = [
   'inputTokens',

@@ -14,8 +14,8 @@ export interface DbError {
   fields?: Record<string, unknown>;
 }
 
-/** What the proxy does with a call: forward it, drop the connection under it, or answer an error. */
-export type DbFault = (call: DbCall) => 'pass' | 'reset' | DbError;
+/** What the proxy does with a call: forward it, drop the connection under it, never answer it, or answer an error. */
+export type DbFault = (call: DbCall) => 'pass' | 'reset' | 'hang' | DbError;
 
 export interface DbProxy {
   /** Give the handler under test this as DYNAMODB_ENDPOINT. */
@@ -65,6 +65,7 @@ export const startDbProxy = async (targetEndpoint: string): Promise<DbProxy> => 
     calls.push(call);
     const action = fault(call);
     if (action === 'reset') req.socket.destroy();
+    else if (action === 'hang') return;
     else if (action === 'pass') forward(target, agent, req, body, res);
     else {
       res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });

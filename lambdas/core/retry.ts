@@ -1,0 +1,54 @@
+/**
+ * The one retry policy: a failure worth repeating is tried again after a random wait of
+ * up to min(cap, base · 2^(n-1)) ("full jitter", as the AWS SDKs do), up to a number of
+ * attempts and inside a time budget given as a deadline. No attempt starts and no wait
+ * ends past the deadline: then the last failure is thrown as it is.
+ *
+ * Each kind of failure is retried at one layer only, so retries never multiply: the
+ * DynamoDB wire retries throttles, server faults and lost connections; above it, a caller
+ * retries only what the wire cannot (a cancelled transaction, unprocessed batch items).
+ */
+export interface RetryOptions {
+  maxAttempts: number;
+  /** Epoch ms; `Infinity` where only the attempts bound the calls. */
+  deadline: number;
+  retryable(err: unknown): boolean;
+  clock?: RetryClock;
+}
+
+export interface RetryClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+  /** In [0, 1). */
+  random(): number;
+}
+
+export const BACKOFF_BASE_MS = 50;
+export const BACKOFF_CAP_MS = 2_000;
+
+const realClock: RetryClock = {
+  now: Date.now,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: Math.random,
+};
+
+/** Thrown when the deadline had passed before a first attempt could start. */
+export class DeadlinePassedError extends Error {
+  override name = 'DeadlinePassedError';
+}
+
+/** Runs `attempt` until it succeeds, fails for good, runs out of attempts or reaches the deadline. */
+export const retry = async <T>(attempt: (n: number) => Promise<T>, options: RetryOptions): Promise<T> => {
+  const { now, sleep, random } = options.clock ?? realClock;
+  if (now() >= options.deadline) throw new DeadlinePassedError('no time left for the call');
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt(n);
+    } catch (err) {
+      if (n >= options.maxAttempts || !options.retryable(err)) throw err;
+      const wait = random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (n - 1));
+      if (now() + wait >= options.deadline) throw err;
+      await sleep(wait);
+    }
+  }
+};
