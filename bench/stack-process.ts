@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { startLocalStack } from '../local/stack.ts';
 import { meterCapacity } from './capacity.ts';
-import { roundsBefore, traceWire, type WireCall } from './wire-rounds.ts';
+import { roundsBefore, traceWire, type WireTrace } from './wire-rounds.ts';
 
 /**
  * The local stack in a process of its own (the function is its own machine in AWS),
@@ -133,23 +133,40 @@ const timeGetItems = async (count: number, parallel: number) => {
   return times;
 };
 
-/** What one traced send made the model request wait for. */
+/** What one traced send made the model request wait for, and where the time until it went. */
 export interface WaitedRounds {
   /** Sequential DynamoDB rounds that ended before the model request went out. */
   rounds: number;
   /** DynamoDB requests in those rounds. */
   requests: number;
+  /** ms from the request's arrival at the stack to its first DynamoDB request: the handler's own work before the checks. */
+  beforeMs: number;
+  /** ms from the first DynamoDB request to the last answer the model request waited for. */
+  roundMs: number;
+  /** ms from that answer to the model request: the handler's own work after the checks. */
+  afterMs: number;
 }
 
 const hostOf = (url: string) => new URL(url).host;
-let stopTrace: (() => WireCall[]) | undefined;
+let stopTrace: (() => WireTrace) | undefined;
 
 /** The DynamoDB rounds the traced send's model request waited for (null: no model request was traced). */
-const waitedRounds = (calls: WireCall[]): WaitedRounds | null => {
+const waitedRounds = ({ calls, received }: WireTrace): WaitedRounds | null => {
   const modelCall = calls.find((c) => c.host === hostOf(modelBaseUrl));
-  if (!modelCall) return null;
+  const arrived = received.find((r) => String(r.port) === new URL(stack.url).port);
+  if (!modelCall || !arrived) return null;
   const db = calls.filter((c) => c.host === hostOf(process.env.DYNAMODB_ENDPOINT!));
-  return { rounds: roundsBefore(db, modelCall.start), requests: db.filter((c) => c.end !== undefined && c.end <= modelCall.start).length };
+  const waited = db.filter((c) => c.end !== undefined && c.end <= modelCall.start);
+  if (!waited.length) return null;
+  const first = Math.min(...waited.map((c) => c.start));
+  const last = Math.max(...waited.map((c) => c.end!));
+  return {
+    rounds: roundsBefore(db, modelCall.start),
+    requests: waited.length,
+    beforeMs: first - arrived.at,
+    roundMs: last - first,
+    afterMs: modelCall.start - last,
+  };
 };
 
 const answer = async (command: StackCommand): Promise<unknown> => {
@@ -172,9 +189,9 @@ const answer = async (command: StackCommand): Promise<unknown> => {
       stopTrace = traceWire();
       return undefined;
     case 'trace.stop': {
-      const calls = stopTrace?.() ?? [];
+      const trace = stopTrace?.() ?? { calls: [], received: [] };
       stopTrace = undefined;
-      return waitedRounds(calls);
+      return waitedRounds(trace);
     }
     case 'stop':
       await stack.stop();

@@ -1,4 +1,5 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 
 /** One outgoing HTTP request of this process: where it went and when (ms on the monotonic clock). */
@@ -26,13 +27,25 @@ export const roundsBefore = (calls: WireCall[], at: number): number => {
   return Math.max(0, ...depth);
 };
 
+/** What a trace saw: the requests this process made, and when its servers received requests (by local port). */
+export interface WireTrace {
+  calls: WireCall[];
+  received: { port: number; at: number }[];
+}
+
 /**
  * Every HTTP request this process makes (node's `http.client.request.start` channel: the
  * DynamoDB wire and the model client both go through node's http), timed from start to
- * the end of the answer, until the returned function stops the trace and hands them over.
+ * the end of the answer, and every request its servers receive, until the returned
+ * function stops the trace and hands them over.
  */
-export const traceWire = (): (() => WireCall[]) => {
+export const traceWire = (): (() => WireTrace) => {
   const calls: WireCall[] = [];
+  const received: WireTrace['received'] = [];
+  const onReceived = (message: unknown) => {
+    const { socket } = message as { socket: Socket };
+    received.push({ port: socket.localPort ?? 0, at: performance.now() });
+  };
   const onStart = (message: unknown) => {
     const request = (message as { request: ClientRequest }).request;
     const call: WireCall = { host: String(request.getHeader('host') ?? request.host), start: performance.now() };
@@ -44,8 +57,10 @@ export const traceWire = (): (() => WireCall[]) => {
     });
   };
   subscribe('http.client.request.start', onStart);
+  subscribe('http.server.request.start', onReceived);
   return () => {
     unsubscribe('http.client.request.start', onStart);
-    return calls;
+    unsubscribe('http.server.request.start', onReceived);
+    return { calls, received };
   };
 };

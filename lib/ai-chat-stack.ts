@@ -77,6 +77,7 @@ export class AiChatStack extends Stack {
       allowedOrigins: config.allowedOrigins,
       timeout: streamTimeout,
       reservedConcurrency: config.streamReservedConcurrency,
+      memorySize: config.streamMemoryMb,
     });
     const stream = this.chatStream.handler;
     tables.grant(stream, 'Models', TABLE_READ);

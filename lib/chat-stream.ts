@@ -11,6 +11,8 @@ export interface ChatStreamProps {
   /** Long enough for a long reasoning reply; the alarm watches runs coming near it. */
   timeout: Duration;
   reservedConcurrency?: number;
+  /** Defaults to STREAM_MEMORY_MB; more buys CPU (faster first content, a higher relay ceiling) at its price. */
+  memorySize?: number;
 }
 
 /**
@@ -21,9 +23,10 @@ export interface ChatStreamProps {
  */
 /**
  * A run mostly waits on the model and is billed for every second of it. Measured (`npm
- * run bench`, figure 8): peak RSS about 67 MB through a 1,000-token turn, a 2,000-chunk
- * reply and a 1.5 MB image, so 160 MB leaves more than twice that; its 9% of a vCPU
- * carries the relay's CPU within the reply's own time.
+ * run bench`, figure 8): peak RSS about 75 MB through a 1,000-token turn, a 2,000-chunk
+ * reply and a 1.5 MB image, so 160 MB leaves twice that, and the cost target holds. Its
+ * 9% of a vCPU is the price: figure 8 prints what it adds to first content and the
+ * relay's ceiling in chunks a second at this and larger sizes (context `streamMemoryMb`).
  */
 export const STREAM_MEMORY_MB = 160;
 
@@ -39,7 +42,7 @@ export class ChatStream extends Construct {
       serviceName: props.serviceName,
       description: 'AI chat stream (function URL, response streaming)',
       timeout: props.timeout,
-      memorySize: STREAM_MEMORY_MB,
+      memorySize: props.memorySize ?? STREAM_MEMORY_MB,
       reservedConcurrentExecutions: props.reservedConcurrency,
     });
     this.url = this.handler.function.addFunctionUrl({

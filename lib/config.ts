@@ -90,6 +90,8 @@ const contextShape = z.object({
   logRetentionDays: retentionDays.default(RetentionDays.ONE_MONTH),
   streamTimeoutSeconds: z.coerce.number().int().min(60).max(900).default(600),
   streamReservedConcurrency: positiveInt.optional(),
+  /** The stream function's memory, and with it its CPU share (lib/chat-stream.ts explains the default). */
+  streamMemoryMb: z.coerce.number().int().min(128).max(10240).optional(),
   apiThrottleRateLimit: positiveInt.default(50),
   apiThrottleBurstLimit: positiveInt.default(100),
   imageExpirationDays: positiveInt.default(365),
@@ -136,6 +138,7 @@ const contextSchema = contextShape
     logRetention: ctx.logRetentionDays as RetentionDays,
     streamTimeoutSeconds: ctx.streamTimeoutSeconds,
     streamReservedConcurrency: ctx.streamReservedConcurrency,
+    streamMemoryMb: ctx.streamMemoryMb,
     apiThrottle: { rateLimit: ctx.apiThrottleRateLimit, burstLimit: ctx.apiThrottleBurstLimit },
     imageExpirationDays: ctx.imageExpirationDays,
     /** A CloudFront distribution giving `/ai/*` one address (lib/ai-distribution.ts). */

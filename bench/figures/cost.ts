@@ -59,6 +59,8 @@ const TURN_MESSAGE = `[[interval=${REPLY_MS / TURN_CHUNKS} chunks=${TURN_CHUNKS}
 const TURNS = 3;
 const BURST_MESSAGE = '[[delay=0 interval=0 chunks=2000]] A long answer, as fast as it comes.';
 const IMAGE_BYTES = 1_500_000;
+/** Stream memory sizes the trade-off row prices, beside the configured one. */
+const STREAM_SIZES = [160, 256, 512, 1024] as const;
 
 interface Probe {
   ready: ProbeReady;
@@ -178,7 +180,8 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
     const send = (body: Record<string, unknown>) => streamProbe.invoke({ method: 'POST', path: '/', authorization, body }, true);
 
     // The first invocation loads what loads on first use (the openai chunk): a cold start's, not a turn's.
-    streamCompleted(await send({ modelId: stack.modelId, message: '[[interval=0]] warm up' }));
+    const firstTurn = await send({ modelId: stack.modelId, message: '[[interval=0]] warm up' });
+    streamCompleted(firstTurn);
     await apiProbe.invoke({ method: 'GET', path: '/ai/chat/session/list', authorization }, false);
     units.take();
 
@@ -270,9 +273,36 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
       {
         figure: '   cold import at the configured CPU share',
         value: `stream ${fmt(importAt(streamProbe, memory.stream), 'ms', 0)}, api ${fmt(importAt(apiProbe, memory.api), 'ms', 0)}`,
+        // Lambda runs the init phase faster than the share, by public measurements (not documented by AWS): the full-vCPU figure is then the closer one.
         baseline: `full vCPU: stream ${fmt(streamProbe.ready.importMs)}, api ${fmt(apiProbe.ready.importMs)}`,
       },
     ];
+    // What the memory size costs in latency, from the same turns: the CPU before the first
+    // content is stretched by the share if the CPU quota binds, and the relay sustains at
+    // most share / (CPU per chunk) chunks a second.
+    const beforeCpu = average(turns.map((t) => t.stream.phases!.before.cpu));
+    const relayCpuPerChunk = average(turns.map((t) => t.stream.phases!.relay.cpu)) / TURN_CHUNKS;
+    const stretch = (cpuMs: number, mb: number) => cpuMs * (1 / share(mb) - 1);
+    const totalAt = (mb: number) =>
+      total -
+      per1000.lambda +
+      1000 *
+        ((average(turns.map((t) => (billedTurnMs(t.stream, mb) / 1000) * (mb / 1024))) + perTurn.apiGbS) * PRICES.lambdaArmGbSecond +
+          perTurn.lambdaRequests * PRICES.lambdaRequest);
+    rows.push(
+      {
+        figure: '   stream latency at the configured share (if the CPU quota binds)',
+        value: `first content +${fmt(stretch(beforeCpu, memory.stream), 'ms', 0)} (${fmt(beforeCpu)} CPU before it); relay up to ${Math.floor(share(memory.stream) / relayCpuPerChunk)} chunks/s (${fmt(relayCpuPerChunk, 'ms', 2)} CPU a chunk)`,
+        baseline: `first turn of an instance: +${fmt(stretch(firstTurn.phases!.before.cpu, memory.stream), 'ms', 0)} (${fmt(firstTurn.phases!.before.cpu)} CPU before first content, the openai load included)`,
+      },
+      {
+        figure: '   stream memory: cost per 1,000 turns / first content + / relay ceiling',
+        value: STREAM_SIZES.map(
+          (mb) => `${mb} MB ${usd(totalAt(mb))} / +${fmt(stretch(beforeCpu, mb), 'ms', 0)} / ${Math.floor(share(mb) / relayCpuPerChunk)} chunks/s`,
+        ).join('; '),
+        baseline: `set with context streamMemoryMb (default ${memory.stream})`,
+      },
+    );
     return {
       rows,
       data: {
@@ -286,6 +316,14 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
         listUnits,
         burst: { ...burst, body: undefined },
         image: { ...image, body: undefined },
+        firstTurn: { ...firstTurn, body: undefined },
+        latencyAtShare: {
+          beforeCpu,
+          relayCpuPerChunk,
+          sizes: Object.fromEntries(
+            STREAM_SIZES.map((mb) => [mb, { usdPer1000: totalAt(mb), firstContentMs: stretch(beforeCpu, mb), chunksPerS: share(mb) / relayCpuPerChunk }]),
+          ),
+        },
         imports: { stream: streamProbe.ready, api: apiProbe.ready },
       },
     };

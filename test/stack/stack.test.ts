@@ -530,6 +530,7 @@ describe('the stack for production with JWKS, an alarm email and tuned settings'
       alarmEmail: 'ops@example.com',
       streamTimeoutSeconds: '900',
       streamReservedConcurrency: '20',
+      streamMemoryMb: '512',
       cancelPollMs: '500',
       uploadTicketsPerMinute: '5',
       uploadMbPerDay: '50',
@@ -592,6 +593,7 @@ describe('the stack for production with JWKS, an alarm email and tuned settings'
     t.hasResourceProperties('AWS::Lambda::Function', {
       Timeout: 900,
       ReservedConcurrentExecutions: 20,
+      MemorySize: 512,
       Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'ai-chat-stream-prod' }) },
     });
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Duration', Threshold: 900_000 * THRESHOLDS.durationNearTimeout });
@@ -658,6 +660,7 @@ describe('context checks', () => {
     [{ jwksUrl: 'https://issuer.example.com/jwks.json', jwtIssuer: 'i', jwtAudience: 'a', jwtSecretArn: SECRET_ARN }, /not both/],
     [{ jwtSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ruoyi-jwt' }, /complete secret ARN/],
     [{ streamTimeoutSeconds: '1200' }, /streamTimeoutSeconds/],
+    [{ streamMemoryMb: '64' }, /streamMemoryMb/],
     [{ logRetentionDays: '31' }, /retention period/],
     [{ cancelPollMs: '-5' }, /cancelPollMs/],
     [{ uploadMbPerDay: '0' }, /uploadMbPerDay/],
