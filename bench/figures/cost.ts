@@ -292,13 +292,13 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
     rows.push(
       {
         figure: '   stream latency at the configured share (if the CPU quota binds)',
-        value: `first content +${fmt(stretch(beforeCpu, memory.stream), 'ms', 0)} (${fmt(beforeCpu)} CPU before it); relay up to ${Math.floor(share(memory.stream) / relayCpuPerChunk)} chunks/s (${fmt(relayCpuPerChunk, 'ms', 2)} CPU a chunk)`,
+        value: `first content +${fmt(stretch(beforeCpu, memory.stream), 'ms', 0)} (${fmt(beforeCpu)} CPU before it); relay up to ${Math.floor((share(memory.stream) * 1000) / relayCpuPerChunk)} chunks/s (${fmt(relayCpuPerChunk, 'ms', 2)} CPU a chunk)`,
         baseline: `first turn of an instance: +${fmt(stretch(firstTurn.phases!.before.cpu, memory.stream), 'ms', 0)} (${fmt(firstTurn.phases!.before.cpu)} CPU before first content, the openai load included)`,
       },
       {
         figure: '   stream memory: cost per 1,000 turns / first content + / relay ceiling',
         value: STREAM_SIZES.map(
-          (mb) => `${mb} MB ${usd(totalAt(mb))} / +${fmt(stretch(beforeCpu, mb), 'ms', 0)} / ${Math.floor(share(mb) / relayCpuPerChunk)} chunks/s`,
+          (mb) => `${mb} MB ${usd(totalAt(mb))} / +${fmt(stretch(beforeCpu, mb), 'ms', 0)} / ${Math.floor((share(mb) * 1000) / relayCpuPerChunk)} chunks/s`,
         ).join('; '),
         baseline: `set with context streamMemoryMb (default ${memory.stream})`,
       },
@@ -321,7 +321,7 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
           beforeCpu,
           relayCpuPerChunk,
           sizes: Object.fromEntries(
-            STREAM_SIZES.map((mb) => [mb, { usdPer1000: totalAt(mb), firstContentMs: stretch(beforeCpu, mb), chunksPerS: share(mb) / relayCpuPerChunk }]),
+            STREAM_SIZES.map((mb) => [mb, { usdPer1000: totalAt(mb), firstContentMs: stretch(beforeCpu, mb), chunksPerS: (share(mb) * 1000) / relayCpuPerChunk }]),
           ),
         },
         imports: { stream: streamProbe.ready, api: apiProbe.ready },

@@ -30,9 +30,10 @@ describe('rounds read off the wire', () => {
     const get = () => new Promise<void>((done) => request({ host: '127.0.0.1', port, path: '/' }, (res) => res.resume().on('end', done)).end());
     await get();
     await get();
-    const calls = stop();
+    const { calls, received } = stop();
     await get();
     server.close();
+    expect(received.map((r) => r.port)).toEqual([port, port]);
     expect(calls.map((c) => c.host)).toEqual([`127.0.0.1:${port}`, `127.0.0.1:${port}`]);
     expect(calls[0]!.end).toBeLessThanOrEqual(calls[1]!.start);
     expect(roundsBefore(calls, Number.POSITIVE_INFINITY)).toBe(2);
