@@ -89,7 +89,7 @@ const buildProbe = async (work: string) => {
 const startProbe = async (probeFile: string, name: Handler, fn: ReturnType<typeof deployedFunction>, env: Record<string, string>): Promise<Probe> => {
   const child: ChildProcess = fork(probeFile, [join(fn.assetDir, ENTRY), name, String(fn.timeoutS)], {
     execPath: process.env.LAMBDA_NODE ?? process.execPath,
-    execArgv: [],
+    execArgv: process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [],
     env: { ...env, ...(fn.nodeOptions ? { NODE_OPTIONS: fn.nodeOptions } : {}) },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
