@@ -43,6 +43,8 @@ const usage = (inputTokens: number, outputTokens: number, totalTokens: number, r
   cacheReadTokens,
 });
 
+const NO_USAGE = usage(0, 0, 0);
+
 interface Case {
   file: string;
   provider: Provider;
@@ -78,12 +80,102 @@ const CASES: Case[] = [
     end: { usage: usage(12, 291, 303, 290, 11) },
   },
   {
+    file: 'xai/grok-beta-running-usage.sse',
+    provider: 'xAI',
+    content: 'Coca-Cola is a and many others tailored',
+    reasoning: '',
+    // grok-beta sent a running total on every chunk: the last one, cut at the token limit.
+    end: { usage: usage(38, 200, 238) },
+  },
+  {
+    file: 'openai/gpt-4.1-nano.chunks.jsonl',
+    provider: 'OpenAI',
+    content: '**Holiday Name:** respect.',
+    reasoning: '',
+    end: { usage: usage(16, 300, 316) },
+  },
+  {
+    file: 'qwen/qwen3-max-text.chunks.jsonl',
+    provider: 'DashScope',
+    content: '## The Festival of Shared Stories are woven together."*',
+    reasoning: '',
+    end: { usage: usage(18, 779, 797) },
+  },
+  {
+    file: 'qwen/qwen3-max-reasoning.chunks.jsonl',
+    provider: 'DashScope',
+    content: 'The word **"strawberry"** contains **3** instances  \n\n**Answer: 3**',
+    reasoning: 'We are asked: "How many.\n\nSo final answer: 3.',
+    // Reasoning inside completion_tokens (1379 = 24 + 1355).
+    end: { usage: usage(24, 1355, 1379, 1084) },
+  },
+  {
+    file: 'groq/llama-3.3-text.chunks.jsonl',
+    provider: 'Groq',
+    content: 'Introducing " light.',
+    reasoning: '',
+    end: { usage: usage(45, 662, 707) },
+  },
+  {
+    file: 'groq/qwen3-32b-reasoning.chunks.jsonl',
+    provider: 'Groq',
+    content: 'The word **3}$',
+    reasoning: 'Okay, let is three.\n',
+    end: { usage: usage(17, 1107, 1124, 963) },
+  },
+  {
     file: 'deepseek/v4-flash-live-usage.chunks.jsonl',
     provider: 'DeepSeek',
     content: 'sanitized',
     reasoning: '',
     // Reasoning inside completion_tokens here; a reply cut at the token limit still completes.
     end: { usage: usage(88, 4, 92, 4) },
+  },
+  {
+    file: 'openrouter/gpt-oss-120b-usage.chunks.jsonl',
+    provider: 'OpenRouter',
+    content: 'There are **47** files.',
+    reasoning: '',
+    // Usage rides on a chunk that still has a choice (an empty delta), after the stop.
+    end: { usage: usage(7007, 49, 7056) },
+  },
+  {
+    file: 'ollama/qwen2.5-coder-cjk.sse',
+    provider: 'Ollama',
+    content: 'Higress 是一个基于场景下的需求。',
+    reasoning: '',
+    // Recorded without stream_options.include_usage: Ollama then sends no usage.
+    end: { usage: NO_USAGE },
+  },
+  {
+    file: 'ollama/qwen3-reasoning-first-last.sse',
+    provider: 'Ollama',
+    content: '',
+    reasoning: 'Okay',
+    end: { usage: NO_USAGE },
+  },
+  {
+    file: 'llamacpp/qwen3.6-include-usage.chunks.jsonl',
+    provider: 'LlamaCpp',
+    content: '',
+    reasoning: 'Analyze',
+    // usage in its own last chunk beside timings; 9 of the 13 prompt tokens came from the cache.
+    end: { usage: usage(13, 10, 23, 0, 9) },
+  },
+  {
+    file: 'llamacpp/qwen3.6-timings-only.chunks.jsonl',
+    provider: 'LlamaCpp',
+    content: '',
+    reasoning: ' **Analyze',
+    // No usage without include_usage: timings give the same figures (4 evaluated + 9 cached in, 10 out).
+    end: { usage: usage(13, 10, 23, 0, 9) },
+  },
+  {
+    file: 'deepseek/reasoner.chunks.jsonl',
+    provider: 'DeepSeek',
+    content: 'The word ""s.',
+    reasoning: 'We need3.',
+    end: { usage: usage(18, 219, 237, 205) },
   },
   {
     file: 'perplexity/sonar-running-usage.chunks.jsonl',
@@ -142,8 +234,6 @@ const CUTS = {
   cut: awkwardPieces,
   'crlf cut': (body: Buffer) => awkwardPieces(withCrlf(body)),
 } as const;
-
-const NO_USAGE = usage(0, 0, 0);
 
 const detailOf = async (out: Capture) =>
   (await api({ method: 'GET', path: `/ai/chat/session/${out.lines[0]!.session_id as string}`, authorization: auth })).json;
@@ -226,7 +316,8 @@ describe.each(CASES)('$file', (c) => {
     if ('usage' in c.end) {
       expect(reads).toBeGreaterThan(pieces.length);
       expect(got.error).toBeUndefined();
-      expect(got.usage).toEqual(c.end.usage);
+      // A stream without usage never reports any; the run then counts zeros.
+      expect(got.usage ?? NO_USAGE).toEqual(c.end.usage);
     } else {
       expect(describeUpstreamError(got.error, { apiKey: KEY, prompt: ['hi'] }).message).toBe(c.end.error);
     }

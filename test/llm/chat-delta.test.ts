@@ -42,6 +42,23 @@ describe('delta text: every shape comes out as strings', () => {
       },
       { content: '', reasoning: 'Summary' },
     ],
+    [
+      'Gemini thought text (include_thoughts): flagged, opened by <thought>',
+      { content: '<thought>**Planning the reply**', extra_content: { google: { thought: true } }, role: 'assistant' },
+      { content: '', reasoning: '**Planning the reply**' },
+    ],
+    [
+      'Gemini thought text, a later chunk',
+      { content: '**Choosing the words**', extra_content: { google: { thought: true } } },
+      { content: '', reasoning: '**Choosing the words**' },
+    ],
+    ['Gemini answer after thought: </thought> closes it', { content: '</thought>早上好。', role: 'assistant' }, { content: '早上好。', reasoning: '' }],
+    [
+      'Gemini thought and answer in one flagged chunk',
+      { content: '<thought>think</thought>answer', extra_content: { google: { thought: true } } },
+      { content: 'answer', reasoning: 'think' },
+    ],
+    ['a thought flag that is not true', { content: 'text', extra_content: { google: { thought: 'yes' } } }, { content: 'text', reasoning: '' }],
     ['numbers and objects where text belongs', { content: 42, reasoning: { text: 'x' } }, { content: '', reasoning: '' }],
     ['no delta', undefined, { content: '', reasoning: '' }],
   ])('%s', (_, delta, expected) => {
@@ -79,6 +96,29 @@ describe('chunk usage: what each provider means, in one shape', () => {
         },
       }),
     ).toEqual({ inputTokens: 12, outputTokens: 291, totalTokens: 303, reasoningTokens: 290, cacheReadTokens: 11 });
+  });
+
+  it('Gemini: thinking counted in the total only, with no breakdown', () => {
+    // gemini-2.5-flash through the OpenAI-compatible endpoint: 11 + 24 = 35, total 561.
+    expect(chunkUsage({ usage: { completion_tokens: 24, prompt_tokens: 11, total_tokens: 561 } })).toEqual({
+      inputTokens: 11,
+      outputTokens: 550,
+      totalTokens: 561,
+      reasoningTokens: 526,
+      cacheReadTokens: 0,
+    });
+    // Without thinking the total is prompt + completion and nothing is added.
+    expect(chunkUsage({ usage: { completion_tokens: 35, prompt_tokens: 11, total_tokens: 46 } })).toMatchObject({ outputTokens: 35, reasoningTokens: 0 });
+  });
+
+  it('reasoning_tokens that are not the surplus of the total are taken as inside the completion', () => {
+    expect(chunkUsage({ usage: { prompt_tokens: 10, completion_tokens: 20, total_tokens: 40, completion_tokens_details: { reasoning_tokens: 5 } } })).toEqual({
+      inputTokens: 10,
+      outputTokens: 20,
+      totalTokens: 40,
+      reasoningTokens: 5,
+      cacheReadTokens: 0,
+    });
   });
 
   it('Groq: x_groq.usage when usage is absent', () => {

@@ -41,17 +41,40 @@ const detailsText = (details: unknown): string =>
     ? details.map((d) => (isObject(d) ? (d.type === 'reasoning.summary' ? str(d.summary) : d.type === 'reasoning.text' ? str(d.text) : '') : '')).join('')
     : '';
 
+const THOUGHT_OPEN = '<thought>';
+const THOUGHT_CLOSE = '</thought>';
+const without = (text: string, prefix: string) => (text.startsWith(prefix) ? text.slice(prefix.length) : text);
+
+/** Gemini's OpenAI-compatible endpoint (with `include_thoughts`) flags thought text sent in `content`. */
+const isGeminiThought = (delta: Json): boolean =>
+  isObject(delta.extra_content) && isObject(delta.extra_content.google) && delta.extra_content.google.thought === true;
+
+/**
+ * Plain-string `content`. Gemini wraps its flagged thought text in `<thought>` markers
+ * and puts the closing one at the start of the answer; the markers are not text.
+ */
+const addString = (content: string, thought: boolean, out: DeltaText): void => {
+  if (!thought) {
+    out.content += without(content, THOUGHT_CLOSE);
+    return;
+  }
+  const close = content.indexOf(THOUGHT_CLOSE);
+  out.reasoning += without(close < 0 ? content : content.slice(0, close), THOUGHT_OPEN);
+  if (close >= 0) out.content += content.slice(close + THOUGHT_CLOSE.length);
+};
+
 /**
  * The reply and reasoning text of a chunk's first choice, always strings. Reasoning is
  * read from the first field that has any: `reasoning_content` (DeepSeek, Qwen, xAI,
  * vLLM), `reasoning` (OpenRouter, Groq, Ollama, newer vLLM), then `reasoning_details`
- * (OpenRouter sends it beside `reasoning` with the same text, so it is only a fallback).
+ * (OpenRouter sends it beside `reasoning` with the same text, so it is only a fallback);
+ * Gemini's thought text comes in `content`, flagged.
  */
 export const deltaText = (delta: unknown): DeltaText => {
   const out: DeltaText = { content: '', reasoning: '' };
   if (!isObject(delta)) return out;
   const { content } = delta;
-  if (typeof content === 'string') out.content = content;
+  if (typeof content === 'string') addString(content, isGeminiThought(delta), out);
   else if (Array.isArray(content)) addParts(content, out);
   else if (isObject(content)) addParts([content], out);
   out.content += str(delta.refusal);
@@ -66,8 +89,10 @@ export const deltaText = (delta: unknown): DeltaText => {
  *
  * What each figure means, whatever the provider:
  * - inputTokens: the prompt, cached part included;
- * - outputTokens: everything generated, reasoning included (xAI reports reasoning
- *   beside `completion_tokens`, not in it: its total says which);
+ * - outputTokens: everything generated, reasoning included. xAI and Gemini count
+ *   reasoning beside `completion_tokens`, not in it, and only their total shows it:
+ *   what the total holds above prompt + completion is that reasoning (xAI also names
+ *   it in `reasoning_tokens`, Gemini does not);
  * - totalTokens: the provider's total, else input + output;
  * - reasoningTokens: the part of outputTokens spent reasoning;
  * - cacheReadTokens: the part of inputTokens read from the provider's prompt cache.
@@ -87,15 +112,17 @@ const fromUsage = (usage: Json, timings: Json | undefined): TokenUsage => {
   const completion = count(usage.completion_tokens) ?? 0;
   const details = isObject(usage.completion_tokens_details) ? usage.completion_tokens_details : {};
   const promptDetails = isObject(usage.prompt_tokens_details) ? usage.prompt_tokens_details : {};
-  const reasoning = count(details.reasoning_tokens) ?? 0;
+  const reported = count(details.reasoning_tokens) ?? 0;
   const total = count(usage.total_tokens);
-  const reasoningBeside = reasoning > 0 && total === input + completion + reasoning;
-  const output = reasoningBeside ? completion + reasoning : completion;
+  const beyond = total === undefined ? 0 : Math.max(0, total - input - completion);
+  // A reported count that is not what the total holds beyond prompt + completion was counted inside the completion.
+  const beside = reported === 0 || reported === beyond ? beyond : 0;
+  const output = completion + beside;
   return {
     inputTokens: input,
     outputTokens: output,
     totalTokens: total ?? input + output,
-    reasoningTokens: reasoning,
+    reasoningTokens: beside || reported,
     cacheReadTokens: count(promptDetails.cached_tokens) ?? count(usage.prompt_cache_hit_tokens) ?? (timings ? count(timings.cache_n) : undefined) ?? 0,
   };
 };
