@@ -177,6 +177,19 @@ export const startUnitsProxy = async (targetEndpoint: string, tables: Record<str
       const item = input.ProjectionExpression ? await fetchItem({ table: input.TableName, key: input.Key, transactional: false }, headers) : output.Item;
       return readUnits(itemBytes(item), consistent);
     }
+    if (operation === 'BatchGetItem') {
+      // Billed as a GetItem per requested key, an absent item at the minimum.
+      return Object.entries(input.RequestItems as Record<string, { Keys: Item[]; ConsistentRead?: boolean }>).reduce((sum, [table, request]) => {
+        const found = ((output.Responses?.[table] ?? []) as Item[]).map((item) => ({ item, key: JSON.stringify(keyOf(table, item)) }));
+        return (
+          sum +
+          request.Keys.reduce((units, key) => {
+            const item = found.find((f) => f.key === JSON.stringify(keyOf(table, key)))?.item;
+            return units + readUnits(itemBytes(item), request.ConsistentRead === true);
+          }, 0)
+        );
+      }, 0);
+    }
     if (operation === 'Query' || operation === 'Scan') {
       const items = (output.Items ?? []) as Item[];
       const returned = items.reduce((sum, item) => sum + itemBytes(item), 0);

@@ -1,7 +1,7 @@
 import type { DocumentClient } from '../lambdas/core/db/client.ts';
 
 /** Operations that return ConsumedCapacity when asked, split by the kind of capacity they use. */
-const READS = new Set(['GetItem', 'Query', 'Scan']);
+const READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan']);
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
 
 export interface CapacityRecord {

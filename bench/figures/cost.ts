@@ -321,7 +321,10 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
           beforeCpu,
           relayCpuPerChunk,
           sizes: Object.fromEntries(
-            STREAM_SIZES.map((mb) => [mb, { usdPer1000: totalAt(mb), firstContentMs: stretch(beforeCpu, mb), chunksPerS: (share(mb) * 1000) / relayCpuPerChunk }]),
+            STREAM_SIZES.map((mb) => [
+              mb,
+              { usdPer1000: totalAt(mb), firstContentMs: stretch(beforeCpu, mb), chunksPerS: (share(mb) * 1000) / relayCpuPerChunk },
+            ]),
           ),
         },
         imports: { stream: streamProbe.ready, api: apiProbe.ready },
