@@ -40,7 +40,7 @@ export default defineConfig({
       reportsDirectory: 'coverage',
       // The floor: the level measured when coverage was introduced (92.9 / 84.3 / 94.1 / 94.4 %),
       // rounded down, so it can only rise.
-      thresholds: { statements: 92, branches: 83, functions: 93, lines: 93 },
+      thresholds: { statements: 93, branches: 84, functions: 94, lines: 94 },
     },
     projects: [
       { test: { ...shared, name: 'unit', include: UNIT } },
