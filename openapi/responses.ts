@@ -6,6 +6,8 @@ import { PROVIDERS } from '../lambdas/core/models/providers.ts';
  * What the service answers, as schemas for the OpenAPI document: the envelope, each
  * route's `data`, and the stream's lines. Objects are strict, so the test that checks
  * real answers against them (test/openapi/) fails on a field added or dropped on either side.
+ * The web page takes its types of these answers from here (web/src/types.ts, type imports
+ * only), so no Node types here either.
  */
 
 /** RuoYi's numeric user ids as numbers, other issuers' ids as text. */

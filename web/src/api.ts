@@ -1,5 +1,5 @@
 import { apiUrl, type Connection } from './connection.ts';
-import type { ChatConfig, ChatModel, SessionDetail, SessionItem, UploadTicket } from './types.ts';
+import type { ChatConfig, ChatConfigUpdate, ChatModel, SessionDetail, SessionItem, UploadTicket } from './types.ts';
 
 /** A failure the user should read: the envelope's `msg` (or what went wrong on the way). */
 export class ApiError extends Error {
@@ -61,7 +61,7 @@ export const createApi = (connection: () => Connection) => {
   return {
     models: () => call<ChatModel[]>('GET', '/ai/model/all'),
     config: () => call<ChatConfig>('GET', '/ai/chat/config'),
-    saveConfig: (config: ChatConfig) => call<unknown>('PUT', '/ai/chat/config', config),
+    saveConfig: (config: ChatConfigUpdate) => call<unknown>('PUT', '/ai/chat/config', config),
     sessions: () => call<SessionItem[]>('GET', '/ai/chat/session/list'),
     session: (id: string) => call<SessionDetail>('GET', session(id)),
     deleteSession: (id: string) => call<unknown>('DELETE', session(id)),

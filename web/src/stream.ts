@@ -2,7 +2,8 @@ import { ApiError, authHeaders, readEnvelope } from './api.ts';
 import { streamUrl, type Connection } from './connection.ts';
 import type { StreamEvent, StreamRequest } from './types.ts';
 
-const EVENT_TYPES = new Set(['meta', 'run_info', 'reasoning', 'content', 'metrics', 'error']);
+/** The line types the page handles: the schema's, all of them, or this does not compile. */
+const EVENT_TYPES: Record<StreamEvent['type'], true> = { meta: true, run_info: true, reasoning: true, content: true, metrics: true, error: true };
 
 const parseLine = (line: string): StreamEvent | undefined => {
   let value: unknown;
@@ -13,7 +14,7 @@ const parseLine = (line: string): StreamEvent | undefined => {
   }
   const type = (value as { type?: unknown } | null)?.type;
   // A line type this page does not know is skipped, so the server can add some.
-  return typeof type === 'string' && EVENT_TYPES.has(type) ? (value as StreamEvent) : undefined;
+  return typeof type === 'string' && Object.hasOwn(EVENT_TYPES, type) ? (value as StreamEvent) : undefined;
 };
 
 /** The stream body, one JSON object per `\n`-ended line; a chunk may end mid-line. */

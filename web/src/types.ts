@@ -1,68 +1,46 @@
-/** Wire shapes from the API contract, as the page reads them; those the service defines as schemas come from there. */
+/**
+ * Wire shapes from the API contract, as the page reads and sends them: each the type of the
+ * schema the service parses with or the OpenAPI test checks its answers against. Type
+ * imports only: esbuild drops them, so no zod reaches the page's bundle.
+ */
+import type * as z from 'zod/mini';
+import type { chatRequestSchema } from '../../lambdas/core/chat/request-schema.ts';
+import type { chatConfigInputSchema } from '../../lambdas/core/configs/schema.ts';
 import type { RunMetrics, UploadTicket } from '../../lambdas/core/http/wire-types.ts';
+import type { chatConfigSchema, modelSchema, sessionDetailSchema, sessionListItemSchema, streamLineSchema } from '../../openapi/responses.ts';
 
 export type { RunMetrics, UploadTicket };
 
+/**
+ * The page shows what a stored session or config holds rather than failing the whole view:
+ * the fields it reads with a fallback (`?? ''`, `?? []`) may be null to it.
+ */
+type OrNull<T, K extends keyof T> = Omit<T, K> & { [P in K]: T[P] | null };
+
+/** An item of `GET /ai/model/all`. */
+export type ChatModel = z.output<typeof modelSchema>;
+
+/** `GET /ai/chat/config`. */
+export type ChatConfig = OrNull<z.output<typeof chatConfigSchema>, 'systemPrompt' | 'userId'>;
+
 /** RuoYi flags: '0' means yes/enabled, '1' means no. */
-export type Flag = '0' | '1';
+export type Flag = ChatConfig['visionEnabled'];
 
-export interface ChatModel {
-  modelId: number;
-  modelCode: string;
-  modelName: string | null;
-  provider: string;
-  supportReasoning: 'Y' | 'N' | null;
-  supportImages: 'Y' | 'N' | null;
-}
+/** The config form's `PUT /ai/chat/config` body; the service ignores the read-only fields sent back with it. */
+export type ChatConfigUpdate = z.input<typeof chatConfigInputSchema>;
 
-export interface ChatConfig {
-  chatConfigId: number | null;
-  userId: string | number | null;
-  temperature: number | null;
-  addHistoryToContext: Flag;
-  numHistoryRuns: number;
-  systemPrompt: string | null;
-  metricsDefaultVisible: Flag;
-  visionEnabled: Flag;
-  imageMaxSizeMb: number;
-  createTime: string | null;
-  updateTime: string | null;
-}
+/** An item of `GET /ai/chat/session/list`. */
+export type SessionItem = OrNull<z.output<typeof sessionListItemSchema>, 'updatedAt'>;
 
-export interface SessionItem {
-  sessionId: string;
-  sessionTitle: string;
-  createdAt: string | null;
-  updatedAt: string | null;
-}
+type Detail = z.output<typeof sessionDetailSchema>;
 
-export interface SessionMessage {
-  id: string;
-  role: 'user' | 'assistant' | string;
-  content: string | null;
-  images: string[] | null;
-  metrics: RunMetrics | null;
-  createdAt: string | null;
-  reasoningContent: string | null;
-}
+export type SessionMessage = OrNull<Detail['messages'][number], 'content' | 'images'>;
 
-export interface SessionDetail extends SessionItem {
-  messages: SessionMessage[];
-}
+/** `GET /ai/chat/session/{sessionId}`. */
+export type SessionDetail = Omit<Detail, 'messages'> & { messages: SessionMessage[] };
 
-export interface StreamRequest {
-  modelId: number;
-  message: string;
-  sessionId: string | null;
-  isReasoning: boolean;
-  images: string[] | null;
-}
+/** The chat stream's request body. */
+export type StreamRequest = z.input<ReturnType<typeof chatRequestSchema>>;
 
 /** One NDJSON line of the chat stream (snake_case keys, as on the wire). */
-export type StreamEvent =
-  | { type: 'meta'; session_id: string }
-  | { type: 'run_info'; run_id: string }
-  | { type: 'reasoning'; content: string }
-  | { type: 'content'; content: string }
-  | { type: 'metrics'; metrics: RunMetrics }
-  | { type: 'error'; error: string };
+export type StreamEvent = z.output<typeof streamLineSchema>;

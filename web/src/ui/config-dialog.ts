@@ -1,11 +1,11 @@
 import { byId } from '../dom.ts';
-import type { ChatConfig, Flag } from '../types.ts';
+import type { ChatConfig, ChatConfigUpdate, Flag } from '../types.ts';
 import { showError } from './notices.ts';
 
 export interface ConfigDialogOptions {
   current(): ChatConfig | null;
   /** Saves and answers once the page has the saved config again. */
-  save(config: ChatConfig): Promise<void>;
+  save(config: ChatConfigUpdate): Promise<void>;
 }
 
 const flag = (checked: boolean): Flag => (checked ? '0' : '1');
@@ -38,7 +38,7 @@ export const createConfigDialog = (options: ConfigDialogOptions) => {
     byId('config-updated').textContent = config.updateTime ?? '—';
   };
 
-  const read = (base: ChatConfig): ChatConfig => ({
+  const read = (base: ChatConfig): ChatConfigUpdate => ({
     ...base,
     temperature: temperature.value.trim() === '' ? null : Number(temperature.value),
     addHistoryToContext: flag(history.checked),
