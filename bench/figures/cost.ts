@@ -209,8 +209,9 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
     progress('cost: burst and image turns');
 
     const memory = { stream: fns.stream.memoryMb, api: fns.api.memoryMb };
+    const streamGbSAt = (mb: number) => average(turns.map((t) => (billedTurnMs(t.stream, mb) / 1000) * (mb / 1024)));
     const perTurn = {
-      streamGbS: average(turns.map((t) => (billedTurnMs(t.stream, memory.stream) / 1000) * (memory.stream / 1024))),
+      streamGbS: streamGbSAt(memory.stream),
       apiGbS: ((billedApiMs(list, memory.api) / 1000) * (memory.api / 1024)) / TURNS,
       lambdaRequests: 1 + 1 / TURNS,
       readUnits: average(turns.map((t) => nominalReads(t, memory.stream))) + listUnits.read / TURNS,
@@ -219,8 +220,11 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
       httpApiRequests: 1 / TURNS,
       logGb: average(turns.map((t) => logGb(t.stream))) + logGb(list) / TURNS,
     };
+    /** Lambda per 1,000 turns with the stream function at `mb` (the trade-off row prices other sizes the same way). */
+    const lambdaPer1000At = (mb: number) =>
+      1000 * ((streamGbSAt(mb) + perTurn.apiGbS) * PRICES.lambdaArmGbSecond + perTurn.lambdaRequests * PRICES.lambdaRequest);
     const per1000 = {
-      lambda: 1000 * ((perTurn.streamGbS + perTurn.apiGbS) * PRICES.lambdaArmGbSecond + perTurn.lambdaRequests * PRICES.lambdaRequest),
+      lambda: lambdaPer1000At(memory.stream),
       dynamodb: 1000 * (perTurn.readUnits * PRICES.dynamoReadUnit + perTurn.writeUnits * PRICES.dynamoWriteUnit),
       kms: 1000 * perTurn.kmsRequests * PRICES.kmsRequest,
       apiGateway: 1000 * perTurn.httpApiRequests * PRICES.httpApiRequest,
@@ -283,22 +287,18 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
     const beforeCpu = average(turns.map((t) => t.stream.phases!.before.cpu));
     const relayCpuPerChunk = average(turns.map((t) => t.stream.phases!.relay.cpu)) / TURN_CHUNKS;
     const stretch = (cpuMs: number, mb: number) => cpuMs * (1 / share(mb) - 1);
-    const totalAt = (mb: number) =>
-      total -
-      per1000.lambda +
-      1000 *
-        ((average(turns.map((t) => (billedTurnMs(t.stream, mb) / 1000) * (mb / 1024))) + perTurn.apiGbS) * PRICES.lambdaArmGbSecond +
-          perTurn.lambdaRequests * PRICES.lambdaRequest);
+    const totalAt = (mb: number) => total - per1000.lambda + lambdaPer1000At(mb);
+    const relayCeiling = (mb: number) => (share(mb) * 1000) / relayCpuPerChunk;
     rows.push(
       {
         figure: '   stream latency at the configured share (if the CPU quota binds)',
-        value: `first content +${fmt(stretch(beforeCpu, memory.stream), 'ms', 0)} (${fmt(beforeCpu)} CPU before it); relay up to ${Math.floor((share(memory.stream) * 1000) / relayCpuPerChunk)} chunks/s (${fmt(relayCpuPerChunk, 'ms', 2)} CPU a chunk)`,
+        value: `first content +${fmt(stretch(beforeCpu, memory.stream), 'ms', 0)} (${fmt(beforeCpu)} CPU before it); relay up to ${Math.floor(relayCeiling(memory.stream))} chunks/s (${fmt(relayCpuPerChunk, 'ms', 2)} CPU a chunk)`,
         baseline: `first turn of an instance: +${fmt(stretch(firstTurn.phases!.before.cpu, memory.stream), 'ms', 0)} (${fmt(firstTurn.phases!.before.cpu)} CPU before first content, the openai load included)`,
       },
       {
         figure: '   stream memory: cost per 1,000 turns / first content + / relay ceiling',
         value: STREAM_SIZES.map(
-          (mb) => `${mb} MB ${usd(totalAt(mb))} / +${fmt(stretch(beforeCpu, mb), 'ms', 0)} / ${Math.floor((share(mb) * 1000) / relayCpuPerChunk)} chunks/s`,
+          (mb) => `${mb} MB ${usd(totalAt(mb))} / +${fmt(stretch(beforeCpu, mb), 'ms', 0)} / ${Math.floor(relayCeiling(mb))} chunks/s`,
         ).join('; '),
         baseline: `set with context streamMemoryMb (default ${memory.stream})`,
       },
@@ -321,10 +321,7 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
           beforeCpu,
           relayCpuPerChunk,
           sizes: Object.fromEntries(
-            STREAM_SIZES.map((mb) => [
-              mb,
-              { usdPer1000: totalAt(mb), firstContentMs: stretch(beforeCpu, mb), chunksPerS: (share(mb) * 1000) / relayCpuPerChunk },
-            ]),
+            STREAM_SIZES.map((mb) => [mb, { usdPer1000: totalAt(mb), firstContentMs: stretch(beforeCpu, mb), chunksPerS: relayCeiling(mb) }]),
           ),
         },
         imports: { stream: streamProbe.ready, api: apiProbe.ready },
