@@ -82,6 +82,8 @@ const createStatus = async (active: ActiveRun): Promise<void> => {
   active.stream.runInfo(active.runId);
 };
 
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
  * Phase 2, start the call: the model request is planned and sent beside the status write
  * rather than after it (the provider's first token is the slow part), but its reply is
@@ -116,7 +118,10 @@ export const startCall = (active: ActiveRun, inputs: RunInputs): Promise<Started
       () => watchdog,
     );
 
-    const created = createStatus(active);
+    // The status write starts once the model request has gone out (in this turn of the
+    // event loop): its own signing and sending would otherwise go first, and the
+    // provider's first token comes long after the write is back anyway.
+    const created = nextTurn().then(() => createStatus(active));
     const ready = created.then(
       () => true,
       () => false,
