@@ -1,4 +1,4 @@
-import { jwtVerify } from 'jose';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ServiceError } from '../errors/service-error.ts';
 
 /** Allowed skew for exp/nbf between the issuer's clock and ours. */
@@ -11,20 +11,45 @@ export const bearerToken = (authorization: string | undefined): string => {
   return match[1]!;
 };
 
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const decodePart = (part: string): unknown => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+
+/** A time claim, when present, must be a number of seconds (as jose and PyJWT require). */
+const timeClaim = (claims: Record<string, unknown>, name: 'exp' | 'nbf' | 'iat'): number | undefined => {
+  const value = claims[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number') throw new Error(`"${name}" claim must be a number`);
+  return value;
+};
+
 /**
- * An HS256 check of signature, `exp` and `nbf`; only HS256, so `alg: none` and RS/HS
- * confusion fail. The key is imported once: given raw bytes, jose imports them again on
- * every token, which doubled the check's time (109 → 49 µs).
+ * An HS256 check of signature, `exp` and `nbf` (with CLOCK_TOLERANCE_S), returning the
+ * claims: the same verdicts as jose's `jwtVerify` with `algorithms: ['HS256']` (a test
+ * compares the two), done synchronously with node:crypto. jose verifies through
+ * WebCrypto, whose HMAC runs on libuv's thread pool: a hand-off to another thread and
+ * back on every request's path (≈0.5 ms per token here, 10 µs this way). Only HS256,
+ * so `alg: none` and RS/HS confusion fail; any `crit` header is refused (no extension
+ * is understood).
  */
 export const verifyHs256 = (secret: string) => {
-  let key: Promise<CryptoKey> | undefined;
-  const importKey = () =>
-    crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']).catch((err: unknown) => {
-      key = undefined;
-      throw err;
-    });
-  return async (token: string) => {
-    key ??= importKey();
-    return (await jwtVerify(token, await key, { algorithms: ['HS256'], clockTolerance: CLOCK_TOLERANCE_S })).payload;
+  const key = Buffer.from(secret, 'utf8');
+  return (token: string, nowS = Math.floor(Date.now() / 1000)): Record<string, unknown> => {
+    const parts = token.split('.');
+    if (parts.length !== 3) throw new Error('not a compact JWS');
+    const [header, payload, signature] = parts as [string, string, string];
+    const protectedHeader = decodePart(header);
+    if (!isObject(protectedHeader) || protectedHeader.alg !== 'HS256' || 'crit' in protectedHeader) throw new Error('header not accepted');
+    const expected = createHmac('sha256', key).update(`${header}.${payload}`).digest();
+    const given = Buffer.from(signature, 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new Error('signature verification failed');
+    const claims = decodePart(payload);
+    if (!isObject(claims)) throw new Error('claims are not a JSON object');
+    const exp = timeClaim(claims, 'exp');
+    const nbf = timeClaim(claims, 'nbf');
+    timeClaim(claims, 'iat');
+    if (exp !== undefined && exp <= nowS - CLOCK_TOLERANCE_S) throw new Error('token expired');
+    if (nbf !== undefined && nbf > nowS + CLOCK_TOLERANCE_S) throw new Error('token not yet valid');
+    return claims;
   };
 };

@@ -1,4 +1,3 @@
-import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { ServiceError } from '../errors/service-error.ts';
 import { identityFromClaims, type Identity } from './identity.ts';
 import { bearerToken, CLOCK_TOLERANCE_S, verifyHs256 } from './jwt.ts';
@@ -16,8 +15,7 @@ export type TokenVerifier = (authorization: string | undefined) => Promise<Ident
  */
 export const createTokenVerifier = (settings: AuthSettings): TokenVerifier => {
   if (settings.mode === 'ruoyi') return createRuoyiVerifier(settings);
-  const verify =
-    settings.mode === 'hs256' ? verifyHs256(settings.secret) : jwks(createRemoteJWKSet(new URL(settings.jwksUrl)), settings.issuer, settings.audience);
+  const verify = settings.mode === 'hs256' ? verifyHs256(settings.secret) : jwks(settings.jwksUrl, settings.issuer, settings.audience);
   return async (authorization) => {
     const token = bearerToken(authorization);
     let claims: Record<string, unknown>;
@@ -30,12 +28,15 @@ export const createTokenVerifier = (settings: AuthSettings): TokenVerifier => {
   };
 };
 
-const jwks = (keySet: JWTVerifyGetKey, issuer: string, audience: string) => async (token: string) =>
-  (
-    await jwtVerify(token, keySet, {
-      algorithms: ['RS256', 'ES256'],
-      issuer,
-      audience,
-      clockTolerance: CLOCK_TOLERANCE_S,
-    })
-  ).payload;
+/** jose is loaded by the JWKS mode, at its first token: the other modes never pay for it. */
+const jwks = (jwksUrl: string, issuer: string, audience: string) => {
+  let verifier: Promise<(token: string) => Promise<Record<string, unknown>>> | undefined;
+  return async (token: string) => {
+    verifier ??= import('jose').then(({ createRemoteJWKSet, jwtVerify }) => {
+      const keySet = createRemoteJWKSet(new URL(jwksUrl));
+      return async (jwt: string) =>
+        (await jwtVerify(jwt, keySet, { algorithms: ['RS256', 'ES256'], issuer, audience, clockTolerance: CLOCK_TOLERANCE_S })).payload;
+    });
+    return (await verifier)(token);
+  };
+};
