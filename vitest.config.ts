@@ -10,7 +10,7 @@ const UNIT = [
   'test/bench/**/*.test.ts',
   'test/property/**/*.test.ts',
   'test/stack/{stack,distribution,metrics,source-map,source-mapped-stacks}.test.ts',
-  'test/core/{auth-settings,cipher,identity-cache,image-refs,memo,retry,ruoyi-image-reader,time,token-verifier}.test.ts',
+  'test/core/{auth-settings,cipher,identity-cache,image-refs,jwt,memo,request-log,retry,ruoyi-image-reader,time,token-verifier}.test.ts',
   'test/chat/**/*.test.ts',
   'test/ruoyi/stand-in.test.ts',
   'test/chat-stream/key-cache.test.ts',

@@ -9,6 +9,7 @@ import { startChat } from '../core/chat/start-chat.ts';
 import { errorEnvelope, fail, type Envelope } from '../core/http/envelope.ts';
 import { memoizeAsync } from '../core/memo.ts';
 import { logger } from '../core/observability/logger.ts';
+import { createRequestLog } from '../core/observability/request-log.ts';
 import { getStreamRuntime } from './runtime.ts';
 
 interface StreamResponse {
@@ -59,7 +60,7 @@ export const handler = middy<APIGatewayProxyEventV2, StreamResponse>({
   .handler(async (event, context) => {
     const request = requestFromEvent(event);
     if (request.method !== 'POST' || !STREAM_PATHS.has(request.path)) return json(fail(404, '请求的资源不存在'), 404);
-    const log = logger.createChild();
+    const log = createRequestLog();
     try {
       const start = await startChat(await chatDeps(), {
         authorization: request.headers.authorization,

@@ -9,7 +9,7 @@ import { classifyEnd, supervise } from '../../lambdas/core/chat/supervise.ts';
 import { defaultChatConfig } from '../../lambdas/core/configs/schema.ts';
 import { ReplyTooLongError } from '../../lambdas/core/llm/reply-limit.ts';
 import { UPSTREAM_MSG } from '../../lambdas/core/llm/upstream-errors.ts';
-import { logger } from '../../lambdas/core/observability/logger.ts';
+import { createRequestLog } from '../../lambdas/core/observability/request-log.ts';
 import { readSettings } from '../../lambdas/core/settings.ts';
 
 /**
@@ -18,7 +18,8 @@ import { readSettings } from '../../lambdas/core/settings.ts';
  * together, against DynamoDB Local and a model server, are test/chat-stream/.
  */
 
-const ctx = { log: logger, startedAt: Date.now(), remainingTimeMs: () => 60_000, authorization: undefined };
+const log = createRequestLog();
+const ctx = { log, startedAt: Date.now(), remainingTimeMs: () => 60_000, authorization: undefined };
 
 const plan = (overrides: Partial<PreparedRun> = {}): PreparedRun =>
   ({
@@ -123,18 +124,18 @@ describe('phase 3: how a call ended', () => {
   const secrets = { apiKey: 'sk-secret', prompt: ['hi'] };
 
   it('a stop wins over what the call threw meanwhile', () => {
-    expect(classifyEnd('cancelled', { error: new Error('aborted') }, secrets, logger)).toEqual({ status: 'cancelled' });
-    expect(classifyEnd('disconnected', {}, secrets, logger)).toEqual({ status: 'cancelled' });
-    expect(classifyEnd('idle', {}, secrets, logger)).toEqual({ status: 'failed', error: UPSTREAM_MSG.timeout });
-    expect(classifyEnd('deadline', {}, secrets, logger)).toEqual({ status: 'failed', error: RUN_MSG.timeLimit });
+    expect(classifyEnd('cancelled', { error: new Error('aborted') }, secrets, log)).toEqual({ status: 'cancelled' });
+    expect(classifyEnd('disconnected', {}, secrets, log)).toEqual({ status: 'cancelled' });
+    expect(classifyEnd('idle', {}, secrets, log)).toEqual({ status: 'failed', error: UPSTREAM_MSG.timeout });
+    expect(classifyEnd('deadline', {}, secrets, log)).toEqual({ status: 'failed', error: RUN_MSG.timeLimit });
   });
 
   it('a reply past its bound, a provider failure, a finished call', () => {
-    expect(classifyEnd(undefined, { error: new ReplyTooLongError('too long') }, secrets, logger)).toEqual({ status: 'failed', error: RUN_MSG.replyTooLong });
-    const failed = classifyEnd(undefined, { error: new Error('sk-secret leaked') }, secrets, logger);
+    expect(classifyEnd(undefined, { error: new ReplyTooLongError('too long') }, secrets, log)).toEqual({ status: 'failed', error: RUN_MSG.replyTooLong });
+    const failed = classifyEnd(undefined, { error: new Error('sk-secret leaked') }, secrets, log);
     expect(failed.status).toBe('failed');
     expect(failed.error).not.toContain('sk-secret');
-    expect(classifyEnd(undefined, {}, secrets, logger)).toEqual({ status: 'completed' });
+    expect(classifyEnd(undefined, {}, secrets, log)).toEqual({ status: 'completed' });
   });
 });
 

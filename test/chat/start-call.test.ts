@@ -6,7 +6,7 @@ import { RunStream } from '../../lambdas/core/chat/run-stream.ts';
 import { startCall } from '../../lambdas/core/chat/start-call.ts';
 import { defaultChatConfig } from '../../lambdas/core/configs/schema.ts';
 import { profileOf } from '../../lambdas/core/llm/provider-profiles.ts';
-import { logger } from '../../lambdas/core/observability/logger.ts';
+import { createRequestLog } from '../../lambdas/core/observability/request-log.ts';
 import { readSettings } from '../../lambdas/core/settings.ts';
 import { type ModelServer, startModelServer } from '../../local/model-server.ts';
 
@@ -49,7 +49,7 @@ const activeRun = (transactWrite: () => Promise<unknown>, message: string): Acti
     deps: { runtime: { settings, db: { transactWrite }, tables: { sessions: 's' } } } as unknown as ActiveRun['deps'],
     plan,
     stream: new RunStream(),
-    ctx: { log: logger, startedAt: Date.now(), remainingTimeMs: () => 60_000, authorization: undefined },
+    ctx: { log: createRequestLog(), startedAt: Date.now(), remainingTimeMs: () => 60_000, authorization: undefined },
     runId: 'run-1',
     progress: { content: [], reasoning: [] },
     statusCreated: false,

@@ -1,4 +1,4 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
+import type { RequestLog } from '../observability/request-log.ts';
 import type { TokenUsage } from '../llm/types.ts';
 import type { RunOutcome } from '../sessions/types.ts';
 import type { ChatDeps } from './deps.ts';
@@ -18,7 +18,7 @@ export const RUN_MSG = {
 } as const;
 
 export interface RunContext {
-  log: Logger;
+  log: RequestLog;
   /** Epoch ms the request arrived: `duration` and `timeToFirstToken` count from here. */
   startedAt: number;
   remainingTimeMs(): number;

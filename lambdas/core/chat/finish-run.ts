@@ -1,4 +1,4 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
+import type { RequestLog } from '../observability/request-log.ts';
 import { imageRefText } from '../images/image-refs.ts';
 import type { TokenUsage } from '../llm/types.ts';
 import { recordRunOutcome, recordStreamDuration, recordTimeToFirstToken, recordTokens } from '../observability/metrics.ts';
@@ -26,7 +26,7 @@ const modelInfo = (plan: PreparedRun): ModelInfo => ({
 const modelNameOf = (plan: PreparedRun) => plan.model.modelName || plan.model.modelCode;
 
 /** A step of `finish` that must not stop the steps after it: a failure is logged, never thrown. */
-const guarded = (log: Logger, what: string, step: () => void): boolean => {
+const guarded = (log: RequestLog, what: string, step: () => void): boolean => {
   try {
     step();
     return true;

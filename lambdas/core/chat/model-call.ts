@@ -1,4 +1,4 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
+import type { RequestLog } from '../observability/request-log.ts';
 import type { ChatConfig } from '../configs/schema.ts';
 import { ServiceError } from '../errors/service-error.ts';
 import { checkBaseUrl, type CheckedTarget } from '../llm/base-url-guard.ts';
@@ -20,7 +20,7 @@ export interface ModelConnection {
 }
 
 /** The model's key (cached decrypt) and its base URL through the SSRF guard, in parallel. */
-export const connectModel = async (deps: ChatDeps, model: StoredModel, log: Logger): Promise<ModelConnection> => {
+export const connectModel = async (deps: ChatDeps, model: StoredModel, log: RequestLog): Promise<ModelConnection> => {
   const profile = profileOf(model.provider);
   const [apiKey, target] = await Promise.all([
     deps.keys.apiKey(model).catch((err: unknown) => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '@aws-lambda-powertools/logger';
+import type { RequestLog } from '../observability/request-log.ts';
 import type { Identity } from '../auth/identity.ts';
 import { chatConfigRead } from '../configs/repository.ts';
 import type { ChatConfig } from '../configs/schema.ts';
@@ -86,7 +86,7 @@ const historyFor = (deps: ChatDeps, sessionId: string, config: ChatConfig, guess
  * refused here becomes the JSON envelope; no provider is contacted before all of it
  * passed, and a header this request created is taken back.
  */
-export const prepareRun = async (deps: ChatDeps, identity: Identity, request: ChatRequest, log: Logger): Promise<PreparedRun> => {
+export const prepareRun = async (deps: ChatDeps, identity: Identity, request: ChatRequest, log: RequestLog): Promise<PreparedRun> => {
   const { runtime } = deps;
   const { settings } = runtime;
   const { userId } = identity;
@@ -128,7 +128,7 @@ export const prepareRun = async (deps: ChatDeps, identity: Identity, request: Ch
 };
 
 /** A refused request leaves no session behind: the header its claim created is deleted again. */
-const releaseIfCreated = async (deps: ChatDeps, session: Promise<{ created: boolean }>, sessionId: string, userId: string, log: Logger) => {
+const releaseIfCreated = async (deps: ChatDeps, session: Promise<{ created: boolean }>, sessionId: string, userId: string, log: RequestLog) => {
   const created = await session.then(
     (claim) => claim.created,
     () => false,

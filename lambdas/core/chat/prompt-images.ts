@@ -1,4 +1,4 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
+import type { RequestLog } from '../observability/request-log.ts';
 import type { ImageRef } from '../images/image-refs.ts';
 import type { ImageReader, StoredImage } from '../images/image-store.ts';
 import type { RuoyiImageAccess, RuoyiImageReader } from '../images/ruoyi-image-reader.ts';
@@ -11,7 +11,7 @@ export interface PromptImageSources {
   ruoyi: RuoyiImageReader | undefined;
 }
 
-const fromStore = (store: ImageReader, key: string, log: Logger): Promise<StoredImage | undefined> =>
+const fromStore = (store: ImageReader, key: string, log: RequestLog): Promise<StoredImage | undefined> =>
   store.read(key).then(
     (image) => {
       if (!image) log.warn('attached image missing', { imageKey: key });
@@ -23,7 +23,7 @@ const fromStore = (store: ImageReader, key: string, log: Logger): Promise<Stored
     },
   );
 
-const fromRuoyi = async (ruoyi: RuoyiImageReader | undefined, path: string, access: RuoyiImageAccess, log: Logger, index: number) => {
+const fromRuoyi = async (ruoyi: RuoyiImageReader | undefined, path: string, access: RuoyiImageAccess, log: RequestLog, index: number) => {
   if (!ruoyi) return undefined;
   const read = await ruoyi.read(path, access);
   if ('image' in read) return read.image;
@@ -41,7 +41,7 @@ export const readPromptImages = async (
   sources: PromptImageSources,
   refs: readonly ImageRef[],
   access: RuoyiImageAccess,
-  log: Logger,
+  log: RequestLog,
 ): Promise<PromptImage[]> => {
   const images = await Promise.all(
     refs.map((ref, i) => (ref.source === 'store' ? fromStore(sources.store, ref.key, log) : fromRuoyi(sources.ruoyi, ref.path, access, log, i))),

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { Logger } from '@aws-lambda-powertools/logger';
+import type { RequestLog } from '../observability/request-log.ts';
 import { CHAT_PERMISSION, requirePermission } from '../auth/identity.ts';
 import { errorEnvelope, type Envelope } from '../http/envelope.ts';
 import { preloadOpenAi } from '../llm/client.ts';
@@ -16,7 +16,7 @@ export interface ChatInput {
   /** The Lambda's remaining time; the run stops early enough to store itself. */
   remainingTimeMs(): number;
   /** Request-scoped logger: run keys are appended to it, never to a shared one. */
-  log: Logger;
+  log: RequestLog;
 }
 
 /** Either a refusal before any streaming, or the stream the run writes to and when it is done. */

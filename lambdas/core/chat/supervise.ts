@@ -1,4 +1,4 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
+import type { RequestLog } from '../observability/request-log.ts';
 import { ReplyTooLongError } from '../llm/reply-limit.ts';
 import { describeUpstreamError, type Secrets, UPSTREAM_MSG } from '../llm/upstream-errors.ts';
 import { isRunStopped, readRunState } from '../sessions/run-status.ts';
@@ -19,7 +19,7 @@ const STOP_OUTCOME: Record<StopReason, RunEnd> = {
 };
 
 /** How a call that ended (or was stopped) ends the run; a stop wins over what the call threw meanwhile. */
-export const classifyEnd = (stopReason: StopReason | undefined, end: CallEnd, secrets: Secrets, log: Logger): RunEnd => {
+export const classifyEnd = (stopReason: StopReason | undefined, end: CallEnd, secrets: Secrets, log: RequestLog): RunEnd => {
   if (stopReason) {
     log.info('run stopped', { reason: stopReason });
     return STOP_OUTCOME[stopReason];
