@@ -24,20 +24,22 @@ export interface Turn {
   content: string;
 }
 
-/** `history`: the earlier turns the stack would put in the prompt of a follow-up. */
+/** The request the function would send; `history`: the earlier turns it would put in a follow-up's prompt. */
+export const chatBody = (message: string, history: readonly Turn[] = []) => ({
+  model: 'local-model',
+  messages: [{ role: 'system' as const, content: SYSTEM_PROMPT }, ...history, { role: 'user' as const, content: message }],
+  stream: true as const,
+  stream_options: { include_usage: true },
+  temperature: 0.7,
+  max_completion_tokens: 4096,
+});
+
 export const directChat = async (client: OpenAI, message: string, history: readonly Turn[] = []): Promise<DirectTimes> => {
   const sentAt = process.hrtime.bigint();
   let firstContentMs: number | undefined;
   let lastContentMs: number | undefined;
   let contentChunks = 0;
-  const stream = await client.chat.completions.create({
-    model: 'local-model',
-    messages: [{ role: 'system', content: SYSTEM_PROMPT }, ...history, { role: 'user', content: message }],
-    stream: true,
-    stream_options: { include_usage: true },
-    temperature: 0.7,
-    max_completion_tokens: 4096,
-  });
+  const stream = await client.chat.completions.create(chatBody(message, history));
   for await (const chunk of stream) {
     if (chunk.choices[0]?.delta?.content) {
       lastContentMs = msSince(sentAt);

@@ -78,6 +78,8 @@ export interface StackProcess extends Omit<StackReady, 'type'> {
   seedSession(userId: string, runs: number): Promise<string>;
   /** Times `count` rounds of `parallel` GetItems (default 1) made in the stack process on its DynamoDB client, in ms. */
   timeGetItems(count: number, parallel?: number): Promise<number[]>;
+  /** Times `count` runs of the stream function's checks alone (prepareRun), for a new session or a follow-up in `sessionId`, in ms. */
+  timeChecks(count: number, sessionId?: string): Promise<number[]>;
   /** Traces the stack's outgoing requests from now (one send at a time). */
   traceStart(): Promise<void>;
   /** The DynamoDB rounds the traced send's model request waited for. */
@@ -108,6 +110,7 @@ export const startStackProcess = async (modelBaseUrl: string): Promise<StackProc
     userToken: ready.userToken,
     modelId: ready.modelId,
     pollMs: ready.pollMs,
+    relayUrl: ready.relayUrl,
     handlerEnv: ready.handlerEnv,
     capacityStart: () => call({ cmd: 'capacity.start' }),
     capacityStop: () => call({ cmd: 'capacity.stop' }),
@@ -116,6 +119,7 @@ export const startStackProcess = async (modelBaseUrl: string): Promise<StackProc
     seedSessions: (userId, count) => call({ cmd: 'seed.sessions', userId, count }),
     seedSession: (userId, runs) => call({ cmd: 'seed.session', userId, runs }),
     timeGetItems: (count, parallel = 1) => call({ cmd: 'db.getItem', count, parallel }),
+    timeChecks: (count, sessionId) => call({ cmd: 'checks.time', count, sessionId }),
     traceStart: () => call({ cmd: 'trace.start' }),
     traceStop: () => call({ cmd: 'trace.stop' }),
     stop: async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { startLocalStack } from '../local/stack.ts';
 import { meterCapacity } from './capacity.ts';
+import { startPassThroughRelay } from './pass-through-relay.ts';
 import { roundsBefore, traceWire, type WireTrace } from './wire-rounds.ts';
 
 /**
@@ -14,6 +15,8 @@ export interface StackReady {
   userToken: string;
   modelId: number;
   pollMs: number;
+  /** The pass-through relay to the same model server, in this process (pass-through-relay.ts). */
+  relayUrl: string;
   /** The environment the handlers read (tables, DynamoDB Local, local key and images): figure 8 runs the bundles with it. */
   handlerEnv: Record<string, string>;
 }
@@ -26,6 +29,7 @@ export type StackCommand =
   | { id: number; cmd: 'memory.stop' }
   | { id: number; cmd: 'seed.session'; userId: string; runs: number }
   | { id: number; cmd: 'db.getItem'; count: number; parallel: number }
+  | { id: number; cmd: 'checks.time'; count: number; sessionId?: string }
   | { id: number; cmd: 'trace.start' }
   | { id: number; cmd: 'trace.stop' }
   | { id: number; cmd: 'stop' };
@@ -49,6 +53,11 @@ const { getApiRuntime } = await import('../lambdas/api/runtime.ts');
 const { getStreamRuntime } = await import('../lambdas/chat-stream/runtime.ts');
 const { createRunStatus } = await import('../lambdas/core/sessions/run-status.ts');
 const { persistRun } = await import('../lambdas/core/sessions/run-store.ts');
+const { createChatDeps } = await import('../lambdas/core/chat/deps.ts');
+const { prepareRun } = await import('../lambdas/core/chat/prepare-run.ts');
+const { chatRequestSchema } = await import('../lambdas/core/chat/request-schema.ts');
+const { createRequestLog } = await import('../lambdas/core/observability/request-log.ts');
+const relay = await startPassThroughRelay(modelBaseUrl);
 // Each handler has its own runtime, so both clients are metered; seeding goes through the API's.
 const runtime = await getApiRuntime();
 const capacity = meterCapacity([runtime.db, (await getStreamRuntime()).db]);
@@ -133,6 +142,26 @@ const timeGetItems = async (count: number, parallel: number) => {
   return times;
 };
 
+/**
+ * The checks alone: the stream function's own `prepareRun` (the one round of DynamoDB
+ * requests, then the model's key and address) called `count` times in this process with
+ * the bench user's request, no HTTP, token, stream or model call around it: what that
+ * round costs on this DynamoDB Local, next to the whole send's added time.
+ */
+const timeChecks = async (count: number, sessionId?: string) => {
+  const streamRuntime = await getStreamRuntime();
+  const deps = createChatDeps(streamRuntime);
+  const identity = await streamRuntime.verifyToken(`Bearer ${stack.userToken}`);
+  const request = chatRequestSchema(streamRuntime.settings.MAX_MESSAGE_LENGTH).parse({ modelId: stack.modelId, message: 'How far is the moon?', sessionId });
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const start = process.hrtime.bigint();
+    await (await prepareRun(deps, identity, request, createRequestLog())).history;
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return times;
+};
+
 /** What one traced send made the model request wait for, and where the time until it went. */
 export interface WaitedRounds {
   /** Sequential DynamoDB rounds that ended before the model request went out. */
@@ -185,6 +214,8 @@ const answer = async (command: StackCommand): Promise<unknown> => {
       return seedSession(command.userId, command.runs);
     case 'db.getItem':
       return timeGetItems(command.count, command.parallel);
+    case 'checks.time':
+      return timeChecks(command.count, command.sessionId);
     case 'trace.start':
       stopTrace = traceWire();
       return undefined;
@@ -194,6 +225,7 @@ const answer = async (command: StackCommand): Promise<unknown> => {
       return waitedRounds(trace);
     }
     case 'stop':
+      await relay.close();
       await stack.stop();
       setImmediate(() => process.exit(0));
       return undefined;
@@ -214,6 +246,7 @@ const ready: StackReady = {
   userToken: stack.userToken,
   modelId: stack.modelId,
   pollMs: runtime.settings.CANCEL_POLL_MS,
+  relayUrl: relay.url,
   handlerEnv: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)),
 };
 process.send!(ready);

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { chatBody } from './direct-client.ts';
 
 /**
  * The bench's own reader of the chat stream: node:http and a line splitter, no JSON
@@ -137,6 +138,43 @@ export const callApi = (baseUrl: string, token: string, method: string, path: st
           reject(new Error(`${method} ${path}: not JSON (${res.statusCode}): ${text.slice(0, 200)}`));
         }
       });
+      res.on('error', reject);
+    });
+    req.end(payload);
+  });
+
+/**
+ * First content through the pass-through relay (pass-through-relay.ts), read like the
+ * stack's stream: node:http and a line splitter; a `data:` line is parsed only until
+ * the first one with content.
+ */
+export const relayChat = (relayUrl: string, message: string): Promise<{ firstContentMs?: number }> =>
+  new Promise((resolve, reject) => {
+    const payload = JSON.stringify(chatBody(message));
+    const sentAt = process.hrtime.bigint();
+    let firstContentMs: number | undefined;
+    const req = http.request(`${relayUrl}/chat/completions`, {
+      method: 'POST',
+      agent,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+    });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      res.setEncoding('utf8');
+      let pending = '';
+      res.on('data', (chunk: string) => {
+        pending += chunk;
+        let at = pending.indexOf('\n');
+        while (at >= 0) {
+          const line = pending.slice(0, at);
+          pending = pending.slice(at + 1);
+          at = pending.indexOf('\n');
+          if (firstContentMs !== undefined || !line.startsWith('data: {')) continue;
+          const event = JSON.parse(line.slice('data: '.length)) as { choices?: { delta?: { content?: string } }[] };
+          if (event.choices?.[0]?.delta?.content) firstContentMs = ms(sentAt);
+        }
+      });
+      res.on('end', () => resolve({ firstContentMs }));
       res.on('error', reject);
     });
     req.end(payload);

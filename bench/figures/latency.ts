@@ -1,7 +1,7 @@
 import { directChat, type Turn } from '../direct-client.ts';
 import { fmt, spread, type Row } from '../report.ts';
 import { distribution, median, type Distribution } from '../stats.ts';
-import { sendChat } from '../stream-client.ts';
+import { relayChat, sendChat } from '../stream-client.ts';
 import type { BenchContext } from './context.ts';
 
 const SENDS = 30;
@@ -36,6 +36,16 @@ const SEEDED_TURN: Turn[] = [
 const FOLLOW_UP_HISTORY = [...SEEDED_TURN, ...SEEDED_TURN, ...SEEDED_TURN];
 
 type Kind = 'new' | 'followUp';
+
+/** One send each way, one after the other; which goes first alternates by turn, so neither always meets the other's leftovers. */
+const backToBack = async <A, B>(turn: number, a: () => Promise<A>, b: () => Promise<B>): Promise<[A, B]> => {
+  if (turn % 2) {
+    const first = await a();
+    return [first, await b()];
+  }
+  const second = await b();
+  return [await a(), second];
+};
 
 const firstContent = (out: { firstContentMs?: number }) => {
   if (out.firstContentMs === undefined) throw new Error(`no content in a latency send: ${JSON.stringify(out)}`);
@@ -76,6 +86,9 @@ export const measureLatency = async ({ stack, direct, progress }: BenchContext) 
     await directChat(direct, WARMUP_MESSAGE);
   }
   for (const width of ROUND_WIDTHS) await stack.timeGetItems(WARMUP, width);
+  for (let i = 0; i < WARMUP; i++) await relayChat(stack.relayUrl, WARMUP_MESSAGE);
+  await stack.timeChecks(WARMUP);
+  await stack.timeChecks(WARMUP, sessions[DELAYS_MS[0]]);
 
   const samples = new Map<string, Sample>();
   const sample = (delay: number, kind: Kind) => {
@@ -85,6 +98,16 @@ export const measureLatency = async ({ stack, direct, progress }: BenchContext) 
   };
   const meta: number[] = [];
   const roundTimes = new Map<number, number[]>(ROUND_WIDTHS.map((width) => [width, []]));
+  const checks: Record<Kind, number[]> = { new: [], followUp: [] };
+  const relayAdded = new Map<number, number[]>(DELAYS_MS.map((delay) => [delay, []]));
+  const viaRelay = (delay: (typeof DELAYS_MS)[number]) => async (turn: number) => {
+    const [r, d] = await backToBack(
+      turn,
+      () => relayChat(stack.relayUrl, message(delay)),
+      () => directChat(direct, message(delay)),
+    );
+    relayAdded.get(delay)!.push(firstContent(r) - firstContent(d));
+  };
   const pair = (delay: (typeof DELAYS_MS)[number], kind: Kind) => async (turn: number) => {
     const body = { modelId: stack.modelId, message: message(delay), ...(kind === 'followUp' ? { sessionId: sessions[delay] } : {}) };
     const viaStack = async () => {
@@ -93,8 +116,7 @@ export const measureLatency = async ({ stack, direct, progress }: BenchContext) 
       return { out, waited: await stack.traceStop() };
     };
     const viaDirect = () => directChat(direct, message(delay), kind === 'followUp' ? FOLLOW_UP_HISTORY : []);
-    // Alternate which goes first, so neither always meets the other's leftovers.
-    const [{ out: s, waited }, d] = turn % 2 ? [await viaStack(), await viaDirect()] : await viaDirect().then(async (d) => [await viaStack(), d] as const);
+    const [{ out: s, waited }, d] = await backToBack(turn, viaStack, viaDirect);
     if (s.error || s.status !== 200 || !waited) throw new Error(`latency send failed: ${s.error ?? s.status}`);
     const into = sample(delay, kind);
     into.stack.push(firstContent(s));
@@ -108,9 +130,11 @@ export const measureLatency = async ({ stack, direct, progress }: BenchContext) 
     if (kind === 'new' && delay === DELAYS_MS[0]) meta.push(s.metaMs!);
   };
   const ways = [
-    ...DELAYS_MS.flatMap((delay) => [pair(delay, 'new'), pair(delay, 'followUp')]),
+    ...DELAYS_MS.flatMap((delay) => [pair(delay, 'new'), pair(delay, 'followUp'), viaRelay(delay)]),
     async () => {
       for (const width of ROUND_WIDTHS) roundTimes.get(width)!.push(...(await stack.timeGetItems(GETS_PER_SEND, width)));
+      checks.new.push(...(await stack.timeChecks(GETS_PER_SEND)));
+      checks.followUp.push(...(await stack.timeChecks(GETS_PER_SEND, sessions[DELAYS_MS[0]])));
     },
   ];
   for (let i = 0; i < SENDS; i++) {
@@ -170,9 +194,32 @@ export const measureLatency = async ({ stack, direct, progress }: BenchContext) 
       baseline: width > 1 ? `${Math.round((round(width).p50 / round(1).p50) * 100) / 100} × one` : `${roundTimes.get(1)!.length} timed`,
     });
   }
+  const checksAlone = Object.fromEntries(
+    (['new', 'followUp'] as const).map((kind) => {
+      const c = distribution(checks[kind]);
+      const { width, added } = figures[`${kind}${DELAYS_MS[0]}`]!;
+      rows.push({
+        figure: `   the checks alone, ${kind === 'new' ? 'new session' : 'follow-up'}: the function's prepareRun in the stack's process (no HTTP, token, stream or model call)`,
+        value: `p50 ${fmt(c.p50)} = ${inRounds(c.p50, width)} rounds / p95 ${fmt(c.p95)}`,
+        baseline: `the send's added p50 (upstream ${DELAYS_MS[0]} ms) less this: ${fmt(added.p50 - c.p50)}, the handler's own work and HTTP`,
+      });
+      return [kind, c];
+    }),
+  );
+  const relay = Object.fromEntries(
+    DELAYS_MS.map((delay) => {
+      const r = distribution(relayAdded.get(delay)!);
+      rows.push({
+        figure: `   added by a pass-through relay in the stack's process (checks nothing, stores nothing), upstream ${delay} ms`,
+        value: spread(r),
+        baseline: 'read like the stack, against the same direct baseline: the floor of any service in between',
+      });
+      return [delay, r];
+    }),
+  );
   rows.push({ figure: '2. request → meta line', value: spread(m), target: 'p50 ≤ 30 ms', pass: m.p50 <= 30 });
   return {
     rows,
-    data: { sends: SENDS, rounds: Object.fromEntries(ROUND_WIDTHS.map((w) => [w, round(w)])), firstContent: figures, meta: m },
+    data: { sends: SENDS, rounds: Object.fromEntries(ROUND_WIDTHS.map((w) => [w, round(w)])), firstContent: figures, checksAlone, relay, meta: m },
   };
 };
