@@ -38,9 +38,9 @@ export default defineConfig({
       include: ['lambdas/**/*.ts', 'lib/**/*.ts', 'local/**/*.ts'],
       reporter: ['text-summary', 'json-summary'],
       reportsDirectory: 'coverage',
-      // The floor: the level measured when coverage was introduced (92.9 / 84.3 / 94.1 / 94.4 %),
+      // The floor: the level a full run reaches (93.5 / 85.2 / 94.9 / 94.9 % on 2026-11-30),
       // rounded down, so it can only rise.
-      thresholds: { statements: 93, branches: 84, functions: 94, lines: 94 },
+      thresholds: { statements: 93, branches: 85, functions: 94, lines: 94 },
     },
     projects: [
       { test: { ...shared, name: 'unit', include: UNIT } },
