@@ -28,7 +28,8 @@ const timeClaim = (claims: Record<string, unknown>, name: 'exp' | 'nbf' | 'iat')
  * claims: the same verdicts as jose's `jwtVerify` with `algorithms: ['HS256']` (a test
  * compares the two), done synchronously with node:crypto. jose verifies through
  * WebCrypto, whose HMAC runs on libuv's thread pool: a hand-off to another thread and
- * back on every request's path (≈0.5 ms per token here, 10 µs this way). Only HS256,
+ * back on every request's path (measured on a request's path: 0.55 → 0.14 ms; warm in a
+ * loop: 64 → 11 µs). Only HS256,
  * so `alg: none` and RS/HS confusion fail; any `crit` header is refused (no extension
  * is understood).
  */
