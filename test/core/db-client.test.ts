@@ -260,6 +260,28 @@ describe('the wire', () => {
     expect(example('POST').authorization).toBe(`${prefix}5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b`);
   });
 
+  it('signs as the SDK’s signer does whichever day, region, service and secret comes next (the day’s key is kept between calls)', async () => {
+    const cases = [
+      { day: '2026-11-30T23:59:59Z', region: 'us-east-1', service: 'dynamodb', secret: EXAMPLE_SECRET },
+      { day: '2026-12-01T00:00:01Z', region: 'us-east-1', service: 'dynamodb', secret: EXAMPLE_SECRET },
+      { day: '2026-12-01T00:00:02Z', region: 'eu-west-1', service: 'dynamodb', secret: EXAMPLE_SECRET },
+      { day: '2026-12-01T00:00:03Z', region: 'eu-west-1', service: 'service', secret: EXAMPLE_SECRET },
+      { day: '2026-12-01T00:00:04Z', region: 'eu-west-1', service: 'service', secret: 'another-secret' },
+      { day: '2026-11-30T23:59:59Z', region: 'us-east-1', service: 'dynamodb', secret: EXAMPLE_SECRET },
+    ];
+    for (const { day, region, service, secret } of cases) {
+      const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: secret };
+      const request = { method: 'POST', path: '/', headers: { host: 'example.amazonaws.com', 'content-type': 'application/x-amz-json-1.0' }, body: '{}' };
+      const ours = signRequest(request, credentials, region, service, new Date(day));
+      const sdkSigner = new SignatureV4({ service, region, credentials, sha256: Sha256Js, applyChecksum: false });
+      const sdk = await sdkSigner.sign(
+        { method: 'POST', protocol: 'https:', hostname: 'example.amazonaws.com', path: '/', query: {}, headers: request.headers, body: request.body },
+        { signingDate: new Date(day) },
+      );
+      expect(ours.authorization).toBe(sdk.headers.authorization);
+    }
+  });
+
   it('sends a call signed as the SDK’s signer signs exactly what arrived, session token included', async () => {
     fake = await startFake(() => ({ status: 200, body: { Item: { pk: { S: 'p' } } } }));
     const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: EXAMPLE_SECRET, sessionToken: 'session-token' };

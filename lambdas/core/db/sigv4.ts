@@ -12,6 +12,19 @@ export interface SignedRequest {
 const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
 const sha256Hex = (data: string) => createHash('sha256').update(data).digest('hex');
 
+let lastKey: { scope: string; key: Buffer } | undefined;
+
+/**
+ * The key for a day's scope is the same for every request that day: derived once (four
+ * HMACs) and reused, as the SDK's signer caches it, until the day, region, service or
+ * secret changes.
+ */
+const signingKey = (secret: string, day: string, region: string, service: string): Buffer => {
+  const scope = `${secret}\n${day}\n${region}\n${service}`;
+  if (lastKey?.scope !== scope) lastKey = { scope, key: hmac(hmac(hmac(hmac(`AWS4${secret}`, day), region), service), 'aws4_request') };
+  return lastKey.key;
+};
+
 /** `2015-08-30T12:36:00.000Z` → `20150830T123600Z` */
 const amzDate = (at: Date) => at.toISOString().replace(/[-:]|\.\d{3}/g, '');
 
@@ -34,7 +47,7 @@ export const signRequest = (request: SignedRequest, credentials: Credentials, re
   );
   const day = date.slice(0, 8);
   const scope = `${day}/${region}/${service}/aws4_request`;
-  const key = hmac(hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, day), region), service), 'aws4_request');
+  const key = signingKey(credentials.secretAccessKey, day, region, service);
   const signature = createHmac('sha256', key)
     .update(['AWS4-HMAC-SHA256', date, scope, sha256Hex(canonical)].join('\n'))
     .digest('hex');
