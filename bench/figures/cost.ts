@@ -58,6 +58,14 @@ const TURN_CHUNKS = 1000;
 const TURN_MESSAGE = `[[interval=${REPLY_MS / TURN_CHUNKS} chunks=${TURN_CHUNKS}]] Tell me about the moon.`;
 const TURNS = 3;
 const BURST_MESSAGE = '[[delay=0 interval=0 chunks=2000]] A long answer, as fast as it comes.';
+/**
+ * A fast provider's reply, 500 chunks a second: the relay's CPU a chunk falls as chunks
+ * come closer together (each wake-up after a pause costs more than the chunk), so the
+ * relay ceiling is computed from the cost at this rate, not at the turn's 100 a second.
+ */
+const FAST_CHUNKS = 2000;
+const FAST_INTERVAL_MS = 2;
+const FAST_MESSAGE = `[[interval=${FAST_INTERVAL_MS} chunks=${FAST_CHUNKS}]] A long answer from a fast provider.`;
 const IMAGE_BYTES = 1_500_000;
 /** Stream memory sizes the trade-off row prices, beside the configured one. */
 const STREAM_SIZES = [160, 256, 512, 1024] as const;
@@ -199,6 +207,8 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
 
     const burst = await send({ modelId: stack.modelId, message: BURST_MESSAGE });
     streamCompleted(burst);
+    const fast = await send({ modelId: stack.modelId, message: FAST_MESSAGE });
+    streamCompleted(fast);
     const imageKey = newImageKey(String(COST_USER), 'image/png');
     const imagePath = imageFilePath(stack.handlerEnv.LOCAL_IMAGE_DIR!, imageKey)!;
     mkdirSync(dirname(imagePath), { recursive: true });
@@ -283,16 +293,17 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
     ];
     // What the memory size costs in latency, from the same turns: the CPU before the first
     // content is stretched by the share if the CPU quota binds, and the relay sustains at
-    // most share / (CPU per chunk) chunks a second.
+    // most share / (CPU per chunk at a fast provider's rate) chunks a second.
     const beforeCpu = average(turns.map((t) => t.stream.phases!.before.cpu));
-    const relayCpuPerChunk = average(turns.map((t) => t.stream.phases!.relay.cpu)) / TURN_CHUNKS;
+    const turnCpuPerChunk = average(turns.map((t) => t.stream.phases!.relay.cpu)) / TURN_CHUNKS;
+    const relayCpuPerChunk = fast.phases!.relay.cpu / FAST_CHUNKS;
     const stretch = (cpuMs: number, mb: number) => cpuMs * (1 / share(mb) - 1);
     const totalAt = (mb: number) => total - per1000.lambda + lambdaPer1000At(mb);
     const relayCeiling = (mb: number) => (share(mb) * 1000) / relayCpuPerChunk;
     rows.push(
       {
         figure: '   stream latency at the configured share (if the CPU quota binds)',
-        value: `first content +${fmt(stretch(beforeCpu, memory.stream), 'ms', 0)} (${fmt(beforeCpu)} CPU before it); relay up to ${Math.floor(relayCeiling(memory.stream))} chunks/s (${fmt(relayCpuPerChunk, 'ms', 2)} CPU a chunk)`,
+        value: `first content +${fmt(stretch(beforeCpu, memory.stream), 'ms', 0)} (${fmt(beforeCpu)} CPU before it); relay up to ${Math.floor(relayCeiling(memory.stream))} chunks/s (${fmt(relayCpuPerChunk, 'ms', 2)} CPU a chunk at ${1000 / FAST_INTERVAL_MS} chunks/s; ${fmt(turnCpuPerChunk, 'ms', 2)} at the turn's ${TURN_CHUNKS / (REPLY_MS / 1000)})`,
         baseline: `first turn of an instance: +${fmt(stretch(firstTurn.phases!.before.cpu, memory.stream), 'ms', 0)} (${fmt(firstTurn.phases!.before.cpu)} CPU before first content, the openai load included)`,
       },
       {
@@ -317,9 +328,11 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
         burst: { ...burst, body: undefined },
         image: { ...image, body: undefined },
         firstTurn: { ...firstTurn, body: undefined },
+        fast: { ...fast, body: undefined },
         latencyAtShare: {
           beforeCpu,
           relayCpuPerChunk,
+          turnCpuPerChunk,
           sizes: Object.fromEntries(
             STREAM_SIZES.map((mb) => [mb, { usdPer1000: totalAt(mb), firstContentMs: stretch(beforeCpu, mb), chunksPerS: relayCeiling(mb) }]),
           ),
