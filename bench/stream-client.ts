@@ -40,6 +40,25 @@ const ms = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e6;
 
 const CONTENT_SUFFIX = '"type":"content"}';
 
+/**
+ * Hands each `\n`-ended line of a response to `line` as it arrives (a chunk may end
+ * mid-line); the returned function gives what came after the last one.
+ */
+const readLines = (res: http.IncomingMessage, line: (text: string) => void): (() => string) => {
+  res.setEncoding('utf8');
+  let pending = '';
+  res.on('data', (chunk: string) => {
+    pending += chunk;
+    let at = pending.indexOf('\n');
+    while (at >= 0) {
+      line(pending.slice(0, at));
+      pending = pending.slice(at + 1);
+      at = pending.indexOf('\n');
+    }
+  });
+  return () => pending;
+};
+
 export const sendChat = (call: StreamCall): Promise<StreamTimes> =>
   new Promise((resolve, reject) => {
     const payload = JSON.stringify(call.body);
@@ -56,8 +75,6 @@ export const sendChat = (call: StreamCall): Promise<StreamTimes> =>
     req.on('error', reject);
     req.on('response', (res) => {
       times.status = res.statusCode ?? 0;
-      res.setEncoding('utf8');
-      let pending = '';
       const line = (text: string) => {
         if (text.endsWith(CONTENT_SUFFIX)) {
           times.lastContentMs = ms(times.sentAt);
@@ -86,19 +103,11 @@ export const sendChat = (call: StreamCall): Promise<StreamTimes> =>
           void call.pauseAt.until.then(() => res.resume());
         }
       };
-      res.on('data', (chunk: string) => {
-        pending += chunk;
-        let at = pending.indexOf('\n');
-        while (at >= 0) {
-          line(pending.slice(0, at));
-          pending = pending.slice(at + 1);
-          at = pending.indexOf('\n');
-        }
-      });
+      const rest = readLines(res, line);
       res.on('end', () => {
         times.endedAt = process.hrtime.bigint();
         times.endMs = ms(times.sentAt);
-        if (pending.trim()) line(pending);
+        if (rest().trim()) line(rest());
         resolve(times);
       });
       res.on('error', reject);
@@ -160,19 +169,10 @@ export const relayChat = (relayUrl: string, message: string): Promise<{ firstCon
     });
     req.on('error', reject);
     req.on('response', (res) => {
-      res.setEncoding('utf8');
-      let pending = '';
-      res.on('data', (chunk: string) => {
-        pending += chunk;
-        let at = pending.indexOf('\n');
-        while (at >= 0) {
-          const line = pending.slice(0, at);
-          pending = pending.slice(at + 1);
-          at = pending.indexOf('\n');
-          if (firstContentMs !== undefined || !line.startsWith('data: {')) continue;
-          const event = JSON.parse(line.slice('data: '.length)) as { choices?: { delta?: { content?: string } }[] };
-          if (event.choices?.[0]?.delta?.content) firstContentMs = ms(sentAt);
-        }
+      readLines(res, (line) => {
+        if (firstContentMs !== undefined || !line.startsWith('data: {')) return;
+        const event = JSON.parse(line.slice('data: '.length)) as { choices?: { delta?: { content?: string } }[] };
+        if (event.choices?.[0]?.delta?.content) firstContentMs = ms(sentAt);
       });
       res.on('end', () => resolve({ firstContentMs }));
       res.on('error', reject);
