@@ -1,24 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Unit tests need neither Java nor a browser: no DynamoDB Local, no local stack. They
- * are listed here by file; everything else under test/ that is not a browser test is an
- * integration test, with one DynamoDB Local for the run (test/global-setup.ts).
+ * Tests are placed by folder: test/unit needs neither Java nor a browser (no DynamoDB
+ * Local, no local stack), test/integration runs against one DynamoDB Local for the run
+ * (test/support/global-setup.ts), test/browser drives the page in Chromium.
  */
-const UNIT = [
-  'test/llm/**/*.test.ts',
-  'test/bench/**/*.test.ts',
-  'test/property/**/*.test.ts',
-  'test/stack/{stack,distribution,metrics,source-map,source-mapped-stacks}.test.ts',
-  'test/core/{auth-settings,cipher,identity-cache,image-refs,jwt,memo,request-log,retry,ruoyi-image-reader,time,token-verifier}.test.ts',
-  'test/chat/**/*.test.ts',
-  'test/ruoyi/stand-in.test.ts',
-  'test/chat-stream/key-cache.test.ts',
-  'test/chat-api/s3-image-store.test.ts',
-  'test/browser/{ndjson,web-route}.test.ts',
-];
-const BROWSER = ['test/browser/{chat-page,markdown,page-security}.test.ts'];
-
 const shared = {
   setupFiles: ['test/support/setup-each-file.ts'],
   testTimeout: 30_000,
@@ -43,11 +29,9 @@ export default defineConfig({
       thresholds: { statements: 93, branches: 85, functions: 94, lines: 94 },
     },
     projects: [
-      { test: { ...shared, name: 'unit', include: UNIT } },
-      {
-        test: { ...shared, name: 'integration', include: ['test/**/*.test.ts'], exclude: [...UNIT, ...BROWSER], globalSetup: ['test/global-setup.ts'] },
-      },
-      { test: { ...shared, name: 'browser', include: BROWSER, globalSetup: ['test/global-setup.ts'] } },
+      { test: { ...shared, name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { test: { ...shared, name: 'integration', include: ['test/integration/**/*.test.ts'], globalSetup: ['test/support/global-setup.ts'] } },
+      { test: { ...shared, name: 'browser', include: ['test/browser/**/*.test.ts'], globalSetup: ['test/support/global-setup.ts'] } },
     ],
   },
 });

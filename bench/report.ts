@@ -1,4 +1,4 @@
-import type { Distribution } from './stats.ts';
+import type { Distribution } from './harness/stats.ts';
 
 /** One line of the bench table: a figure beside its baseline and its target. */
 export interface Row {

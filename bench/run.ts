@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createDirectClient } from './direct-client.ts';
+import { createDirectClient } from './harness/direct-client.ts';
 import { measureBundles } from './figures/bundles.ts';
 import { measureBurst } from './figures/burst.ts';
 import { measureCancel } from './figures/cancel.ts';
@@ -12,9 +12,9 @@ import { measureLatency } from './figures/latency.ts';
 import { measureLoad } from './figures/load.ts';
 import { measureMemory } from './figures/memory.ts';
 import { measureStorage } from './figures/storage.ts';
-import { startModelProcess, startStackProcess } from './processes.ts';
+import { startModelProcess, startStackProcess } from './harness/processes.ts';
 import { renderTable, type Row } from './report.ts';
-import { closeClientSockets } from './stream-client.ts';
+import { closeClientSockets } from './harness/stream-client.ts';
 
 /**
  * `npm run bench`: the local stack (DynamoDB Local, the offline model server with fixed

@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
 import type { AnyRoute } from '../lambdas/api/router.ts';
 import { routes as apiRoutes } from '../lambdas/api/routes/index.ts';
-import { chatRequestSchema } from '../lambdas/core/chat/request-schema.ts';
-import { uploadTicketSchema } from '../lambdas/core/http/wire-types.ts';
+import { chatRequestSchema } from '../lambdas/core/chat/1-accept/request-schema.ts';
+import { uploadTicketSchema } from '../lambdas/core/wire/types.ts';
 import {
   chatConfigSchema,
   envelopeSchema,
@@ -11,7 +11,7 @@ import {
   sessionDetailSchema,
   sessionListItemSchema,
   streamLineSchemas,
-} from './responses.ts';
+} from '../lambdas/core/wire/responses.ts';
 
 /**
  * The service's OpenAPI 3.1 document, generated from the REST route table (its request

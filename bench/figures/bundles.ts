@@ -6,10 +6,10 @@ import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { ENTRY_FILE as ENTRY, reachableFrom, readBundleGraph, staticClosure } from '../../lib/bundling/bundle-graph.ts';
 import { functionBuildOptions } from '../../lib/bundling/function-bundle.ts';
-import { synth } from '../../test/stack/synth.ts';
-import { deployedFunction, HANDLERS, type Handler } from '../deployed.ts';
+import { synth } from '../../test/support/synth.ts';
+import { deployedFunction, HANDLERS, type Handler } from '../harness/deployed.ts';
 import { fmt, type Row } from '../report.ts';
-import { median } from '../stats.ts';
+import { median } from '../harness/stats.ts';
 
 const KB = 1024;
 const IMPORT_RUNS = 5;

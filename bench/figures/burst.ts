@@ -1,7 +1,7 @@
-import { directChat } from '../direct-client.ts';
+import { directChat } from '../harness/direct-client.ts';
 import { fmt, ratioOf, type Row } from '../report.ts';
-import { distribution } from '../stats.ts';
-import { sendChat } from '../stream-client.ts';
+import { distribution } from '../harness/stats.ts';
+import { sendChat } from '../harness/stream-client.ts';
 import type { BenchContext } from './context.ts';
 
 const CHUNKS = 2000;

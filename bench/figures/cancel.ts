@@ -1,6 +1,6 @@
 import { spread, type Row } from '../report.ts';
-import { distribution, msSince } from '../stats.ts';
-import { callApi, sendChat } from '../stream-client.ts';
+import { distribution, msSince } from '../harness/stats.ts';
+import { callApi, sendChat } from '../harness/stream-client.ts';
 import type { BenchContext } from './context.ts';
 
 const RUNS = 20;

@@ -1,5 +1,5 @@
 import type OpenAI from 'openai';
-import type { ModelProcess, StackProcess } from '../processes.ts';
+import type { ModelProcess, StackProcess } from '../harness/processes.ts';
 
 /** What every figure gets: the running stack, the model server, and the baseline client. */
 export interface BenchContext {

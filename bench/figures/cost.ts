@@ -9,13 +9,13 @@ import { ENTRY_FILE as ENTRY } from '../../lib/bundling/bundle-graph.ts';
 import { tableDefinitions } from '../../lib/table-definitions.ts';
 import { newImageKey } from '../../lambdas/core/images/image-policy.ts';
 import { imageFilePath } from '../../lambdas/core/images/local-protocol.ts';
-import { synth } from '../../test/stack/synth.ts';
+import { synth } from '../../test/support/synth.ts';
 import type { ApiCall } from '../../test/support/api-call.ts';
-import { STATUS_POLL, startUnitsProxy, type Units } from '../aws-units.ts';
-import { deployedFunction, type Handler } from '../deployed.ts';
-import type { Invocation, ProbeCommand, ProbeReady } from '../function-probe.ts';
+import { STATUS_POLL, startUnitsProxy, type Units } from '../harness/aws-units.ts';
+import { deployedFunction, type Handler } from '../harness/deployed.ts';
+import type { Invocation, ProbeCommand, ProbeReady } from '../harness/function-probe.ts';
 import { fmt, type Row } from '../report.ts';
-import { chatUserToken } from '../tokens.ts';
+import { chatUserToken } from '../harness/tokens.ts';
 import type { BenchContext } from './context.ts';
 
 /**

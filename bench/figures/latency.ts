@@ -1,7 +1,7 @@
-import { directChat, type Turn } from '../direct-client.ts';
+import { directChat, type Turn } from '../harness/direct-client.ts';
 import { fmt, spread, type Row } from '../report.ts';
-import { distribution, median, type Distribution } from '../stats.ts';
-import { relayChat, sendChat } from '../stream-client.ts';
+import { distribution, median, type Distribution } from '../harness/stats.ts';
+import { relayChat, sendChat } from '../harness/stream-client.ts';
 import type { BenchContext } from './context.ts';
 
 const SENDS = 30;

@@ -1,7 +1,7 @@
 import { spread, type Row } from '../report.ts';
-import { distribution } from '../stats.ts';
-import { callApi, sendChat, type StreamTimes } from '../stream-client.ts';
-import { chatUserToken } from '../tokens.ts';
+import { distribution } from '../harness/stats.ts';
+import { callApi, sendChat, type StreamTimes } from '../harness/stream-client.ts';
+import { chatUserToken } from '../harness/tokens.ts';
 import type { BenchContext } from './context.ts';
 
 const STREAMS = 200;

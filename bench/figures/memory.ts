@@ -1,5 +1,5 @@
 import { fmt, type Row } from '../report.ts';
-import { callApi, sendChat } from '../stream-client.ts';
+import { callApi, sendChat } from '../harness/stream-client.ts';
 import type { BenchContext } from './context.ts';
 
 /** A normal reply: long for a chat answer, read as it comes. */

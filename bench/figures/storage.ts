@@ -1,7 +1,7 @@
-import type { CapacityTotals } from '../capacity.ts';
+import type { CapacityTotals } from '../harness/capacity.ts';
 import { ratioOf, type Row } from '../report.ts';
-import { callApi, sendChat } from '../stream-client.ts';
-import { chatUserToken } from '../tokens.ts';
+import { callApi, sendChat } from '../harness/stream-client.ts';
+import { chatUserToken } from '../harness/tokens.ts';
 import type { BenchContext } from './context.ts';
 
 const TURNS = 50;

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { errorEnvelope } from '../core/http/envelope.ts';
+import { errorEnvelope } from '../core/wire/envelope.ts';
 import { logger } from '../core/observability/logger.ts';
 import { requestFromEvent } from './event.ts';
 import { type Dispatched, dispatch } from './router.ts';

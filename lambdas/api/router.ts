@@ -1,7 +1,7 @@
 import type * as z from 'zod/mini';
 import type { Identity } from '../core/auth/identity.ts';
 import { requirePermission } from '../core/auth/identity.ts';
-import { errorEnvelope, fail, type Envelope } from '../core/http/envelope.ts';
+import { errorEnvelope, fail, type Envelope } from '../core/wire/envelope.ts';
 import type { Runtime } from '../core/runtime.ts';
 import { parseInput, parseJsonBody } from '../core/validation/parse.ts';
 

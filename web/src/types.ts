@@ -4,10 +4,10 @@
  * imports only: esbuild drops them, so no zod reaches the page's bundle.
  */
 import type * as z from 'zod/mini';
-import type { chatRequestSchema } from '../../lambdas/core/chat/request-schema.ts';
+import type { chatRequestSchema } from '../../lambdas/core/chat/1-accept/request-schema.ts';
 import type { chatConfigInputSchema } from '../../lambdas/core/configs/schema.ts';
-import type { RunMetrics, UploadTicket } from '../../lambdas/core/http/wire-types.ts';
-import type { chatConfigSchema, modelSchema, sessionDetailSchema, sessionListItemSchema, streamLineSchema } from '../../openapi/responses.ts';
+import type { RunMetrics, UploadTicket } from '../../lambdas/core/wire/types.ts';
+import type { chatConfigSchema, modelSchema, sessionDetailSchema, sessionListItemSchema, streamLineSchema } from '../../lambdas/core/wire/responses.ts';
 
 export type { RunMetrics, UploadTicket };
 

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { CHAT_PERMISSION } from '../../core/auth/identity.ts';
 import { getChatConfig, saveChatConfig } from '../../core/configs/repository.ts';
 import { chatConfigInputSchema, toPublicChatConfig } from '../../core/configs/schema.ts';
-import { ok } from '../../core/http/envelope.ts';
+import { ok } from '../../core/wire/envelope.ts';
 import { createImageUpload, uploadRequestSchema } from '../../core/images/upload.ts';
 import { deleteSession } from '../../core/sessions/delete-session.ts';
 import { cancelRequestSchema, requestCancel } from '../../core/sessions/request-cancel.ts';

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { ok, okPage } from '../../core/http/envelope.ts';
+import { ok, okPage } from '../../core/wire/envelope.ts';
 import { modelInputSchema, modelListQuerySchema, modelUpdateSchema } from '../../core/models/schema.ts';
 import { addModel, editModel, enabledModels, listModels, modelDetail, parseModelIds, removeModels } from '../../core/models/service.ts';
 import { route, type AnyRoute } from '../router.ts';

@@ -2,7 +2,7 @@ import type { RequestLog } from '../observability/request-log.ts';
 import type { TokenUsage } from '../llm/types.ts';
 import type { RunOutcome } from '../sessions/types.ts';
 import type { ChatDeps } from './deps.ts';
-import type { PreparedRun } from './prepare-run.ts';
+import type { PreparedRun } from './2-check/prepare-run.ts';
 import type { RunStream } from './run-stream.ts';
 
 /** Time kept back from the Lambda timeout to stop the model and store the run. */

@@ -2,8 +2,8 @@ import { cachingResolver, systemResolver, type HostResolver } from '../llm/base-
 import type { ImageReader } from '../images/image-store.ts';
 import { createRuoyiImageReader, type RuoyiImageReader } from '../images/ruoyi-image-reader.ts';
 import type { Runtime } from '../runtime.ts';
-import { createHistorySizes, type HistorySizes } from './history-sizes.ts';
-import { createKeyCache, type KeyCache } from './key-cache.ts';
+import { createHistorySizes, type HistorySizes } from './2-check/history-sizes.ts';
+import { createKeyCache, type KeyCache } from './2-check/key-cache.ts';
 
 /** Checked DNS answers are reused this long (they stay pinned, so reuse is safe). */
 const DNS_CACHE_MS = 30_000;

@@ -1,11 +1,11 @@
 import { type ActiveRun, endOnFailure, type Outcome, type RunContext } from './active-run.ts';
 import type { ChatDeps } from './deps.ts';
-import { finish } from './finish-run.ts';
-import { loadInputs } from './load-inputs.ts';
-import type { PreparedRun } from './prepare-run.ts';
+import { finish } from './6-finish/finish-run.ts';
+import { loadInputs } from './3-load-inputs/load-inputs.ts';
+import type { PreparedRun } from './2-check/prepare-run.ts';
 import type { RunStream } from './run-stream.ts';
-import { startCall } from './start-call.ts';
-import { supervise } from './supervise.ts';
+import { startCall } from './4-start-call/start-call.ts';
+import { supervise } from './5-supervise/supervise.ts';
 
 /**
  * The streaming part of a run, after `meta` went out, in four phases:

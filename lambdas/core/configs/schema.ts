@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { publicUserId } from '../http/public-user-id.ts';
+import { publicUserId } from '../wire/public-user-id.ts';
 import { wireTimeOfUtc } from '../time.ts';
 
 const flag = (field: string) => z.optional(z.enum(['0', '1'], { error: `${field}: 只能是 0/1` }));

@@ -1,4 +1,4 @@
-import type { UploadTicket } from '../http/wire-types.ts';
+import type { UploadTicket } from '../wire/types.ts';
 
 /** Read access to uploaded images: all the chat stream gets, as its role only reads. */
 export interface ImageReader {

@@ -4,7 +4,7 @@ import { ServiceError } from '../errors/service-error.ts';
 import { enforceRateLimit, takeFromWindow } from '../ratelimit/rate-limit.ts';
 import type { Runtime } from '../runtime.ts';
 import { BYTES_PER_MB, IMAGE_TYPE_ERROR, IMAGE_TYPE_NAMES } from './image-policy.ts';
-import type { UploadTicket } from '../http/wire-types.ts';
+import type { UploadTicket } from '../wire/types.ts';
 
 type Deps = Pick<Runtime, 'db' | 'tables' | 'images' | 'settings'>;
 

@@ -1,4 +1,4 @@
-import type { TokenUsage } from '../http/wire-types.ts';
+import type { TokenUsage } from '../wire/types.ts';
 import type { ReadDemand } from './event-stream.ts';
 
 /** A prompt as the run builds it, free of any one provider API's shape. */

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { publicUserId } from '../http/public-user-id.ts';
+import { publicUserId } from '../wire/public-user-id.ts';
 import { wireTimeOfUtc } from '../time.ts';
 import { PROVIDERS } from './providers.ts';
 

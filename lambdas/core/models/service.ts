@@ -1,6 +1,6 @@
 import type { Identity } from '../auth/identity.ts';
 import { ServiceError } from '../errors/service-error.ts';
-import type { Page } from '../http/envelope.ts';
+import type { Page } from '../wire/envelope.ts';
 import type { Runtime } from '../runtime.ts';
 import { utcNow } from '../time.ts';
 import { deleteModelItems, getModel, insertModel, nextModelId, replaceModel, scanModels } from './repository.ts';

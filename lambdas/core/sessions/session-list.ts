@@ -1,4 +1,4 @@
-import { publicUserId } from '../http/public-user-id.ts';
+import { publicUserId } from '../wire/public-user-id.ts';
 import type { Runtime } from '../runtime.ts';
 import { wireTime } from '../time.ts';
 import { LISTED_ATTRIBUTES, userPk } from './keys.ts';

@@ -1,4 +1,4 @@
-import type { RunMetrics } from '../http/wire-types.ts';
+import type { RunMetrics } from '../wire/types.ts';
 
 export type RunOutcome = 'completed' | 'cancelled' | 'failed';
 

@@ -1,0 +1,129 @@
+import * as z from 'zod/mini';
+import { runMetricsSchema, wireTimeSchema as wireTime } from './types.ts';
+import { PROVIDERS } from '../models/providers.ts';
+
+/**
+ * What the service answers, as schemas for the OpenAPI document: the envelope, each
+ * route's `data`, and the stream's lines. Objects are strict, so the test that checks
+ * real answers against them (test/integration/openapi/) fails on a field added or dropped on either side.
+ * The web page takes its types of these answers from here (web/src/types.ts, type imports
+ * only), so no Node types here either.
+ */
+
+/** RuoYi's numeric user ids as numbers, other issuers' ids as text. */
+const userId = z.union([z.number().check(z.int()), z.string()]);
+const flag01 = z.enum(['0', '1']);
+const flagYN = z.enum(['Y', 'N']);
+
+export const envelopeSchema = z.strictObject({
+  code: z.number().check(z.int(), z.describe('200 on success; 401, 403, 429, 500 or 601 on failure (HTTP status stays 200)')),
+  msg: z.string(),
+  success: z.boolean(),
+  time: wireTime,
+  data: z.optional(z.unknown()),
+});
+
+export const pageEnvelopeSchema = (row: z.ZodMiniType) =>
+  z.strictObject({
+    code: z.literal(200),
+    msg: z.string(),
+    rows: z.array(row),
+    pageNum: z.number().check(z.int()),
+    pageSize: z.number().check(z.int()),
+    total: z.number().check(z.int()),
+    hasNext: z.boolean(),
+    success: z.literal(true),
+    time: wireTime,
+  });
+
+export const chatConfigSchema = z.strictObject({
+  chatConfigId: z.nullable(z.number().check(z.int())),
+  userId,
+  temperature: z.nullable(z.number()),
+  addHistoryToContext: flag01,
+  numHistoryRuns: z.number().check(z.int()),
+  systemPrompt: z.string(),
+  metricsDefaultVisible: flag01,
+  visionEnabled: flag01,
+  imageMaxSizeMb: z.number().check(z.int()),
+  createTime: z.nullable(wireTime),
+  updateTime: z.nullable(wireTime),
+});
+
+export const sessionListItemSchema = z.strictObject({
+  sessionId: z.uuid(),
+  sessionTitle: z.string(),
+  sessionType: z.string(),
+  userId,
+  createdAt: wireTime,
+  updatedAt: wireTime,
+});
+
+const messageSchema = z.strictObject({
+  id: z.string(),
+  role: z.enum(['user', 'assistant']),
+  content: z.string(),
+  images: z.array(z.string()).check(z.describe('presigned URLs of stored images; RuoYi upload paths as sent')),
+  metrics: z.nullable(runMetricsSchema),
+  createdAt: wireTime,
+  fromHistory: z.boolean(),
+  reasoningContent: z.nullable(z.string()),
+  stopAfterToolCall: z.boolean(),
+});
+
+export const sessionDetailSchema = z.extend(sessionListItemSchema, {
+  agentId: z.string(),
+  sessionData: z.strictObject({
+    sessionState: z.record(z.string(), z.unknown()),
+    sessionMetrics: z.partial(runMetricsSchema),
+  }),
+  agentData: z.strictObject({
+    agentId: z.string(),
+    model: z.nullable(
+      z.strictObject({
+        id: z.string().check(z.describe("the model's code")),
+        modelId: z.number().check(z.int()),
+        name: z.string(),
+        provider: z.string(),
+        temperature: z.nullable(z.number()),
+      }),
+    ),
+  }),
+  messages: z.array(messageSchema),
+});
+
+export const modelSchema = z.strictObject({
+  modelId: z.number().check(z.int()),
+  modelCode: z.string(),
+  modelName: z.nullish(z.string()),
+  provider: z.enum(PROVIDERS),
+  modelSort: z.number().check(z.int()),
+  apiKey: z.nullable(z.string().check(z.describe('24 asterisks when a key is stored'))),
+  baseUrl: z.string(),
+  maxTokens: z.nullish(z.number().check(z.int())),
+  temperature: z.nullish(z.number()),
+  supportReasoning: flagYN,
+  supportImages: flagYN,
+  modelType: z.nullish(z.string()),
+  status: flag01,
+  userId,
+  deptId: z.nullable(userId),
+  createBy: z.optional(z.string()),
+  createTime: wireTime,
+  updateBy: z.optional(z.string()),
+  updateTime: z.optional(wireTime),
+  remark: z.nullish(z.string()),
+});
+
+/** The stream's lines, one JSON object each (snake_case keys, as the contract fixes them). */
+export const streamLineSchemas = {
+  meta: z.strictObject({ session_id: z.uuid(), type: z.literal('meta') }),
+  run_info: z.strictObject({ run_id: z.uuid(), type: z.literal('run_info') }),
+  reasoning: z.strictObject({ content: z.string(), type: z.literal('reasoning') }),
+  content: z.strictObject({ content: z.string(), type: z.literal('content') }),
+  metrics: z.strictObject({ metrics: runMetricsSchema, type: z.literal('metrics') }),
+  error: z.strictObject({ error: z.string(), type: z.literal('error') }),
+};
+
+const { meta, run_info, reasoning, content, metrics, error } = streamLineSchemas;
+export const streamLineSchema = z.discriminatedUnion('type', [meta, run_info, reasoning, content, metrics, error]);

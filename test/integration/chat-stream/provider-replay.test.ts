@@ -1,0 +1,367 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { streamChatCompletions } from '../../../lambdas/core/llm/chat-completions.ts';
+import { streamResponses } from '../../../lambdas/core/llm/responses.ts';
+import type { TokenUsage, UpstreamSink } from '../../../lambdas/core/llm/types.ts';
+import { describeUpstreamError, upstreamErrorLine, UPSTREAM_MSG } from '../../../lambdas/core/llm/upstream-errors.ts';
+import type { Provider } from '../../../lambdas/core/models/providers.ts';
+import { loadApiHandler, type ApiCall } from '../../support/api-call.ts';
+import { bearer, CHAT_USER } from '../../support/tokens.ts';
+import { awkwardPieces, startReplayServer, wireBody, withCrlf, type ReplayServer } from './replay-server.ts';
+import { captureLogs, setUpChatStream, type Capture, type ChatStreamHarness } from './support.ts';
+
+/**
+ * Recorded provider streams (test/fixtures/providers, sources beside them) replayed byte
+ * for byte through the real stream handler: whole, cut at awkward byte boundaries, and
+ * with CRLF line ends cut between CR and LF. Each must give the provider's text, reasoning
+ * and usage as it meant them, or its failure as its own class, on the lines, in the
+ * closing metrics and in the stored run as session detail returns it.
+ */
+
+const USER = 131;
+const KEY = 'sk-replay-0123456789abcdefghijklmnop';
+
+let h: ChatStreamHarness;
+let replay: ReplayServer;
+let api: (call: ApiCall) => Promise<{ json: Record<string, any> }>;
+let auth: string;
+
+beforeAll(async () => {
+  // Debug level: the log test must see everything a run could log.
+  h = await setUpChatStream({ RATE_LIMIT_SENDS_PER_MINUTE: '1000', LOG_LEVEL: 'DEBUG' });
+  api = await loadApiHandler({});
+  replay = await startReplayServer();
+  auth = await bearer(CHAT_USER(USER));
+});
+afterAll(() => replay.close());
+
+const usage = (inputTokens: number, outputTokens: number, totalTokens: number, reasoningTokens = 0, cacheReadTokens = 0): TokenUsage => ({
+  inputTokens,
+  outputTokens,
+  totalTokens,
+  reasoningTokens,
+  cacheReadTokens,
+});
+
+const NO_USAGE = usage(0, 0, 0);
+
+interface Case {
+  file: string;
+  provider: Provider;
+  content: string;
+  reasoning: string;
+  /** A completed run's usage, or the failed run's error line. */
+  end: { usage: TokenUsage } | { error: string };
+}
+
+const QUOTA_REASON = 'You exceeded your current quota, please check your plan and billing details. For more information on this error, read t…';
+
+const CASES: Case[] = [
+  {
+    file: 'mistral/text.chunks.jsonl',
+    provider: 'Mistral',
+    content: 'Hello, world! This is a test response.',
+    reasoning: '',
+    end: { usage: usage(13, 8, 21) },
+  },
+  {
+    file: 'mistral/magistral-thinking.chunks.jsonl',
+    provider: 'Mistral',
+    content: '2 + 2 = 4',
+    reasoning: 'The user is asking for 2+2. This is basic arithmetic. 2+2=4.',
+    end: { usage: usage(10, 46, 56) },
+  },
+  {
+    file: 'xai/grok-3-mini.chunks.jsonl',
+    provider: 'xAI',
+    content: 'Hello',
+    reasoning: 'First, the user said',
+    // 290 reasoning tokens beside 1 completion token: output is both, as the total says.
+    end: { usage: usage(12, 291, 303, 290, 11) },
+  },
+  {
+    file: 'xai/grok-beta-running-usage.sse',
+    provider: 'xAI',
+    content: 'Coca-Cola is a and many others tailored',
+    reasoning: '',
+    // grok-beta sent a running total on every chunk: the last one, cut at the token limit.
+    end: { usage: usage(38, 200, 238) },
+  },
+  {
+    file: 'openai/gpt-4.1-nano.chunks.jsonl',
+    provider: 'OpenAI',
+    content: '**Holiday Name:** respect.',
+    reasoning: '',
+    end: { usage: usage(16, 300, 316) },
+  },
+  {
+    file: 'qwen/qwen3-max-text.chunks.jsonl',
+    provider: 'DashScope',
+    content: '## The Festival of Shared Stories are woven together."*',
+    reasoning: '',
+    end: { usage: usage(18, 779, 797) },
+  },
+  {
+    file: 'qwen/qwen3-max-reasoning.chunks.jsonl',
+    provider: 'DashScope',
+    content: 'The word **"strawberry"** contains **3** instances  \n\n**Answer: 3**',
+    reasoning: 'We are asked: "How many.\n\nSo final answer: 3.',
+    // Reasoning inside completion_tokens (1379 = 24 + 1355).
+    end: { usage: usage(24, 1355, 1379, 1084) },
+  },
+  {
+    file: 'groq/llama-3.3-text.chunks.jsonl',
+    provider: 'Groq',
+    content: 'Introducing " light.',
+    reasoning: '',
+    end: { usage: usage(45, 662, 707) },
+  },
+  {
+    file: 'groq/qwen3-32b-reasoning.chunks.jsonl',
+    provider: 'Groq',
+    content: 'The word **3}$',
+    reasoning: 'Okay, let is three.\n',
+    end: { usage: usage(17, 1107, 1124, 963) },
+  },
+  {
+    file: 'deepseek/v4-flash-live-usage.chunks.jsonl',
+    provider: 'DeepSeek',
+    content: 'sanitized',
+    reasoning: '',
+    // Reasoning inside completion_tokens here; a reply cut at the token limit still completes.
+    end: { usage: usage(88, 4, 92, 4) },
+  },
+  {
+    file: 'openrouter/gpt-oss-120b-usage.chunks.jsonl',
+    provider: 'OpenRouter',
+    content: 'There are **47** files.',
+    reasoning: '',
+    // Usage rides on a chunk that still has a choice (an empty delta), after the stop.
+    end: { usage: usage(7007, 49, 7056) },
+  },
+  {
+    file: 'ollama/qwen2.5-coder-cjk.sse',
+    provider: 'Ollama',
+    content: 'Higress 是一个基于场景下的需求。',
+    reasoning: '',
+    // Recorded without stream_options.include_usage: Ollama then sends no usage.
+    end: { usage: NO_USAGE },
+  },
+  {
+    file: 'ollama/qwen3-reasoning-first-last.sse',
+    provider: 'Ollama',
+    content: '',
+    reasoning: 'Okay',
+    end: { usage: NO_USAGE },
+  },
+  {
+    file: 'llamacpp/qwen3.6-include-usage.chunks.jsonl',
+    provider: 'LlamaCpp',
+    content: '',
+    reasoning: 'Analyze',
+    // usage in its own last chunk beside timings; 9 of the 13 prompt tokens came from the cache.
+    end: { usage: usage(13, 10, 23, 0, 9) },
+  },
+  {
+    file: 'llamacpp/qwen3.6-timings-only.chunks.jsonl',
+    provider: 'LlamaCpp',
+    content: '',
+    reasoning: ' **Analyze',
+    // No usage without include_usage: timings give the same figures (4 evaluated + 9 cached in, 10 out).
+    end: { usage: usage(13, 10, 23, 0, 9) },
+  },
+  {
+    file: 'deepseek/reasoner.chunks.jsonl',
+    provider: 'DeepSeek',
+    content: 'The word ""s.',
+    reasoning: 'We need3.',
+    end: { usage: usage(18, 219, 237, 205) },
+  },
+  {
+    file: 'perplexity/sonar-running-usage.chunks.jsonl',
+    provider: 'Perplexity',
+    content: 'OK',
+    reasoning: '',
+    // Running totals on both chunks: the last one, not their sum.
+    end: { usage: usage(6, 1, 7) },
+  },
+  {
+    file: 'openai-responses/basic-text.chunks.jsonl',
+    provider: 'OpenAIResponses',
+    content: 'Code in silence,\nBugs emerge at runtime—\nConsole dot log.',
+    reasoning: '',
+    end: { usage: usage(28, 21, 49) },
+  },
+  {
+    file: 'openai-responses/reasoning-summary.chunks.jsonl',
+    provider: 'OpenAIResponses',
+    content:
+      "The sky is blue because of a phenomenon called Rayleigh scattering. When sunlight enters Earth's atmosphere, it collides with gas molecules. Blue light has a shorter wavelength and gets scattered more than other colors, making the sky appear blue to our eyes.",
+    reasoning:
+      'The sky appears blue due to Rayleigh scattering, where shorter wavelengths of light (blue) scatter more than longer wavelengths (red) in the atmosphere.',
+    end: { usage: usage(32, 89, 121, 45) },
+  },
+  {
+    file: 'openai-responses/insufficient-quota.chunks.jsonl',
+    provider: 'OpenAIResponses',
+    content: '',
+    reasoning: '',
+    end: { error: upstreamErrorLine(UPSTREAM_MSG.quota, QUOTA_REASON) },
+  },
+  {
+    file: 'openai-responses/failed-rate-limit.chunks.jsonl',
+    provider: 'OpenAIResponses',
+    content: '',
+    reasoning: '',
+    end: {
+      error: upstreamErrorLine(
+        UPSTREAM_MSG.rateLimited,
+        'Request too large for gpt-4o-mini in organization on tokens per min (TPM): Limit 30000, Requested 35364.',
+      ),
+    },
+  },
+  {
+    file: 'openrouter/mid-stream-error.sse',
+    provider: 'OpenRouter',
+    content: '',
+    reasoning: '',
+    end: { error: upstreamErrorLine(UPSTREAM_MSG.unavailable, 'Provider disconnected') },
+  },
+];
+
+const CUTS = {
+  whole: (body: Buffer) => [body],
+  cut: awkwardPieces,
+  'crlf cut': (body: Buffer) => awkwardPieces(withCrlf(body)),
+} as const;
+
+const detailOf = async (out: Capture) =>
+  (await api({ method: 'GET', path: `/ai/chat/session/${out.lines[0]!.session_id as string}`, authorization: auth })).json;
+
+describe.each(CASES)('$file', (c) => {
+  const body = wireBody(c.file);
+
+  it.each(Object.keys(CUTS) as (keyof typeof CUTS)[])('replayed %s through the stream handler', async (cut) => {
+    const pieces = CUTS[cut](body);
+    const modelCode = `${c.file}:${cut}`;
+    replay.serve(modelCode, { pieces });
+    const model = await h.addModel({ provider: c.provider, modelCode, baseUrl: replay.url, supportReasoning: 'Y', apiKey: KEY });
+    const out = await h.send({ modelId: model.modelId, message: 'hi', isReasoning: true }, { authorization: auth });
+
+    // Nothing but strings on the text lines, and together the provider's text.
+    for (const line of [...out.ofType('content'), ...out.ofType('reasoning')]) expect(typeof line.content).toBe('string');
+    expect(out.text('content')).toBe(c.content);
+    expect(out.text('reasoning')).toBe(c.reasoning);
+    const last = out.lines.at(-1)!;
+    if ('usage' in c.end) {
+      expect(last).toMatchObject({ type: 'metrics', metrics: c.end.usage });
+      // Every piece went out as its own write (a failure stops the reading before the end).
+      expect(replay.written.get(modelCode)).toBe(pieces.length);
+    } else {
+      expect(out.ofType('error')).toEqual([{ type: 'error', error: c.end.error }]);
+      expect(last.type).toBe('error');
+    }
+
+    const detail = await detailOf(out);
+    const reply = detail.data.messages.at(-1);
+    expect(reply).toMatchObject({
+      role: 'assistant',
+      content: c.content,
+      reasoningContent: c.reasoning,
+      metrics: 'usage' in c.end ? c.end.usage : NO_USAGE,
+    });
+  });
+
+  it('gives the same through the stream readers when every piece is its own read', async () => {
+    const pieces = awkwardPieces(withCrlf(body));
+    const got = { content: [] as unknown[], reasoning: [] as unknown[], usage: undefined as TokenUsage | undefined, error: undefined as unknown };
+    const sink: UpstreamSink = {
+      seen: () => {},
+      demand: () => undefined,
+      content: (t) => got.content.push(t),
+      reasoning: (t) => got.reasoning.push(t),
+      usage: (u) => {
+        got.usage = u;
+      },
+    };
+    let reads = 0;
+    const client = new OpenAI({
+      apiKey: KEY,
+      baseURL: 'http://replay.invalid/v1',
+      maxRetries: 0,
+      fetch: async () =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            pull(controller) {
+              const piece = pieces[reads++];
+              if (piece) controller.enqueue(new Uint8Array(piece));
+              else controller.close();
+            },
+          }),
+          { headers: { 'content-type': 'text/event-stream' } },
+        ),
+    });
+    const request = { model: 'm', messages: [{ role: 'user' as const, text: 'hi' }], reasoning: true };
+    const signal = new AbortController().signal;
+    await (c.provider === 'OpenAIResponses'
+      ? streamResponses(client, request, Promise.resolve(true), sink, signal)
+      : streamChatCompletions(client, request, 'max_tokens', Promise.resolve(true), sink, signal)
+    ).catch((err: unknown) => {
+      got.error = err;
+    });
+
+    expect(got.content.every((t) => typeof t === 'string') && got.reasoning.every((t) => typeof t === 'string')).toBe(true);
+    expect(got.content.join('')).toBe(c.content);
+    expect(got.reasoning.join('')).toBe(c.reasoning);
+    if ('usage' in c.end) {
+      expect(reads).toBeGreaterThan(pieces.length);
+      expect(got.error).toBeUndefined();
+      // A stream without usage never reports any; the run then counts zeros.
+      expect(got.usage ?? NO_USAGE).toEqual(c.end.usage);
+    } else {
+      expect(describeUpstreamError(got.error, { apiKey: KEY, prompt: ['hi'] }).message).toBe(c.end.error);
+    }
+  });
+});
+
+describe('a provider error that echoes the prompt and the key', () => {
+  const SECRET = 'my-private-question-about-salary-7f3a9';
+  const lastUser = (body: Record<string, unknown>) => {
+    const messages = body.messages as { role: string; content: string }[];
+    return messages.filter((m) => m.role === 'user').at(-1)!.content;
+  };
+
+  it.each([
+    [
+      'over HTTP',
+      (body: Record<string, unknown>) => ({
+        status: 400,
+        json: { error: { message: `Invalid request with key ${KEY}: "${lastUser(body)}"`, type: 'invalid_request_error', code: 'invalid_prompt' } },
+      }),
+      UPSTREAM_MSG.rejected,
+    ],
+    [
+      'in a 200 stream',
+      (body: Record<string, unknown>) => ({
+        pieces: [Buffer.from(`data: {"error":{"code":400,"message":"Bad prompt (key ${KEY}): ${lastUser(body)}"},"choices":[]}\n\n`)],
+      }),
+      UPSTREAM_MSG.rejected,
+    ],
+  ])('%s: neither reaches the error line, the stored run or any log line of the run', async (_, reply, message) => {
+    const modelCode = `echo-${_}`;
+    replay.serve(modelCode, reply);
+    const model = await h.addModel({ provider: 'OpenRouter', modelCode, baseUrl: replay.url, apiKey: KEY });
+    const logs = captureLogs();
+    const out = await h.send({ modelId: model.modelId, message: SECRET }, { authorization: auth });
+    logs.stop();
+
+    expect(out.ofType('error')).toEqual([{ type: 'error', error: message }]);
+    expect(JSON.stringify(await detailOf(out))).not.toContain(KEY);
+    const failure = logs.entries().find((e) => e.message === 'model call failed');
+    expect(failure).toMatchObject({ upstream: { status: 400, class: 'rejected' } });
+    expect(logs.text).toContain('"message":"run finished"');
+    expect(logs.text).not.toContain(SECRET);
+    expect(logs.text).not.toContain(KEY);
+    expect(logs.text).not.toContain('salary');
+  });
+});

@@ -1,0 +1,374 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { RUN_MSG } from '../../../lambdas/core/chat/active-run.ts';
+import { KEY_DECRYPT_MSG } from '../../../lambdas/core/chat/2-check/connect-model.ts';
+import { createLocalCipher } from '../../../lambdas/core/crypto/local-cipher.ts';
+import { GENERIC_ERROR_MSG } from '../../../lambdas/core/wire/envelope.ts';
+import { upstreamErrorLine, UPSTREAM_MSG } from '../../../lambdas/core/llm/upstream-errors.ts';
+import { nextModelId } from '../../../lambdas/core/models/repository.ts';
+import type { Provider } from '../../../lambdas/core/models/providers.ts';
+import type { StoredModel } from '../../../lambdas/core/models/schema.ts';
+import { type RunState, readRunState } from '../../../lambdas/core/sessions/run-status.ts';
+import { loadRuns } from '../../../lambdas/core/sessions/run-store.ts';
+import type { RunOutcome } from '../../../lambdas/core/sessions/types.ts';
+import { setUpChatStream, type Capture, type ChatStreamHarness } from '../chat-stream/support.ts';
+import { bearer, CHAT_USER } from '../../support/tokens.ts';
+import { startDbProxy, type DbCall, type DbError, type DbProxy } from './support/db-proxy.ts';
+import { failCaseOnUnhandledRejection } from './support/rejections.ts';
+import { changedItems, directStore, dumpTables, type Store } from './support/tables.ts';
+
+/**
+ * The fault matrix: every way a chat turn can break, each checked for the same four
+ * outcomes. (1) The client is told once: a JSON envelope when the fault comes before
+ * streaming, otherwise exactly one closing line, last: `error`, or `metrics` where a
+ * retry recovered. (2) The run is stored with its terminal status and the text streamed
+ * so far, and nothing else was written: the table dumps before and after differ by
+ * exactly the run's own items. (3) The run-status item is terminal. (4) No promise
+ * rejection went unhandled.
+ *
+ * The handler reaches DynamoDB through a proxy that drops chosen calls, answers them
+ * with DynamoDB errors, or closes its port; the assertions read DynamoDB Local directly.
+ *
+ * What a database fault allows: a run whose status item cannot be created never starts
+ * (meta, then the error line; nothing of it stored). When DynamoDB is unreachable for
+ * the whole end of a run, neither the run nor its status can be written: the status item
+ * stays RUNNING until its TTL removes it, and that case asserts exactly this, one error
+ * line and nothing half-written.
+ */
+
+const USER = 71;
+// Above a first call's lazy client load plus one retry on a busy machine (1 s was not).
+const IDLE_TIMEOUT_MS = 3000;
+
+let proxy: DbProxy;
+let h: ChatStreamHarness;
+let store: Store;
+let auth: string;
+
+failCaseOnUnhandledRejection();
+
+beforeAll(async () => {
+  proxy = await startDbProxy(inject('ddbEndpoint'));
+  h = await setUpChatStream({
+    DYNAMODB_ENDPOINT: proxy.endpoint,
+    UPSTREAM_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS),
+    RATE_LIMIT_SENDS_PER_MINUTE: '1000',
+  });
+  store = directStore();
+  auth = await bearer(CHAT_USER(USER));
+});
+
+afterEach(async () => {
+  proxy.setFault(() => 'pass');
+  await proxy.restore();
+});
+
+afterAll(() => proxy.close());
+
+type Api = 'chat completions' | 'responses';
+const PROVIDER: Record<Api, Provider> = { 'chat completions': 'OpenAI', responses: 'OpenAIResponses' };
+
+/** How the client was told, and what must be stored. */
+type Expected =
+  | { told: 'envelope'; code: number; msg: string; changes: 'none' | 'rate counter' }
+  | {
+      told: 'error line' | 'metrics line' | 'nothing (client gone)';
+      error?: string;
+      /** Absent: the run was not stored (its final write failed). */
+      stored?: RunOutcome;
+      state: RunState;
+      /** Whether some reply text had streamed before the fault. */
+      partial: boolean;
+      /** The run stopped the upstream call itself: the model server saw its socket closed. */
+      upstreamAborted?: boolean;
+    }
+  | { told: 'error line'; error: string; notStarted: true };
+
+interface FaultCase {
+  name: string;
+  /** The provider API the turn goes through (set for every case when the matrix is built). */
+  api?: Api;
+  /** Directives for the offline model server and the text. */
+  message: string;
+  isReasoning?: boolean;
+  /** The function's timeout as Lambda reports it. */
+  timeoutMs?: number;
+  /** Fields of the model the turn uses. */
+  model?: () => Promise<Partial<StoredModel>>;
+  /** Sets the fault up just before the send. */
+  arrange?: () => Promise<void> | void;
+  /** Acts while the stream is open. */
+  during?: (out: Capture) => Promise<void>;
+  /** Calls that carried the final write: the retries the fault led to. */
+  finalWriteAttempts?: number;
+  expected: Expected;
+}
+
+const contentLines = (n: number) => (lines: Capture['lines']) => lines.filter((l) => l.type === 'content').length >= n;
+
+/** The transaction that stores a finished run: the only call holding a `RUN#` item. */
+const isFinalWrite = (call: DbCall) => call.operation === 'TransactWriteItems' && call.body.includes('"S":"RUN#');
+/** The transaction that creates the run-status item before the model is called. */
+const isRunStart = (call: DbCall) => call.operation === 'TransactWriteItems' && call.body.includes('"S":"RUNSTATUS#');
+/** DynamoDB's answer when another transaction held an item of this one. */
+const CONFLICT: DbError = {
+  error: 'TransactionCanceledException',
+  fields: {
+    Message: 'Transaction cancelled, please refer cancellation reasons for specific reasons [None, TransactionConflict, None]',
+    CancellationReasons: [{ Code: 'None' }, { Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item' }, { Code: 'None' }],
+  },
+};
+
+/** Faults of the model provider, played by the offline model server; run through both APIs. */
+const UPSTREAM_FAULTS: FaultCase[] = [
+  {
+    name: 'HTTP 401 before the first token',
+    message: '[[status=401]] hi',
+    expected: {
+      told: 'error line',
+      error: upstreamErrorLine(UPSTREAM_MSG.auth, 'Incorrect API key provided: [已隐藏].'),
+      stored: 'failed',
+      state: 'FAILED',
+      partial: false,
+    },
+  },
+  {
+    name: 'HTTP 429 before the first token',
+    message: '[[status=429]] hi',
+    expected: {
+      told: 'error line',
+      error: upstreamErrorLine(UPSTREAM_MSG.rateLimited, 'Rate limit reached (offline test server).'),
+      stored: 'failed',
+      state: 'FAILED',
+      partial: false,
+    },
+  },
+  {
+    name: 'HTTP 500 before the first token',
+    message: '[[status=500]] hi',
+    expected: {
+      told: 'error line',
+      error: upstreamErrorLine(UPSTREAM_MSG.unavailable, 'Offline test server error 500.'),
+      stored: 'failed',
+      state: 'FAILED',
+      partial: false,
+    },
+  },
+  {
+    name: 'connection reset mid-stream',
+    message: '[[interval=0 chunks=50 fail_after=3]] hi',
+    isReasoning: true,
+    expected: { told: 'error line', error: UPSTREAM_MSG.interrupted, stored: 'failed', state: 'FAILED', partial: true },
+  },
+  {
+    name: 'error event mid-stream',
+    message: '[[interval=0 chunks=50 error_after=3]] hi',
+    expected: {
+      told: 'error line',
+      error: upstreamErrorLine(UPSTREAM_MSG.unavailable, 'Offline test server failed mid-stream.'),
+      stored: 'failed',
+      state: 'FAILED',
+      partial: true,
+    },
+  },
+  {
+    name: 'malformed SSE chunk mid-stream',
+    message: '[[interval=0 chunks=50 malformed_after=3]] hi',
+    expected: { told: 'error line', error: UPSTREAM_MSG.interrupted, stored: 'failed', state: 'FAILED', partial: true },
+  },
+  {
+    name: 'upstream stalls past the idle timeout mid-stream',
+    message: '[[interval=0 chunks=50 stall_after=3]] hi',
+    expected: { told: 'error line', error: UPSTREAM_MSG.timeout, stored: 'failed', state: 'FAILED', partial: true, upstreamAborted: true },
+  },
+  {
+    name: 'upstream silent past the idle timeout before the first token',
+    message: `[[delay=${IDLE_TIMEOUT_MS * 5}]] hi`,
+    expected: { told: 'error line', error: UPSTREAM_MSG.timeout, stored: 'failed', state: 'FAILED', partial: false, upstreamAborted: true },
+  },
+  {
+    name: "the function's remaining time runs out mid-reply",
+    message: '[[interval=50 chunks=1000]] hi',
+    // 800 ms of the function's time remain beyond the 10 s safety margin.
+    timeoutMs: 10_800,
+    expected: { told: 'error line', error: RUN_MSG.timeLimit, stored: 'failed', state: 'FAILED', partial: true, upstreamAborted: true },
+  },
+  {
+    // Lambda never tells the function that its client left; a broken response stream it does notice.
+    name: 'the response stream breaks mid-reply',
+    message: '[[interval=10 chunks=2000]] hi',
+    during: async (out) => {
+      await out.until(contentLines(3));
+      out.destroy();
+    },
+    expected: { told: 'nothing (client gone)', stored: 'cancelled', state: 'CANCELLED', partial: true, upstreamAborted: true },
+  },
+];
+
+/** Faults of the platform around the run: the key cipher, DynamoDB. */
+const PLATFORM_FAULTS: FaultCase[] = [
+  {
+    name: 'KMS decrypt failure (key encrypted under another key)',
+    message: 'hi',
+    model: async () => {
+      const modelId = await nextModelId(h.runtime);
+      const foreign = createLocalCipher(randomBytes(32));
+      return { modelId, apiKeyCipher: await foreign.encrypt('sk-from-elsewhere', { modelId }) };
+    },
+    // The send was well formed and authenticated, so it counted against the caller's limit.
+    expected: { told: 'envelope', code: 500, msg: KEY_DECRYPT_MSG, changes: 'rate counter' },
+  },
+  {
+    name: 'DynamoDB unreachable when the request arrives',
+    message: 'hi',
+    arrange: () => proxy.cut(),
+    expected: { told: 'envelope', code: 500, msg: GENERIC_ERROR_MSG, changes: 'none' },
+  },
+  {
+    name: 'DynamoDB drops the run-status write at run start',
+    message: 'hi',
+    arrange: () => proxy.setFault((call) => (isRunStart(call) ? 'reset' : 'pass')),
+    expected: { told: 'error line', error: RUN_MSG.startFailed, notStarted: true },
+  },
+  {
+    name: 'DynamoDB cancels the final write once on a transaction conflict (retried, then stored)',
+    message: '[[interval=0 chunks=20]] hi',
+    arrange: () => {
+      let conflicts = 0;
+      proxy.setFault((call) => (isFinalWrite(call) && conflicts++ === 0 ? CONFLICT : 'pass'));
+    },
+    finalWriteAttempts: 2,
+    expected: { told: 'metrics line', stored: 'completed', state: 'COMPLETED', partial: true },
+  },
+  {
+    name: 'DynamoDB drops the final write (retried by the SDK, then reported)',
+    message: '[[interval=0 chunks=20]] hi',
+    arrange: () => proxy.setFault((call) => (isFinalWrite(call) ? 'reset' : 'pass')),
+    finalWriteAttempts: 3,
+    expected: { told: 'error line', error: RUN_MSG.saveFailed, state: 'FAILED', partial: true },
+  },
+  {
+    name: 'DynamoDB throttles every final write (retried by the wire alone, then reported)',
+    message: '[[interval=0 chunks=20]] hi',
+    arrange: () => proxy.setFault((call) => (isFinalWrite(call) ? { error: 'ThrottlingException' } : 'pass')),
+    finalWriteAttempts: 3,
+    expected: { told: 'error line', error: RUN_MSG.saveFailed, state: 'FAILED', partial: true },
+  },
+  {
+    // 1 s of the function's time beyond the safety margin, time enough for the reply; the
+    // store then has what is left, less 1 s (about 9.9 s). Unbounded, its three attempts of
+    // 5 s each would outlast the function; bounded, the second is cut at the deadline and
+    // no third starts (nor the FAILED mark: the status stays RUNNING until its TTL).
+    name: 'DynamoDB hangs at the final write (given up at the function’s deadline, then reported)',
+    message: '[[interval=0 chunks=20]] hi',
+    timeoutMs: 11_000,
+    arrange: () => proxy.setFault((call) => (isFinalWrite(call) ? 'hang' : 'pass')),
+    finalWriteAttempts: 2,
+    expected: { told: 'error line', error: RUN_MSG.saveFailed, state: 'RUNNING', partial: true },
+  },
+  {
+    name: 'DynamoDB unreachable from mid-reply to the end',
+    message: '[[interval=20 chunks=30]] hi',
+    during: async (out) => {
+      await out.until(contentLines(2));
+      await proxy.cut();
+    },
+    expected: { told: 'error line', error: RUN_MSG.saveFailed, state: 'RUNNING', partial: true },
+  },
+];
+
+const CASES: FaultCase[] = [
+  ...UPSTREAM_FAULTS.map((c): FaultCase => ({ ...c, api: 'chat completions' })),
+  ...UPSTREAM_FAULTS.map((c): FaultCase => ({ ...c, api: 'responses' })),
+  ...PLATFORM_FAULTS.map((c): FaultCase => ({ ...c, api: 'chat completions' })),
+];
+
+/** (1) Told once: the envelope alone, or the stream's lines ending on their one closing line. */
+const expectToldOnce = (out: Capture, expected: Expected) => {
+  if (expected.told === 'envelope') {
+    expect(out.isStream).toBe(false);
+    expect(out.prelude?.headers?.['content-type']).toMatch(/^application\/json/);
+    expect(out.envelope).toMatchObject({ code: expected.code, msg: expected.msg, success: false });
+    return;
+  }
+  expect(out.isStream).toBe(true);
+  const types = out.lines.map((l) => l.type);
+  expect(types[0]).toBe('meta');
+  if (expected.told === 'nothing (client gone)') {
+    expect(out.ofType('error')).toEqual([]);
+    expect(out.ofType('metrics')).toEqual([]);
+    return;
+  }
+  expect(out.raw.endsWith('\n')).toBe(true);
+  if (expected.told === 'metrics line') {
+    expect(out.ofType('error')).toEqual([]);
+    expect(out.ofType('metrics')).toHaveLength(1);
+    expect(types.at(-1)).toBe('metrics');
+    return;
+  }
+  expect(out.ofType('metrics')).toEqual([]);
+  expect(out.ofType('error')).toEqual([{ error: expected.error, type: 'error' }]);
+  expect(types.at(-1)).toBe('error');
+  if ('notStarted' in expected) expect(types).toEqual(['meta', 'error']);
+  else expect(types[1]).toBe('run_info');
+};
+
+describe.each(CASES)('fault: $name ($api)', (c) => {
+  it('tells the client once, stores what it can, leaves no run RUNNING that could be finished', async () => {
+    const model = await h.addModel({ provider: PROVIDER[c.api!], supportReasoning: 'Y', ...(await c.model?.()) });
+    const before = await dumpTables(store);
+    const aborted = h.modelServer.stats.aborted;
+    const callsBefore = proxy.calls.length;
+    await c.arrange?.();
+
+    const { capture: out, done } = h.open(
+      { modelId: model.modelId, message: c.message, isReasoning: c.isReasoning ?? null },
+      { authorization: auth, timeoutMs: c.timeoutMs },
+    );
+    await c.during?.(out);
+    // A client that left sees the invocation end on the broken pipe, once the run is stored.
+    await (c.expected.told === 'nothing (client gone)' ? done.catch(() => {}) : done);
+    await proxy.restore();
+    proxy.setFault(() => 'pass');
+
+    expectToldOnce(out, c.expected);
+    const after = await dumpTables(store);
+    const expected = c.expected;
+
+    if (expected.told === 'envelope') {
+      expect(changedItems(before, after)).toEqual(expected.changes === 'none' ? [] : [`RATE#${USER}#send`]);
+      return;
+    }
+    const sessionId = out.lines[0]!.session_id as string;
+    if ('notStarted' in expected) {
+      // The run never existed: only the send counter moved, and the SDK retried the write.
+      expect(changedItems(before, after)).toEqual([`RATE#${USER}#send`]);
+      expect(proxy.calls.slice(callsBefore).filter(isRunStart)).toHaveLength(3);
+      return;
+    }
+
+    const runId = out.lines[1]!.run_id as string;
+    const streamed = { content: out.text('content'), reasoning: out.text('reasoning') };
+    expect(streamed.content !== '', 'some text streamed before the fault').toBe(expected.partial);
+
+    // (2) The run and its partial text, and nothing half-written.
+    const runs = await loadRuns(store, sessionId);
+    const runItems = [`RATE#${USER}#send`, `RUNSTATUS#${runId} STATUS`, `SESSION#${sessionId} ACTIVE#${runId}`];
+    if (expected.stored) {
+      expect(runs).toHaveLength(1);
+      expect(runs[0]).toMatchObject({ runId, status: expected.stored, ...streamed });
+      expect(runs[0]!.error).toBe(expected.error);
+      runItems.push(`SESSION#${sessionId} HEADER`, `SESSION#${sessionId} RUN#`);
+    } else {
+      expect(runs).toEqual([]);
+      expect(after.sessions.filter((item) => item.pk === `SESSION#${sessionId}`).map((item) => item.sk)).toEqual([`ACTIVE#${runId}`]);
+    }
+    if (c.finalWriteAttempts) expect(proxy.calls.slice(callsBefore).filter(isFinalWrite)).toHaveLength(c.finalWriteAttempts);
+    expect(changedItems(before, after)).toEqual(runItems.sort());
+
+    // (3) The run-status item.
+    expect(await readRunState(store, runId)).toBe(expected.state);
+    if (expected.upstreamAborted) await vi.waitFor(() => expect(h.modelServer.stats.aborted).toBe(aborted + 1));
+    // (4) is checked after each case by failCaseOnUnhandledRejection.
+  });
+});
