@@ -10,12 +10,12 @@ import {
   pageEnvelopeSchema,
   sessionDetailSchema,
   sessionListItemSchema,
-  streamLineSchemas,
 } from '../lambdas/core/wire/responses.ts';
+import { streamLineSchemas } from '../lambdas/core/wire/stream-lines.ts';
 
 /**
  * The service's OpenAPI 3.1 document, generated from the REST route table (its request
- * schemas are the ones the routes parse with), the response schemas beside this file
+ * schemas are the ones the routes parse with), the response schemas of lambdas/core/wire
  * and the chat stream's request and line schemas. Built by `npm run openapi` into
  * openapi.json and served by the local stack at /openapi.json; never by a Lambda.
  */

@@ -4,6 +4,7 @@ import { requirePermission } from '../core/auth/identity.ts';
 import { errorEnvelope, fail, type Envelope } from '../core/wire/envelope.ts';
 import type { Runtime } from '../core/runtime.ts';
 import { parseInput, parseJsonBody } from '../core/validation/parse.ts';
+import { REFUSAL_MSG } from '../core/wire/messages.ts';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -95,7 +96,7 @@ export const dispatch = async (
     params = matchPath(r.path, req.path);
     return params !== undefined;
   });
-  if (!route || !params) return { status: 404, envelope: fail(404, '请求的资源不存在') };
+  if (!route || !params) return { status: 404, envelope: fail(404, REFUSAL_MSG.notFound) };
   try {
     const identity = await runtime.verifyToken(req.headers.authorization);
     onIdentity(identity);

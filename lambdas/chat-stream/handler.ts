@@ -11,6 +11,7 @@ import { memoizeAsync } from '../core/memo.ts';
 import { logger } from '../core/observability/logger.ts';
 import { createRequestLog } from '../core/observability/request-log.ts';
 import { getStreamRuntime } from './runtime.ts';
+import { REFUSAL_MSG } from '../core/wire/messages.ts';
 
 interface StreamResponse {
   statusCode: number;
@@ -59,7 +60,7 @@ export const handler = middy<APIGatewayProxyEventV2, StreamResponse>({
   .use(injectLambdaContext(logger, { logEvent: false }))
   .handler(async (event, context) => {
     const request = requestFromEvent(event);
-    if (request.method !== 'POST' || !STREAM_PATHS.has(request.path)) return json(fail(404, '请求的资源不存在'), 404);
+    if (request.method !== 'POST' || !STREAM_PATHS.has(request.path)) return json(fail(404, REFUSAL_MSG.notFound), 404);
     const log = createRequestLog();
     try {
       const start = await startChat(await chatDeps(), {

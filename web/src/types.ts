@@ -7,7 +7,8 @@ import type * as z from 'zod/mini';
 import type { chatRequestSchema } from '../../lambdas/core/chat/1-accept/request-schema.ts';
 import type { chatConfigInputSchema } from '../../lambdas/core/configs/schema.ts';
 import type { RunMetrics, UploadTicket } from '../../lambdas/core/wire/types.ts';
-import type { chatConfigSchema, modelSchema, sessionDetailSchema, sessionListItemSchema, streamLineSchema } from '../../lambdas/core/wire/responses.ts';
+import type { chatConfigSchema, modelSchema, sessionDetailSchema, sessionListItemSchema } from '../../lambdas/core/wire/responses.ts';
+import type { streamLineSchema } from '../../lambdas/core/wire/stream-lines.ts';
 
 export type { RunMetrics, UploadTicket };
 

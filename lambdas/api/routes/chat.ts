@@ -9,6 +9,7 @@ import { cancelRequestSchema, requestCancel } from '../../core/sessions/request-
 import { sessionDetail } from '../../core/sessions/session-detail.ts';
 import { listSessions } from '../../core/sessions/session-list.ts';
 import { route, type AnyRoute } from '../router.ts';
+import { OK_MSG } from '../../core/wire/messages.ts';
 
 /** Session ids are UUIDs (the stream and the page make them); anything else is bad input. */
 const sessionParams = z.object({ sessionId: z.uuid({ error: 'sessionId: 必须是UUID' }) });
@@ -30,7 +31,7 @@ export const chatRoutes: readonly AnyRoute[] = [
     body: chatConfigInputSchema,
     handle: async ({ runtime, identity, body }) => {
       await saveChatConfig(runtime, identity.userId, body);
-      return ok(undefined, '保存成功');
+      return ok(undefined, OK_MSG.saved);
     },
   }),
   route({
@@ -56,7 +57,7 @@ export const chatRoutes: readonly AnyRoute[] = [
     params: sessionParams,
     handle: async ({ runtime, identity, params }) => {
       await deleteSession(runtime, params.sessionId, identity.userId);
-      return ok(undefined, '删除成功');
+      return ok(undefined, OK_MSG.deleted);
     },
   }),
   route({
@@ -67,7 +68,7 @@ export const chatRoutes: readonly AnyRoute[] = [
     body: cancelRequestSchema,
     handle: async ({ runtime, identity, body }) => {
       await requestCancel(runtime, identity.userId, body.runId);
-      return ok(undefined, '取消成功');
+      return ok(undefined, OK_MSG.cancelled);
     },
   }),
   route({

@@ -3,6 +3,7 @@ import { ok, okPage } from '../../core/wire/envelope.ts';
 import { modelInputSchema, modelListQuerySchema, modelUpdateSchema } from '../../core/models/schema.ts';
 import { addModel, editModel, enabledModels, listModels, modelDetail, parseModelIds, removeModels } from '../../core/models/service.ts';
 import { route, type AnyRoute } from '../router.ts';
+import { OK_MSG } from '../../core/wire/messages.ts';
 
 const MODEL_ID_ERROR = 'modelId: 必须是正整数';
 const modelParams = z.object({
@@ -43,7 +44,7 @@ export const modelRoutes: readonly AnyRoute[] = [
     body: modelInputSchema,
     handle: async ({ runtime, identity, body }) => {
       await addModel(runtime, identity, body);
-      return ok(undefined, '新增成功');
+      return ok(undefined, OK_MSG.added);
     },
   }),
   route({
@@ -54,7 +55,7 @@ export const modelRoutes: readonly AnyRoute[] = [
     body: modelUpdateSchema,
     handle: async ({ runtime, identity, body }) => {
       await editModel(runtime, identity, body);
-      return ok(undefined, '修改成功');
+      return ok(undefined, OK_MSG.updated);
     },
   }),
   route({
@@ -64,7 +65,7 @@ export const modelRoutes: readonly AnyRoute[] = [
     permission: 'ai:model:remove',
     handle: async ({ runtime, identity, params }) => {
       await removeModels(runtime, identity, parseModelIds(params.ids ?? ''));
-      return ok(undefined, '删除成功');
+      return ok(undefined, OK_MSG.deleted);
     },
   }),
 ];

@@ -5,6 +5,7 @@ import { createIdentityCache } from './identity-cache.ts';
 import { bearerToken, verifyHs256 } from './jwt.ts';
 import { getInfoSchema, identityFromGetInfo } from './ruoyi-getinfo.ts';
 import type { TokenVerifier } from './token-verifier.ts';
+import { AUTH_MSG } from '../wire/messages.ts';
 
 export interface RuoyiAuthSettings {
   mode: 'ruoyi';
@@ -15,8 +16,6 @@ export interface RuoyiAuthSettings {
   cacheMs: number;
   timeoutMs: number;
 }
-
-export const AUTH_UNAVAILABLE_MSG = '认证服务暂不可用';
 
 /** Far above any real answer (a user's permission list), so a runaway body is cut off. */
 const MAX_ANSWER_BYTES = 1024 * 1024;
@@ -32,7 +31,7 @@ const unavailable = async (reason: string): Promise<ServiceError> => {
   // Loaded here, not with this module: the logger reads its level when first imported.
   const { logger } = await import('../observability/logger.ts');
   logger.warn('RuoYi /getInfo unavailable', { reason });
-  return ServiceError.service(AUTH_UNAVAILABLE_MSG);
+  return ServiceError.service(AUTH_MSG.unavailable);
 };
 
 const readBounded = async (response: Response): Promise<string> => {

@@ -4,18 +4,11 @@ import type { RunOutcome } from '../sessions/types.ts';
 import type { ChatDeps } from './deps.ts';
 import type { PreparedRun } from './2-check/prepare-run.ts';
 import type { RunStream } from './run-stream.ts';
+import type { RunStop } from './stop/run-stop.ts';
+import { RUN_MSG } from '../wire/messages.ts';
 
 /** Time kept back from the Lambda timeout to stop the model and store the run. */
 export const SAFETY_MARGIN_MS = 10_000;
-
-export const RUN_MSG = {
-  timeLimit: '生成时间超过上限，已停止生成',
-  startFailed: '运行创建失败，请稍后重试',
-  historyFailed: '加载会话历史失败，请稍后重试',
-  saveFailed: '会话保存失败，本次回复未能保存',
-  unexpected: '生成失败，请稍后重试',
-  replyTooLong: '回复超过长度上限，已停止生成',
-} as const;
 
 export interface RunContext {
   log: RequestLog;
@@ -34,7 +27,7 @@ export interface Progress {
   firstTokenAt?: number;
 }
 
-/** One run in flight: what it was given, what it produced, whether its status item exists. */
+/** One run in flight: what it was given, what it produced, how it is stopped. */
 export interface ActiveRun {
   deps: ChatDeps;
   plan: PreparedRun;
@@ -42,7 +35,7 @@ export interface ActiveRun {
   ctx: RunContext;
   runId: string;
   progress: Progress;
-  statusCreated: boolean;
+  stop: RunStop;
 }
 
 /** How the run ended, once its status item exists. */
@@ -50,7 +43,7 @@ export type RunEnd = { status: RunOutcome; error?: string };
 /** How the run ends; `not-started` when its status item was never written (nothing is stored then). */
 export type Outcome = RunEnd | { status: 'not-started'; error: string };
 
-/** The phases of a run, in order (execute-run.ts). */
+/** The phases of a run after the checks, in order (execute-run.ts). */
 export type PhaseName = 'load inputs' | 'start the call' | 'supervise' | 'finish';
 
 /** A phase could not do its part; `message` is what the user is told (one of RUN_MSG). */
@@ -75,16 +68,17 @@ export const asPhase = async <T>(phase: PhaseName, message: string, step: () => 
 };
 
 /**
- * The one rule for how a failure ends a run. Before the run's status item exists, the
- * run never started: the user gets the failed phase's message as the error line and
- * nothing is stored (and no provider's reply was read). Once it exists, the run failed:
- * it is stored as failed with that message. A failure that is no phase's (a defect)
- * ends the run the same way, with RUN_MSG.unexpected.
+ * The one rule for how a failure ends a run. Before the run's status item exists
+ * (`started` false: loading inputs, starting the call), the run never started: the user
+ * gets the failed phase's message as the error line and nothing is stored (and no
+ * provider's reply was read). Once it exists, the run failed: it is stored as failed with
+ * that message. A failure that is no phase's (a defect) ends the run the same way, with
+ * RUN_MSG.unexpected.
  */
-export const endOnFailure = (active: Pick<ActiveRun, 'statusCreated' | 'ctx'>, err: unknown): Outcome => {
+export const endOnFailure = (log: RequestLog, err: unknown, started: boolean): Outcome => {
   const failure = err instanceof PhaseFailure ? err : undefined;
   const error = failure?.message ?? RUN_MSG.unexpected;
-  if (failure) active.ctx.log.error('run phase failed', { phase: failure.phase, error: failure.cause as Error });
-  else active.ctx.log.error('run failed unexpectedly', err as Error);
-  return active.statusCreated ? { status: 'failed', error } : { status: 'not-started', error };
+  if (failure) log.error('run phase failed', { phase: failure.phase, error: failure.cause as Error });
+  else log.error('run failed unexpectedly', err as Error);
+  return started ? { status: 'failed', error } : { status: 'not-started', error };
 };

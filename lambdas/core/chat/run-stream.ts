@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { RunMetrics } from '../sessions/types.ts';
+import { encodeLine } from '../wire/stream-lines.ts';
 
 /** Lines the client has not taken yet, past which the run stops reading its provider. */
 const HIGH_WATER_BYTES = 64 * 1024;
@@ -8,10 +9,9 @@ const HIGH_WATER_BYTES = 64 * 1024;
  * The response body of a run: one JSON object per line. The lines produced in one turn
  * of the event loop go out as one write at its end: a token that arrives alone leaves
  * at once, while a burst the provider sent in one packet costs one write (and one
- * chunk on the wire) instead of one per token. Lines are assembled as strings in the
- * contract's key order, which also spares an object per token. Once the consumer is
- * gone (client disconnected, the pipe destroyed the body) writes are dropped and
- * `onGone` fires once. The run reads its provider only as fast as the client takes lines:
+ * chunk on the wire) instead of one per token. Each line is written by the contract's
+ * encoder (wire/stream-lines.ts). Once the consumer is gone (client disconnected, the
+ * pipe destroyed the body) writes are dropped and `onGone` fires once. The run reads its provider only as fast as the client takes lines:
  * `demand` says when the lines not yet taken reach the body's high-water mark.
  */
 export class RunStream {
@@ -82,30 +82,30 @@ export class RunStream {
   }
 
   meta(sessionId: string): void {
-    this.push(`{"session_id":${JSON.stringify(sessionId)},"type":"meta"}\n`);
+    this.push(encodeLine({ type: 'meta', session_id: sessionId }));
   }
 
   runInfo(runId: string): void {
-    this.push(`{"run_id":${JSON.stringify(runId)},"type":"run_info"}\n`);
+    this.push(encodeLine({ type: 'run_info', run_id: runId }));
   }
 
   reasoning(text: string): void {
-    this.push(`{"content":${JSON.stringify(text)},"type":"reasoning"}\n`);
+    this.push(encodeLine({ type: 'reasoning', content: text }));
   }
 
   content(text: string): void {
-    this.push(`{"content":${JSON.stringify(text)},"type":"content"}\n`);
+    this.push(encodeLine({ type: 'content', content: text }));
   }
 
   metrics(metrics: RunMetrics): void {
-    this.push(`{"metrics":${JSON.stringify(metrics)},"type":"metrics"}\n`);
+    this.push(encodeLine({ type: 'metrics', metrics }));
   }
 
   /** At most one error line per run: the client shows it and stops. */
   error(message: string): void {
     if (this.errored) return;
     this.errored = true;
-    this.push(`{"error":${JSON.stringify(message)},"type":"error"}\n`);
+    this.push(encodeLine({ type: 'error', error: message }));
   }
 
   get hasError(): boolean {

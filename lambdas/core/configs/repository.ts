@@ -5,11 +5,11 @@ import { ServiceError } from '../errors/service-error.ts';
 import type { Runtime } from '../runtime.ts';
 import { utcNow } from '../time.ts';
 import { defaultChatConfig, type ChatConfig, type ChatConfigInput } from './schema.ts';
+import { REFUSAL_MSG } from '../wire/messages.ts';
 
 type Deps = Pick<Runtime, 'db' | 'tables'>;
 
 const COUNTER_KEY = { userId: '#counter' };
-const NOT_YOURS = '只允许修改当前用户的配置';
 
 /** The caller's saved config merged over the defaults; never null where a value is expected. */
 export const chatConfigRead = (deps: Pick<Runtime, 'tables'>, userId: string): ItemRead<ChatConfig> => ({
@@ -34,7 +34,7 @@ export const getChatConfig = (deps: Deps, userId: string): Promise<ChatConfig> =
 export const saveChatConfig = async (deps: Deps, userId: string, input: ChatConfigInput): Promise<void> => {
   const current = await getChatConfig(deps, userId);
   const claimed = input.chatConfigId ?? null;
-  if (claimed !== null && claimed !== current.chatConfigId) throw ServiceError.service(NOT_YOURS);
+  if (claimed !== null && claimed !== current.chatConfigId) throw ServiceError.service(REFUSAL_MSG.configNotYours);
   const newId = current.chatConfigId ?? (await nextSequence(deps.db, deps.tables.configs, COUNTER_KEY));
 
   const { chatConfigId: _ignored, ...fields } = input;
@@ -61,7 +61,7 @@ export const saveChatConfig = async (deps: Deps, userId: string, input: ChatConf
       },
     });
   } catch (err) {
-    if (isConditionFailed(err)) throw ServiceError.service(NOT_YOURS);
+    if (isConditionFailed(err)) throw ServiceError.service(REFUSAL_MSG.configNotYours);
     throw err;
   }
 };

@@ -1,3 +1,4 @@
+import { AUTH_MSG } from '../wire/messages.ts';
 /** Envelope codes of the contract: RuoYi answers HTTP 200 and puts the outcome in `code`. */
 export type ErrorCode = 401 | 403 | 429 | 500 | 601;
 
@@ -14,13 +15,13 @@ export class ServiceError extends Error {
     this.code = code;
   }
 
-  static unauthorized(msg = '认证失败，无法访问系统资源'): ServiceError {
+  static unauthorized(msg: string = AUTH_MSG.unauthorized): ServiceError {
     return new ServiceError(401, msg);
   }
-  static forbidden(msg = '该用户无此接口权限'): ServiceError {
+  static forbidden(msg: string = AUTH_MSG.forbidden): ServiceError {
     return new ServiceError(403, msg);
   }
-  static tooManyRequests(msg = '请求过于频繁，请稍后再试'): ServiceError {
+  static tooManyRequests(msg: string = AUTH_MSG.tooManyRequests): ServiceError {
     return new ServiceError(429, msg);
   }
   static service(msg: string): ServiceError {

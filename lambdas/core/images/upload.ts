@@ -5,14 +5,13 @@ import { enforceRateLimit, takeFromWindow } from '../ratelimit/rate-limit.ts';
 import type { Runtime } from '../runtime.ts';
 import { BYTES_PER_MB, IMAGE_TYPE_ERROR, IMAGE_TYPE_NAMES } from './image-policy.ts';
 import type { UploadTicket } from '../wire/types.ts';
+import { uploadQuotaMessage } from '../wire/messages.ts';
 
 type Deps = Pick<Runtime, 'db' | 'tables' | 'images' | 'settings'>;
 
 const FILE_NAME_MISSING = 'fileName: 不能为空';
 const SIZE_ERROR = 'size: 必须是正整数';
 const DAY_MS = 24 * 3600_000;
-
-export const uploadQuotaMessage = (mbPerDay: number) => `图片上传总量已达每日上限（${mbPerDay}MB），请稍后再试`;
 
 export const uploadRequestSchema = z.object({
   fileName: z.string({ error: FILE_NAME_MISSING }).check(z.trim(), z.minLength(1, FILE_NAME_MISSING), z.maxLength(255, 'fileName: 长度不能超过255个字符')),

@@ -2,10 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { ServiceError } from '../errors/service-error.ts';
 import { isBlockedAddress } from './blocked-addresses.ts';
-
-export const BAD_URL_MSG = 'Base URL 只支持 http/https 且必须包含主机名';
-export const PRIVATE_TARGET_MSG = 'Base URL 不允许指向本机或内网地址';
-export const UNRESOLVED_HOST_MSG = '无法解析 Base URL 的主机名';
+import { REFUSAL_MSG } from '../wire/messages.ts';
 
 export interface ResolvedAddress {
   address: string;
@@ -50,26 +47,26 @@ export const checkBaseUrl = async (baseUrl: string, options: GuardOptions): Prom
   try {
     url = new URL(baseUrl);
   } catch {
-    throw ServiceError.service(BAD_URL_MSG);
+    throw ServiceError.service(REFUSAL_MSG.badUrl);
   }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) throw ServiceError.service(BAD_URL_MSG);
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) throw ServiceError.service(REFUSAL_MSG.badUrl);
   const host = normalHost(url);
-  if (!host) throw ServiceError.service(BAD_URL_MSG);
+  if (!host) throw ServiceError.service(REFUSAL_MSG.badUrl);
   if (options.allowlist.includes(host)) return { url };
-  if (isLocalName(host)) throw ServiceError.service(PRIVATE_TARGET_MSG);
+  if (isLocalName(host)) throw ServiceError.service(REFUSAL_MSG.privateTarget);
 
   if (isIP(host)) {
-    if (isBlockedAddress(host)) throw ServiceError.service(PRIVATE_TARGET_MSG);
+    if (isBlockedAddress(host)) throw ServiceError.service(REFUSAL_MSG.privateTarget);
     return { url, addresses: [{ address: host, family: family(host) }] };
   }
   let addresses: ResolvedAddress[];
   try {
     addresses = await options.resolve(host);
   } catch {
-    throw ServiceError.service(UNRESOLVED_HOST_MSG);
+    throw ServiceError.service(REFUSAL_MSG.unresolvedHost);
   }
-  if (!addresses.length) throw ServiceError.service(UNRESOLVED_HOST_MSG);
-  if (addresses.some((a) => isBlockedAddress(a.address))) throw ServiceError.service(PRIVATE_TARGET_MSG);
+  if (!addresses.length) throw ServiceError.service(REFUSAL_MSG.unresolvedHost);
+  if (addresses.some((a) => isBlockedAddress(a.address))) throw ServiceError.service(REFUSAL_MSG.privateTarget);
   return { url, addresses };
 };
 

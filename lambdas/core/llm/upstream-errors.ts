@@ -1,80 +1,63 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai/core/error';
+import { UPSTREAM_MSG, upstreamErrorLine } from '../wire/messages.ts';
 
 /**
- * Every way a model call can fail, as the user reads it (first the class, then the
- * provider's own short reason where it gave one), and how each is recognised. One
- * table: a class is found by the provider's error code or type first, then by its
+ * Every way a model call can fail, and how each is recognised (the user reads the
+ * class's message from wire/messages.ts, then the provider's own short reason where it
+ * gave one). One table: a class is found by the provider's error code or type first, then by its
  * message, then by the HTTP status (or the status an in-band error names).
  */
 export const UPSTREAM_CLASSES = {
   quota: {
-    message: '模型服务额度或余额不足，请联系管理员充值或更换API密钥',
     codes: /insufficient_quota|quota_exceeded|billing|insufficient_balance|insufficient_credits|payment_required|arrearage/,
     text: /exceeded your current quota|insufficient (balance|credits|funds|quota)|billing|余额不足|欠费/,
     statuses: [402],
   },
   contextTooLong: {
-    message: '对话内容超出模型的上下文长度，请缩短消息或新建会话',
     codes: /context_length|context_window|string_above_max_length|too_many_tokens|prompt_too_long/,
     text: /context (length|window)|maximum context|prompt is too long|input is too long|too many (input )?tokens|exceeds the (maximum|max) (number of )?tokens/,
     statuses: [413],
   },
   contentFiltered: {
-    message: '内容被模型服务的安全策略拦截',
     codes: /content_filter|content_policy|data_inspection_failed|moderation|safety|prohibited_content|blocklist/,
     text: /content (filter|policy|management)|inappropriate content|safety (system|filter|polic)|flagged (by|as)/,
     statuses: [],
   },
   modelNotFound: {
-    message: '模型不存在或无权使用，请检查模型编码',
     codes: /model_not_found|model_not_available|unknown_model|invalid_model|no_such_model/,
     text: /model\b.{0,80}\b(does not exist|not found|not exist|is not (available|supported))|not a valid model|no endpoints found|unknown model|invalid model/,
     statuses: [],
   },
   auth: {
-    message: '模型服务认证失败，请检查API密钥',
     codes: /invalid_api_key|incorrect_api_key|authentication|unauthori[sz]ed|permission_denied|invalid_key|api_key_invalid/,
     text: /api key|unauthori[sz]ed|authentication (failed|error)|invalid (token|credentials)/,
     statuses: [401, 403],
   },
   rateLimited: {
-    message: '模型服务请求过于频繁，请稍后重试',
     codes: /rate_limit|too_many_requests|resource_exhausted|throttl/,
     text: /rate limit|too many requests|请求过于频繁/,
     statuses: [429],
   },
   overloaded: {
-    message: '模型服务繁忙（过载），请稍后重试',
     codes: /overloaded|over_capacity|capacity_exceeded|service_unavailable|unavailable/,
     text: /overloaded|over capacity|at capacity|temporarily unavailable/,
     statuses: [503, 529],
   },
   timeout: {
-    message: '模型响应超时，请稍后重试',
     codes: /timeout|timed_out|deadline_exceeded/,
     text: /timed out|timeout/,
     statuses: [408, 504],
   },
   unavailable: {
-    message: '模型服务暂时不可用，请稍后重试',
     codes: /server_error|bad_gateway/,
     text: /internal (server )?error|bad gateway/,
     statuses: [500, 502],
   },
-} as const satisfies Record<string, { message: string; codes: RegExp; text: RegExp; statuses: readonly number[] }>;
+} as const satisfies Record<string, { codes: RegExp; text: RegExp; statuses: readonly number[] }>;
 
+// Each class has its message in UPSTREAM_MSG: indexing it by a class name without one does not compile.
 type UpstreamClass = keyof typeof UPSTREAM_CLASSES;
 const CLASS_NAMES = Object.keys(UPSTREAM_CLASSES) as UpstreamClass[];
-
-/** What the user reads: one message per class, and for failures no provider names. */
-export const UPSTREAM_MSG = {
-  ...(Object.fromEntries(CLASS_NAMES.map((name) => [name, UPSTREAM_CLASSES[name].message])) as {
-    [K in UpstreamClass]: (typeof UPSTREAM_CLASSES)[K]['message'];
-  }),
-  unreachable: '无法连接模型服务，请检查 Base URL',
-  rejected: '模型服务拒绝了请求，请检查模型配置',
-  interrupted: '模型服务连接中断',
-} as const;
 
 /** The provider's short reason kept on the error line and in the log: far shorter than any prompt worth protecting. */
 export const MAX_REASON_CHARS = 120;
@@ -84,9 +67,6 @@ const MAX_CODE_CHARS = 64;
 const ECHO_WINDOW = 12;
 /** Shorter prompts are looked for whole, from this length on (shorter ones say nothing about the user). */
 const MIN_ECHO = 6;
-
-/** The error line: the class, then the provider's reason. */
-export const upstreamErrorLine = (message: string, reason?: string): string => (reason ? `${message}（服务商：${reason}）` : message);
 
 /** What the run knows that must never leave it: the key, and everything the prompt said. */
 export interface Secrets {

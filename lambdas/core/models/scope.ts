@@ -1,6 +1,7 @@
 import type { DataScope, Identity } from '../auth/identity.ts';
 import { ServiceError } from '../errors/service-error.ts';
 import type { StoredModel } from './schema.ts';
+import { REFUSAL_MSG } from '../wire/messages.ts';
 
 type ScopedModel = Pick<StoredModel, 'userId' | 'deptId' | 'deptAncestors'>;
 
@@ -29,5 +30,5 @@ export const modelInScope = (identity: Identity, model: ScopedModel): boolean =>
   identity.isAdmin || identity.dataScopes.some((scope) => GRANTS[scope](identity, model));
 
 export const requireModelInScope = (identity: Identity, model: ScopedModel): void => {
-  if (!modelInScope(identity, model)) throw ServiceError.service('没有权限访问AI模型数据');
+  if (!modelInScope(identity, model)) throw ServiceError.service(REFUSAL_MSG.modelOutOfScope);
 };

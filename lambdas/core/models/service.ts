@@ -6,6 +6,7 @@ import { utcNow } from '../time.ts';
 import { deleteModelItems, getModel, insertModel, nextModelId, replaceModel, scanModels } from './repository.ts';
 import { API_KEY_MASK, toPublicModel, type ModelInput, type ModelListQuery, type ModelUpdate, type PublicModel, type StoredModel } from './schema.ts';
 import { modelInScope, requireModelInScope } from './scope.ts';
+import { REFUSAL_MSG } from '../wire/messages.ts';
 
 type Deps = Pick<Runtime, 'db' | 'tables' | 'cipher'>;
 
@@ -77,8 +78,6 @@ export const addModel = async (deps: Deps, identity: Identity, input: ModelInput
   return modelId;
 };
 
-export const KEY_REQUIRED_MSG = '修改提供商或Base URL时必须重新填写API Key';
-
 /**
  * Where a stored key is sent: the provider and the base URL as the client reaches it
  * (host case, default port and trailing slashes make no difference; the path does).
@@ -94,11 +93,11 @@ const keyDestination = ({ provider, baseUrl }: Pick<StoredModel, 'provider' | 'b
 
 export const editModel = async (deps: Deps, identity: Identity, input: ModelUpdate): Promise<void> => {
   const current = await getModel(deps, input.modelId);
-  if (!current) throw ServiceError.service('AI模型不存在');
+  if (!current) throw ServiceError.service(REFUSAL_MSG.modelAbsent);
   requireModelInScope(identity, current);
   // Otherwise an editor who can only see the mask could repoint the model and receive the key.
   if (current.apiKeyCipher && keepsStoredKey(input.apiKey) && keyDestination(current) !== keyDestination(input)) {
-    throw ServiceError.invalid(KEY_REQUIRED_MSG);
+    throw ServiceError.invalid(REFUSAL_MSG.keyRequired);
   }
   const { modelId: _id, ...rest } = input;
   await replaceModel(deps, {
@@ -121,7 +120,7 @@ export const parseModelIds = (raw: string): number[] => {
     .split(',')
     .map((p) => p.trim())
     .filter(Boolean);
-  if (!parts.length) throw ServiceError.service('传入AI模型id为空');
+  if (!parts.length) throw ServiceError.service(REFUSAL_MSG.modelIdsEmpty);
   if (parts.length > 100) throw ServiceError.invalid('modelIds: 一次最多删除100个');
   return [
     ...new Set(

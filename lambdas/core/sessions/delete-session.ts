@@ -6,10 +6,10 @@ import type { Runtime } from '../runtime.ts';
 import { ACTIVE_PREFIX, HEADER_SK, sessionPk } from './keys.ts';
 import { deleteRunStatusRequests, stopRun } from './run-status.ts';
 import { getSessionHeader, queryAll, requireOwnedSession } from './run-store.ts';
+import { REFUSAL_MSG } from '../wire/messages.ts';
 
 type Deps = Pick<Runtime, 'db' | 'tables'>;
 
-const DELETE_FAILED = '删除会话失败';
 /** Rounds tried when runs keep finishing into the session while it is being deleted. */
 const MAX_ROUNDS = 3;
 
@@ -77,5 +77,5 @@ export const deleteSession = async (deps: Deps, sessionId: string, userId: strin
   } catch (err) {
     logger.error('session delete failed', { sessionId, error: err as Error });
   }
-  throw ServiceError.service(DELETE_FAILED);
+  throw ServiceError.service(REFUSAL_MSG.deleteFailed);
 };

@@ -5,6 +5,7 @@ import { isServiceError, ServiceError } from '../errors/service-error.ts';
 import type { Runtime } from '../runtime.ts';
 import { activeRunSk, sessionPk } from './keys.ts';
 import type { RunOutcome } from './types.ts';
+import { REFUSAL_MSG } from '../wire/messages.ts';
 
 /**
  * The run-status record: one item per run, in its own partition so cancel finds it by run
@@ -132,8 +133,8 @@ export const cancelRun = async (deps: Deps, runId: string, userId: string): Prom
   } catch (err) {
     if (!isConditionFailed(err)) throw err;
     const old = (err as DynamoDbError).Item;
-    if (!old || old[A.owner] !== userId) throw ServiceError.service('无权取消该运行');
-    throw ServiceError.service('取消运行失败');
+    if (!old || old[A.owner] !== userId) throw ServiceError.service(REFUSAL_MSG.cancelForbidden);
+    throw ServiceError.service(REFUSAL_MSG.cancelFailed);
   }
 };
 

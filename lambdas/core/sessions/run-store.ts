@@ -7,6 +7,7 @@ import { HEADER_SK, PART_PREFIX, RUN_PREFIX, createdSk, partSk, runSk, sessionPk
 import { finishRunStatusItem } from './run-status.ts';
 import { sessionTitle } from './title.ts';
 import { SUMMED_METRICS, type RunRecord, type SessionHeader } from './types.ts';
+import { REFUSAL_MSG } from '../wire/messages.ts';
 
 type Deps = Pick<Runtime, 'db' | 'tables'>;
 
@@ -171,8 +172,6 @@ export const headerFromItem = (item: Record<string, unknown>): SessionHeader => 
   model: item.model as SessionHeader['model'],
 });
 
-export const NOT_YOUR_SESSION_MSG = '无权访问该会话';
-
 /**
  * The session a run continues or starts under a client-made id (RuoYi's 新建对话 makes the
  * id up), in one conditional write, so it needs no read before it: an existing header must
@@ -205,7 +204,7 @@ export const claimSession = async (deps: Deps, sessionId: string, userId: string
     });
     return { created: !out.Attributes };
   } catch (err) {
-    if (isConditionFailed(err)) throw ServiceError.service(NOT_YOUR_SESSION_MSG);
+    if (isConditionFailed(err)) throw ServiceError.service(REFUSAL_MSG.notYourSession);
     throw err;
   }
 };
@@ -227,7 +226,7 @@ export const releaseClaimedSession = async (deps: Deps, sessionId: string, userI
 /** The session, if it exists and belongs to the caller; the contract's messages otherwise. */
 export const requireOwnedSession = async (deps: Deps, sessionId: string, userId: string): Promise<SessionHeader> => {
   const header = await getSessionHeader(deps, sessionId);
-  if (!header) throw ServiceError.service('会话不存在');
-  if (header.userId !== userId) throw ServiceError.service(NOT_YOUR_SESSION_MSG);
+  if (!header) throw ServiceError.service(REFUSAL_MSG.sessionMissing);
+  if (header.userId !== userId) throw ServiceError.service(REFUSAL_MSG.notYourSession);
   return header;
 };

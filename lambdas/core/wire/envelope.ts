@@ -1,8 +1,6 @@
 import { isServiceError } from '../errors/service-error.ts';
 import { wireNow } from '../time.ts';
-
-/** Text of an unexpected failure: details go to the log, never to the caller. */
-export const GENERIC_ERROR_MSG = '系统内部错误，请联系管理员';
+import { OK_MSG, REFUSAL_MSG } from './messages.ts';
 
 export interface Envelope {
   code: number;
@@ -13,7 +11,7 @@ export interface Envelope {
   [key: string]: unknown;
 }
 
-export const ok = (data?: unknown, msg = '操作成功'): Envelope => ({
+export const ok = (data?: unknown, msg: string = OK_MSG.done): Envelope => ({
   code: 200,
   msg,
   ...(data === undefined ? {} : { data }),
@@ -31,7 +29,7 @@ export interface Page<T> {
 /** Paged lists put their fields at the top level instead of under `data`. */
 export const okPage = <T>(page: Page<T>): Envelope => ({
   code: 200,
-  msg: '操作成功',
+  msg: OK_MSG.done,
   rows: page.rows,
   pageNum: page.pageNum,
   pageSize: page.pageSize,
@@ -52,5 +50,5 @@ export const fail = (code: number, msg: string): Envelope => ({
 export const errorEnvelope = (err: unknown, onUnexpected: (err: unknown) => void): Envelope => {
   if (isServiceError(err)) return fail(err.code, err.message);
   onUnexpected(err);
-  return fail(500, GENERIC_ERROR_MSG);
+  return fail(500, REFUSAL_MSG.generic);
 };

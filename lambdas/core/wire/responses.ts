@@ -114,16 +114,3 @@ export const modelSchema = z.strictObject({
   updateTime: z.optional(wireTime),
   remark: z.nullish(z.string()),
 });
-
-/** The stream's lines, one JSON object each (snake_case keys, as the contract fixes them). */
-export const streamLineSchemas = {
-  meta: z.strictObject({ session_id: z.uuid(), type: z.literal('meta') }),
-  run_info: z.strictObject({ run_id: z.uuid(), type: z.literal('run_info') }),
-  reasoning: z.strictObject({ content: z.string(), type: z.literal('reasoning') }),
-  content: z.strictObject({ content: z.string(), type: z.literal('content') }),
-  metrics: z.strictObject({ metrics: runMetricsSchema, type: z.literal('metrics') }),
-  error: z.strictObject({ error: z.string(), type: z.literal('error') }),
-};
-
-const { meta, run_info, reasoning, content, metrics, error } = streamLineSchemas;
-export const streamLineSchema = z.discriminatedUnion('type', [meta, run_info, reasoning, content, metrics, error]);

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { saveChatConfig } from '../../../lambdas/core/configs/repository.ts';
-import { MODEL_DISABLED_MSG } from '../../../lambdas/core/chat/2-check/prepare-run.ts';
 import { getSessionHeader, loadRuns } from '../../../lambdas/core/sessions/run-store.ts';
 import { listSessions } from '../../../lambdas/core/sessions/session-list.ts';
 import { sessionTitle } from '../../../lambdas/core/sessions/title.ts';
 import { partitionItems, seedSession } from '../chat-api/seed.ts';
 import { bearer, CHAT_USER } from '../../support/tokens.ts';
 import { setUpChatStream, upstreamRequest, type ChatStreamHarness } from './support.ts';
+import { REFUSAL_MSG } from '../../../lambdas/core/wire/messages.ts';
 
 /**
  * RuoYi's 新建对话 makes the session id up (`uuidv4()`) and sends it with the first
@@ -96,7 +96,7 @@ describe('a new session under a client-made id', () => {
     const [alice, bob] = [await user(306), await user(307)];
     const sessionId = randomUUID();
     const out = await alice.send({ modelId: model.modelId, message: `refused ${FAST}`, sessionId });
-    expect(out.envelope).toMatchObject({ code: 500, msg: MODEL_DISABLED_MSG });
+    expect(out.envelope).toMatchObject({ code: 500, msg: REFUSAL_MSG.modelDisabled });
     expect(await partitionItems(h.runtime, sessionId)).toEqual([]);
     const taken = await bob.send({ modelId: usable.modelId, message: `free ${FAST}`, sessionId });
     expect(taken.lines.at(-1)!.type).toBe('metrics');

@@ -1,10 +1,9 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { RUN_MSG } from '../../../lambdas/core/chat/active-run.ts';
-import { upstreamErrorLine, UPSTREAM_MSG } from '../../../lambdas/core/llm/upstream-errors.ts';
 import { cancelRun, readRunState } from '../../../lambdas/core/sessions/run-status.ts';
 import { loadRuns } from '../../../lambdas/core/sessions/run-store.ts';
 import { bearer, CHAT_USER } from '../../support/tokens.ts';
 import { captureLogs, setUpChatStream, type Capture, type ChatStreamHarness } from './support.ts';
+import { RUN_MSG, UPSTREAM_MSG, upstreamErrorLine } from '../../../lambdas/core/wire/messages.ts';
 
 let h: ChatStreamHarness;
 let auth: string;

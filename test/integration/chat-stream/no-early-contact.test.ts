@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MODEL_DISABLED_MSG, MODEL_MISSING_MSG } from '../../../lambdas/core/chat/2-check/prepare-run.ts';
 import { deleteModelItems, replaceModel } from '../../../lambdas/core/models/repository.ts';
 import type { StoredModel } from '../../../lambdas/core/models/schema.ts';
 import { startModelServer, type ModelServer } from '../../../local/model-server.ts';
 import { bearer, CHAT_USER } from '../../support/tokens.ts';
 import { setUpChatStream, type ChatStreamHarness } from './support.ts';
+import { REFUSAL_MSG } from '../../../lambdas/core/wire/messages.ts';
 
 /**
  * No byte of a user's message reaches a provider before every check passed on fresh
@@ -34,10 +34,10 @@ const chattedJustNow = async (user: number) => {
 
 describe('no provider contact before the checks', () => {
   it.each([
-    ['disabled', (m: StoredModel) => replaceModel(h.runtime, { ...m, status: '1' }), MODEL_DISABLED_MSG],
-    ['deleted', (m: StoredModel) => deleteModelItems(h.runtime, [m.modelId]), MODEL_MISSING_MSG],
+    ['disabled', (m: StoredModel) => replaceModel(h.runtime, { ...m, status: '1' }), REFUSAL_MSG.modelDisabled],
+    ['deleted', (m: StoredModel) => deleteModelItems(h.runtime, [m.modelId]), REFUSAL_MSG.modelMissing],
   ])('a model %s a moment after a chat receives nothing more', async (_, change, msg) => {
-    const { model, send } = await chattedJustNow(USER + (msg === MODEL_DISABLED_MSG ? 0 : 1));
+    const { model, send } = await chattedJustNow(USER + (msg === REFUSAL_MSG.modelDisabled ? 0 : 1));
     await change(model);
     const before = h.modelServer.stats.requests.length;
     const refused = await send('[[interval=0]] secret after the change');

@@ -1,11 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KEY_DECRYPT_MSG } from '../../../lambdas/core/chat/2-check/connect-model.ts';
-import { MODEL_DISABLED_MSG, MODEL_MISSING_MSG } from '../../../lambdas/core/chat/2-check/prepare-run.ts';
-import { BAD_URL_MSG, PRIVATE_TARGET_MSG } from '../../../lambdas/core/llm/base-url-guard.ts';
 import { replaceModel } from '../../../lambdas/core/models/repository.ts';
 import { seedSession } from '../chat-api/seed.ts';
 import { bearer, CHAT_USER, signToken } from '../../support/tokens.ts';
 import { setUpChatStream, type Capture, type ChatStreamHarness } from './support.ts';
+import { REFUSAL_MSG } from '../../../lambdas/core/wire/messages.ts';
 
 let h: ChatStreamHarness;
 let auth: string;
@@ -78,10 +76,10 @@ describe('refusals before streaming are JSON envelopes that change nothing', () 
   });
 
   it('模型不存在 for an unknown model, 模型已停用 for a disabled one', async () => {
-    expectEnvelope(await h.send({ modelId: 987654, message: 'hi' }, { authorization: auth }), 500, MODEL_MISSING_MSG);
+    expectEnvelope(await h.send({ modelId: 987654, message: 'hi' }, { authorization: auth }), 500, REFUSAL_MSG.modelMissing);
     const disabled = await h.addModel({ status: '1' });
     const before = await sessionItems();
-    expectEnvelope(await h.send({ modelId: disabled.modelId, message: 'hi' }, { authorization: auth }), 500, MODEL_DISABLED_MSG);
+    expectEnvelope(await h.send({ modelId: disabled.modelId, message: 'hi' }, { authorization: auth }), 500, REFUSAL_MSG.modelDisabled);
     expect(await sessionItems()).toEqual(before);
   });
 
@@ -107,32 +105,32 @@ describe('refusals before streaming are JSON envelopes that change nothing', () 
   it('names the first problem in a fixed order whichever read finishes first', async () => {
     const { sessionId } = await seedSession(h.runtime, '999', 1);
     const out = await h.send({ modelId: 987654, message: 'hi', sessionId }, { authorization: auth });
-    expectEnvelope(out, 500, MODEL_MISSING_MSG);
+    expectEnvelope(out, 500, REFUSAL_MSG.modelMissing);
   });
 
   it('模型API密钥解密失败 when the stored key does not decrypt for this model', async () => {
     const donor = await h.addModel({ apiKey: 'sk-donor' });
     const model = await h.addModel();
     await replaceModel(h.runtime, { ...model, apiKeyCipher: donor.apiKeyCipher });
-    expectEnvelope(await h.send({ modelId: model.modelId, message: 'hi' }, { authorization: auth }), 500, KEY_DECRYPT_MSG);
+    expectEnvelope(await h.send({ modelId: model.modelId, message: 'hi' }, { authorization: auth }), 500, REFUSAL_MSG.keyDecrypt);
   });
 
   it.each([
-    ['ftp://example.com/v1', BAD_URL_MSG],
-    ['not a url', BAD_URL_MSG],
-    ['http://10.0.0.5/v1', PRIVATE_TARGET_MSG],
-    ['http://169.254.169.254/latest', PRIVATE_TARGET_MSG],
+    ['ftp://example.com/v1', REFUSAL_MSG.badUrl],
+    ['not a url', REFUSAL_MSG.badUrl],
+    ['http://10.0.0.5/v1', REFUSAL_MSG.privateTarget],
+    ['http://169.254.169.254/latest', REFUSAL_MSG.privateTarget],
     // Loopback is allowed by name in this file (127.0.0.1), so the other spellings use other blocked hosts.
-    ['http://127.0.0.2/v1', PRIVATE_TARGET_MSG],
-    ['http://167772165/v1', PRIVATE_TARGET_MSG],
-    ['http://012.0.0.5/v1', PRIVATE_TARGET_MSG],
-    ['http://0xa9.0xfe.0xa9.0xfe/latest', PRIVATE_TARGET_MSG],
-    ['http://[::ffff:10.0.0.5]/v1', PRIVATE_TARGET_MSG],
-    ['http://[::ffff:a9fe:a9fe]/v1', PRIVATE_TARGET_MSG],
-    ['http://[fe80::1]/v1', PRIVATE_TARGET_MSG],
-    ['http://[::1]:11434/v1', PRIVATE_TARGET_MSG],
-    ['http://0.0.0.0/v1', PRIVATE_TARGET_MSG],
-    ['http://printer.local/v1', PRIVATE_TARGET_MSG],
+    ['http://127.0.0.2/v1', REFUSAL_MSG.privateTarget],
+    ['http://167772165/v1', REFUSAL_MSG.privateTarget],
+    ['http://012.0.0.5/v1', REFUSAL_MSG.privateTarget],
+    ['http://0xa9.0xfe.0xa9.0xfe/latest', REFUSAL_MSG.privateTarget],
+    ['http://[::ffff:10.0.0.5]/v1', REFUSAL_MSG.privateTarget],
+    ['http://[::ffff:a9fe:a9fe]/v1', REFUSAL_MSG.privateTarget],
+    ['http://[fe80::1]/v1', REFUSAL_MSG.privateTarget],
+    ['http://[::1]:11434/v1', REFUSAL_MSG.privateTarget],
+    ['http://0.0.0.0/v1', REFUSAL_MSG.privateTarget],
+    ['http://printer.local/v1', REFUSAL_MSG.privateTarget],
   ])('refuses the base URL %s before any connection', async (baseUrl, msg) => {
     const model = await h.addModel({ baseUrl });
     const before = await sessionItems();

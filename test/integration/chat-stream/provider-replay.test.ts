@@ -3,12 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamChatCompletions } from '../../../lambdas/core/llm/chat-completions.ts';
 import { streamResponses } from '../../../lambdas/core/llm/responses.ts';
 import type { TokenUsage, UpstreamSink } from '../../../lambdas/core/llm/types.ts';
-import { describeUpstreamError, upstreamErrorLine, UPSTREAM_MSG } from '../../../lambdas/core/llm/upstream-errors.ts';
+import { describeUpstreamError } from '../../../lambdas/core/llm/upstream-errors.ts';
 import type { Provider } from '../../../lambdas/core/models/providers.ts';
 import { loadApiHandler, type ApiCall } from '../../support/api-call.ts';
 import { bearer, CHAT_USER } from '../../support/tokens.ts';
 import { awkwardPieces, startReplayServer, wireBody, withCrlf, type ReplayServer } from './replay-server.ts';
 import { captureLogs, setUpChatStream, type Capture, type ChatStreamHarness } from './support.ts';
+import { UPSTREAM_MSG, upstreamErrorLine } from '../../../lambdas/core/wire/messages.ts';
 
 /**
  * Recorded provider streams (test/fixtures/providers, sources beside them) replayed byte

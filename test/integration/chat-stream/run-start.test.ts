@@ -1,10 +1,9 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { RUN_MSG } from '../../../lambdas/core/chat/active-run.ts';
-import { UPSTREAM_MSG } from '../../../lambdas/core/llm/upstream-errors.ts';
 import { deleteSession } from '../../../lambdas/core/sessions/delete-session.ts';
 import { getSessionHeader, loadRuns } from '../../../lambdas/core/sessions/run-store.ts';
 import { bearer, CHAT_USER } from '../../support/tokens.ts';
 import { setUpChatStream, type ChatStreamHarness } from './support.ts';
+import { RUN_MSG, UPSTREAM_MSG } from '../../../lambdas/core/wire/messages.ts';
 
 /**
  * The model call starts beside the run-status write (the provider's first token is the

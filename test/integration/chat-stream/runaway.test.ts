@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { RUN_MSG } from '../../../lambdas/core/chat/active-run.ts';
 import type { Send } from '../../../lambdas/core/db/client.ts';
 import { cancelRun, readRunState } from '../../../lambdas/core/sessions/run-status.ts';
 import { loadRuns } from '../../../lambdas/core/sessions/run-store.ts';
 import { bearer, CHAT_USER } from '../../support/tokens.ts';
 import { setUpChatStream, type Capture, type ChatStreamHarness } from './support.ts';
+import { RUN_MSG } from '../../../lambdas/core/wire/messages.ts';
 
 let h: ChatStreamHarness;
 let auth: string;

@@ -7,7 +7,7 @@ import { routes } from '../../../lambdas/api/routes/index.ts';
 import { createOpenApiRoute, OPENAPI_PATH } from '../../../local/openapi-route.ts';
 import { createLocalServer } from '../../../local/server.ts';
 import { answerSchema, buildOpenApiDocument, failureSchema, ROUTE_ANSWERS, routeKey, STREAM_PATH } from '../../../openapi/document.ts';
-import { streamLineSchema } from '../../../lambdas/core/wire/responses.ts';
+import { streamLineSchema } from '../../../lambdas/core/wire/stream-lines.ts';
 import { OPENAPI_FILE, serializeDocument } from '../../../openapi/write.ts';
 import type { ChatStreamHarness } from '../chat-stream/support.ts';
 import { setUpBothFunctions, type Api } from '../robustness/support/corpus.ts';

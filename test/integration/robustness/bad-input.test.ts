@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MODEL_MISSING_MSG } from '../../../lambdas/core/chat/2-check/prepare-run.ts';
 import { saveChatConfig } from '../../../lambdas/core/configs/repository.ts';
 import { uploadPrefix } from '../../../lambdas/core/images/image-store.ts';
 import { getSessionHeader, loadRuns } from '../../../lambdas/core/sessions/run-store.ts';
@@ -15,6 +14,7 @@ import { PNG, storeImage } from './support/images.ts';
 import { failCaseOnUnhandledRejection } from './support/rejections.ts';
 import { changedItems, dumpTables, type Store } from './support/tables.ts';
 import { hs256AuthDefects } from './support/token-defects.ts';
+import { REFUSAL_MSG } from '../../../lambdas/core/wire/messages.ts';
 
 /**
  * The bad-input corpus: malformed and hostile requests to both functions, each answered
@@ -423,12 +423,12 @@ describe('control: the same requests made right are accepted', () => {
 
 describe("well-formed but unknown ids: refused, and only the caller's counter moves", () => {
   it.each([
-    ['stream: an unknown model', { handler: 'stream', body: { modelId: 987_654, message: 'hi' }, authorization: user }, MODEL_MISSING_MSG, 'send'],
+    ['stream: an unknown model', { handler: 'stream', body: { modelId: 987_654, message: 'hi' }, authorization: user }, REFUSAL_MSG.modelMissing, 'send'],
     // A new session id is claimed in the checks' round; the refusal takes the claim back.
     [
       'stream: a new session id with an unknown model',
       { handler: 'stream', body: undefined, lazyBody: body({ modelId: 987_654, sessionId: randomUUID() }), authorization: user },
-      MODEL_MISSING_MSG,
+      REFUSAL_MSG.modelMissing,
       'send',
     ],
     [

@@ -1,10 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { RUN_MSG } from '../../../lambdas/core/chat/active-run.ts';
-import { KEY_DECRYPT_MSG } from '../../../lambdas/core/chat/2-check/connect-model.ts';
 import { createLocalCipher } from '../../../lambdas/core/crypto/local-cipher.ts';
-import { GENERIC_ERROR_MSG } from '../../../lambdas/core/wire/envelope.ts';
-import { upstreamErrorLine, UPSTREAM_MSG } from '../../../lambdas/core/llm/upstream-errors.ts';
 import { nextModelId } from '../../../lambdas/core/models/repository.ts';
 import type { Provider } from '../../../lambdas/core/models/providers.ts';
 import type { StoredModel } from '../../../lambdas/core/models/schema.ts';
@@ -16,6 +12,7 @@ import { bearer, CHAT_USER } from '../../support/tokens.ts';
 import { startDbProxy, type DbCall, type DbError, type DbProxy } from './support/db-proxy.ts';
 import { failCaseOnUnhandledRejection } from './support/rejections.ts';
 import { changedItems, directStore, dumpTables, type Store } from './support/tables.ts';
+import { REFUSAL_MSG, RUN_MSG, UPSTREAM_MSG, upstreamErrorLine } from '../../../lambdas/core/wire/messages.ts';
 
 /**
  * The fault matrix: every way a chat turn can break, each checked for the same four
@@ -216,13 +213,13 @@ const PLATFORM_FAULTS: FaultCase[] = [
       return { modelId, apiKeyCipher: await foreign.encrypt('sk-from-elsewhere', { modelId }) };
     },
     // The send was well formed and authenticated, so it counted against the caller's limit.
-    expected: { told: 'envelope', code: 500, msg: KEY_DECRYPT_MSG, changes: 'rate counter' },
+    expected: { told: 'envelope', code: 500, msg: REFUSAL_MSG.keyDecrypt, changes: 'rate counter' },
   },
   {
     name: 'DynamoDB unreachable when the request arrives',
     message: 'hi',
     arrange: () => proxy.cut(),
-    expected: { told: 'envelope', code: 500, msg: GENERIC_ERROR_MSG, changes: 'none' },
+    expected: { told: 'envelope', code: 500, msg: REFUSAL_MSG.generic, changes: 'none' },
   },
   {
     name: 'DynamoDB drops the run-status write at run start',

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { RUN_MSG } from '../../../lambdas/core/chat/active-run.ts';
-import { UPSTREAM_MSG } from '../../../lambdas/core/llm/upstream-errors.ts';
 import { readRunState } from '../../../lambdas/core/sessions/run-status.ts';
 import { loadRuns } from '../../../lambdas/core/sessions/run-store.ts';
 import { ADMIN, bearer, CHAT_USER } from '../../support/tokens.ts';
 import { call, deploy, runtimeClientMissing, type ClientResponse, type Deployment } from './support.ts';
+import { RUN_MSG, UPSTREAM_MSG } from '../../../lambdas/core/wire/messages.ts';
 
 /**
  * The api and stream bundles the stack deploys, run by AWS's Lambda runtime client

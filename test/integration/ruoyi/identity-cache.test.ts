@@ -1,9 +1,9 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AUTH_UNAVAILABLE_MSG } from '../../../lambdas/core/auth/ruoyi-verifier.ts';
 import { expectRefusal, send } from '../robustness/support/corpus.ts';
 import { failCaseOnUnhandledRejection } from '../robustness/support/rejections.ts';
 import { dumpTables } from '../robustness/support/tables.ts';
 import { setUpRuoyiWorld, type RuoyiWorld } from '../../support/ruoyi-world.ts';
+import { AUTH_MSG } from '../../../lambdas/core/wire/messages.ts';
 
 /**
  * RuoYi mode with the default 30 s identity cache and a short timeout, through both
@@ -92,14 +92,14 @@ describe('RuoYi unreachable, slow or failing', () => {
     expectRefusal(
       await send(w.h, w.api, { handler: 'rest', call: { method: 'GET', path: '/ai/chat/session/list', authorization: auth } }),
       500,
-      AUTH_UNAVAILABLE_MSG,
+      AUTH_MSG.unavailable,
     );
     expectRefusal(
       await send(w.h, w.api, { handler: 'rest', call: { method: 'PUT', path: '/ai/chat/config', authorization: auth, body: { temperature: 1 } } }),
       500,
-      AUTH_UNAVAILABLE_MSG,
+      AUTH_MSG.unavailable,
     );
-    expectRefusal(await send(w.h, w.api, { handler: 'stream', body: { modelId, message: 'hi' }, authorization: auth }), 500, AUTH_UNAVAILABLE_MSG);
+    expectRefusal(await send(w.h, w.api, { handler: 'stream', body: { modelId, message: 'hi' }, authorization: auth }), 500, AUTH_MSG.unavailable);
     expect(await dumpTables(w.store)).toEqual(before);
   };
 

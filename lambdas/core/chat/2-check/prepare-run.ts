@@ -16,9 +16,7 @@ import type { ChatDeps } from '../deps.ts';
 import { historySize } from './history-sizes.ts';
 import { connectModel, type ModelConnection } from './connect-model.ts';
 import type { ChatRequest } from '../1-accept/request-schema.ts';
-
-export const MODEL_MISSING_MSG = '模型不存在';
-export const MODEL_DISABLED_MSG = '模型已停用';
+import { REFUSAL_MSG } from '../../wire/messages.ts';
 
 /** Everything a run needs once the pre-stream checks passed. */
 export interface PreparedRun {
@@ -45,9 +43,9 @@ export interface PreparedRun {
 
 /** The model if the caller may chat with it now; the contract's messages otherwise. */
 export const usableModel = (identity: Identity, model: StoredModel | undefined): StoredModel => {
-  if (!model) throw ServiceError.service(MODEL_MISSING_MSG);
+  if (!model) throw ServiceError.service(REFUSAL_MSG.modelMissing);
   requireModelInScope(identity, model);
-  if (model.status !== '0') throw ServiceError.service(MODEL_DISABLED_MSG);
+  if (model.status !== '0') throw ServiceError.service(REFUSAL_MSG.modelDisabled);
   return model;
 };
 

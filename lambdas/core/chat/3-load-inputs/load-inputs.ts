@@ -1,9 +1,10 @@
 import { BYTES_PER_MB } from '../../images/image-policy.ts';
 import type { PromptImage } from '../../llm/types.ts';
 import type { RunRecord } from '../../sessions/types.ts';
-import { type ActiveRun, asPhase, RUN_MSG } from '../active-run.ts';
+import { type ActiveRun, asPhase } from '../active-run.ts';
 import { visionEnabled } from '../4-start-call/prompt.ts';
 import { readPromptImages } from './prompt-images.ts';
+import { RUN_MSG } from '../../wire/messages.ts';
 
 export interface RunInputs {
   history: RunRecord[];
@@ -11,7 +12,7 @@ export interface RunInputs {
 }
 
 /**
- * Phase 1, load inputs: the session's history (its read started with the checks) and the
+ * Phase 3, load inputs: the session's history (its read started with the checks) and the
  * attached images, when the model takes them, side by side. An image that cannot be read
  * is left out (prompt-images.ts), so in practice this phase fails when the history does.
  */

@@ -3,10 +3,11 @@ import { imageRefText } from '../../images/image-refs.ts';
 import type { TokenUsage } from '../../llm/types.ts';
 import { recordRunOutcome, recordStreamDuration, recordTimeToFirstToken, recordTokens } from '../../observability/metrics.ts';
 import type { ModelInfo, RunMetrics, RunRecord } from '../../sessions/types.ts';
-import { type ActiveRun, type Outcome, RUN_MSG, type RunEnd } from '../active-run.ts';
+import type { ActiveRun, Outcome, RunEnd } from '../active-run.ts';
 import { persistWithRetry } from './persist.ts';
 import type { PreparedRun } from '../2-check/prepare-run.ts';
 import { effectiveTemperature } from '../4-start-call/prompt.ts';
+import { RUN_MSG } from '../../wire/messages.ts';
 
 /** Of the time SAFETY_MARGIN_MS keeps, kept back from the store: the closing line, the stream's end and the report. */
 const CLOSE_MARGIN_MS = 1_000;
@@ -73,7 +74,7 @@ const store = async (active: ActiveRun, outcome: RunEnd, finishedAt: number): Pr
 };
 
 /**
- * Phase 4, finish: stores the run (unless it never started), then sends the one closing
+ * Phase 6, finish: stores the run (unless it never started), then sends the one closing
  * line, ends the stream, and reports the run. Total: every step's failure is logged and
  * the next step still runs, so it never throws (executeRun calls it exactly once).
  */

@@ -1,49 +1,45 @@
-export type WatchdogStop = 'cancelled' | 'idle' | 'deadline';
+import type { RunStop } from './run-stop.ts';
 
 export interface WatchdogOptions {
   intervalMs: number;
   /** No upstream chunk for this long stops the run. */
   idleTimeoutMs: number;
-  /** Epoch ms past which the run must stop, leaving the function time to persist it. */
+  /** Epoch ms past which the run must stop, leaving the function time to store it. */
   deadline: number;
+  /** The run it stops, and whose idle clock it reads. */
+  run: RunStop;
   /** Reads the run-status item; true once someone cancelled the run. */
   isCancelled(): Promise<boolean>;
-  onStop(reason: WatchdogStop): void;
   onPollError(err: unknown): void;
   now?: () => number;
 }
 
 export interface Watchdog {
-  /** The upstream sent something: the idle clock restarts. Cheap, called per chunk. */
-  touch(): void;
-  /**
-   * The run waits for its client, not its provider: the idle clock stands still until the
-   * next `touch`. Cancel and the deadline still stop the run meanwhile.
-   */
-  hold(): void;
-  stop(): void;
+  /** The run ended: no more ticks. */
+  disarm(): void;
 }
 
 /**
  * One timer beside the token loop, never inside it: each tick checks the deadline and
- * the idle clock, then polls the run status unless the previous poll is still out.
+ * the idle clock, then polls the run status unless the previous poll is still out. The
+ * idle clock starts with it.
  */
 export const startWatchdog = (options: WatchdogOptions): Watchdog => {
+  const { run } = options;
   const now = options.now ?? Date.now;
-  let lastSeen = now();
-  let held = false;
   let polling = false;
-  let stopped = false;
-  const fire = (reason: WatchdogStop) => {
-    if (stopped) return;
-    stopped = true;
+  let disarmed = false;
+  run.seen();
+  const fire = (reason: 'cancelled' | 'idle' | 'deadline') => {
+    // A poll that answers after the run ended stops nothing.
+    if (disarmed) return;
     clearInterval(timer);
-    options.onStop(reason);
+    run.stop(reason);
   };
   const timer = setInterval(() => {
     const at = now();
     if (at >= options.deadline) return fire('deadline');
-    if (!held && at - lastSeen >= options.idleTimeoutMs) return fire('idle');
+    if (run.idleAt(at) >= options.idleTimeoutMs) return fire('idle');
     if (polling) return;
     polling = true;
     options
@@ -54,15 +50,8 @@ export const startWatchdog = (options: WatchdogOptions): Watchdog => {
       });
   }, options.intervalMs);
   return {
-    touch: () => {
-      lastSeen = now();
-      held = false;
-    },
-    hold: () => {
-      held = true;
-    },
-    stop: () => {
-      stopped = true;
+    disarm() {
+      disarmed = true;
       clearInterval(timer);
     },
   };

@@ -1,16 +1,18 @@
 import { describe, expect, it, vi } from 'vitest';
-import { type ActiveRun, asPhase, endOnFailure, PhaseFailure, RUN_MSG, SAFETY_MARGIN_MS } from '../../../../lambdas/core/chat/active-run.ts';
+import { type ActiveRun, asPhase, endOnFailure, PhaseFailure, SAFETY_MARGIN_MS } from '../../../../lambdas/core/chat/active-run.ts';
 import { finish } from '../../../../lambdas/core/chat/6-finish/finish-run.ts';
 import { loadInputs } from '../../../../lambdas/core/chat/3-load-inputs/load-inputs.ts';
 import type { PreparedRun } from '../../../../lambdas/core/chat/2-check/prepare-run.ts';
 import { RunStream } from '../../../../lambdas/core/chat/run-stream.ts';
-import type { StartedCall, StopReason } from '../../../../lambdas/core/chat/4-start-call/start-call.ts';
-import { classifyEnd, supervise } from '../../../../lambdas/core/chat/5-supervise/supervise.ts';
+import type { StartedCall } from '../../../../lambdas/core/chat/4-start-call/start-call.ts';
+import { supervise } from '../../../../lambdas/core/chat/5-supervise/supervise.ts';
+import { createRunStop } from '../../../../lambdas/core/chat/stop/run-stop.ts';
+import { classifyEnd } from '../../../../lambdas/core/chat/stop/stop-outcome.ts';
 import { defaultChatConfig } from '../../../../lambdas/core/configs/schema.ts';
 import { ReplyTooLongError } from '../../../../lambdas/core/llm/reply-limit.ts';
-import { UPSTREAM_MSG } from '../../../../lambdas/core/llm/upstream-errors.ts';
 import { createRequestLog } from '../../../../lambdas/core/observability/request-log.ts';
 import { readSettings } from '../../../../lambdas/core/settings.ts';
+import { RUN_MSG, UPSTREAM_MSG } from '../../../../lambdas/core/wire/messages.ts';
 
 /**
  * The run's phases one by one, without DynamoDB or a provider: the failure rule, the
@@ -47,14 +49,15 @@ const failingDb = () => {
 
 const activeRun = (overrides: Partial<ActiveRun> = {}): ActiveRun => {
   const { db } = failingDb();
+  const stream = new RunStream();
   return {
     deps: { runtime: { db, tables: { sessions: 'sessions' } } } as unknown as ActiveRun['deps'],
     plan: plan(),
-    stream: new RunStream(),
+    stream,
     ctx,
     runId: 'run-1',
     progress: { content: [], reasoning: [] },
-    statusCreated: false,
+    stop: createRunStop(stream),
     ...overrides,
   };
 };
@@ -71,17 +74,17 @@ const linesOf = async (stream: RunStream) => {
 describe('the failure rule', () => {
   it('a phase failure before the status item exists: not started, with the phase message', () => {
     const failure = new PhaseFailure('load inputs', RUN_MSG.historyFailed, { cause: new Error('read failed') });
-    expect(endOnFailure({ statusCreated: false, ctx }, failure)).toEqual({ status: 'not-started', error: RUN_MSG.historyFailed });
+    expect(endOnFailure(log, failure, false)).toEqual({ status: 'not-started', error: RUN_MSG.historyFailed });
   });
 
   it('after it exists: failed, with the phase message', () => {
     const failure = new PhaseFailure('start the call', RUN_MSG.startFailed);
-    expect(endOnFailure({ statusCreated: true, ctx }, failure)).toEqual({ status: 'failed', error: RUN_MSG.startFailed });
+    expect(endOnFailure(log, failure, true)).toEqual({ status: 'failed', error: RUN_MSG.startFailed });
   });
 
   it('a failure that is no phase’s ends the run the same way, as unexpected', () => {
-    expect(endOnFailure({ statusCreated: false, ctx }, new TypeError('bug'))).toEqual({ status: 'not-started', error: RUN_MSG.unexpected });
-    expect(endOnFailure({ statusCreated: true, ctx }, new TypeError('bug'))).toEqual({ status: 'failed', error: RUN_MSG.unexpected });
+    expect(endOnFailure(log, new TypeError('bug'), false)).toEqual({ status: 'not-started', error: RUN_MSG.unexpected });
+    expect(endOnFailure(log, new TypeError('bug'), true)).toEqual({ status: 'failed', error: RUN_MSG.unexpected });
   });
 
   it('a phase names its failure once, keeping a failure of an inner phase as it is', async () => {
@@ -97,7 +100,7 @@ describe('the failure rule', () => {
   });
 });
 
-describe('phase 1: load inputs', () => {
+describe('phase 3: load inputs', () => {
   it('fails with the history message when the history read failed, after the images settled', async () => {
     const read = vi.fn(async () => ({ contentType: 'image/png', bytes: Buffer.from('png') }));
     const deps = { runtime: { images: { read } }, ruoyiImages: undefined } as unknown as ActiveRun['deps'];
@@ -120,7 +123,7 @@ describe('phase 1: load inputs', () => {
   });
 });
 
-describe('phase 3: how a call ended', () => {
+describe('stopping: how a call ended', () => {
   const secrets = { apiKey: 'sk-secret', prompt: ['hi'] };
 
   it('a stop wins over what the call threw meanwhile', () => {
@@ -139,32 +142,20 @@ describe('phase 3: how a call ended', () => {
   });
 });
 
-describe('phase 3: supervise', () => {
+describe('phase 5: supervise', () => {
   const settings = { ...readSettings({ MODELS_TABLE: 'm', CONFIGS_TABLE: 'c', SESSIONS_TABLE: 's' }), CANCEL_POLL_MS: 5 };
 
   /** A call that runs until stopped, over a status item the test sets. */
   const supervised = (item: Record<string, unknown> | undefined, remainingTimeMs: number) => {
-    let stopped!: (reason: StopReason) => void;
-    const ended = new Promise<{ error?: unknown }>((resolve) => {
-      stopped = () => resolve({ error: new Error('aborted') });
-    });
-    let reason: StopReason | undefined;
-    const call: StartedCall = {
-      planned: { request: { messages: [{ text: 'hi' }] } } as unknown as StartedCall['planned'],
-      ended,
-      stop: (why) => {
-        reason ??= why;
-        stopped(why);
-      },
-      stopReason: () => reason,
-      watch: () => {},
-    };
     const db = { get: vi.fn(async () => ({ Item: item })) };
     const active = activeRun({
       deps: { runtime: { settings, db, tables: { sessions: 's' } } } as unknown as ActiveRun['deps'],
       ctx: { ...ctx, remainingTimeMs: () => remainingTimeMs },
-      statusCreated: true,
     });
+    const ended = new Promise<{ error?: unknown }>((resolve) => {
+      active.stop.signal.addEventListener('abort', () => resolve({ error: new Error('aborted') }));
+    });
+    const call: StartedCall = { planned: { request: { messages: [{ text: 'hi' }] } } as unknown as StartedCall['planned'], ended };
     return { run: supervise(active, call), db };
   };
 
@@ -185,7 +176,7 @@ describe('phase 3: supervise', () => {
   });
 });
 
-describe('phase 4: finish', () => {
+describe('phase 6: finish', () => {
   it('a run that never started: its error line and the end, nothing stored', async () => {
     const { db, fail } = failingDb();
     const active = activeRun({ deps: { runtime: { db, tables: { sessions: 'sessions' } } } as unknown as ActiveRun['deps'] });
@@ -196,7 +187,7 @@ describe('phase 4: finish', () => {
   });
 
   it('a run that could not be stored ends on the save error, not on metrics', async () => {
-    const active = activeRun({ statusCreated: true });
+    const active = activeRun();
     active.progress.content.push('partial');
     const lines = linesOf(active.stream);
     await finish(active, { status: 'completed' });
@@ -204,7 +195,7 @@ describe('phase 4: finish', () => {
   });
 
   it('never throws, even when the stream itself fails: the body is destroyed instead', async () => {
-    const active = activeRun({ statusCreated: true });
+    const active = activeRun();
     const stream = active.stream;
     stream.error = () => {
       throw new Error('stream broken');

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ActiveRun } from '../../../../lambdas/core/chat/active-run.ts';
-import { RUN_MSG } from '../../../../lambdas/core/chat/active-run.ts';
 import type { PreparedRun } from '../../../../lambdas/core/chat/2-check/prepare-run.ts';
 import { RunStream } from '../../../../lambdas/core/chat/run-stream.ts';
 import { startCall } from '../../../../lambdas/core/chat/4-start-call/start-call.ts';
@@ -9,9 +8,11 @@ import { profileOf } from '../../../../lambdas/core/llm/provider-profiles.ts';
 import { createRequestLog } from '../../../../lambdas/core/observability/request-log.ts';
 import { readSettings } from '../../../../lambdas/core/settings.ts';
 import { type ModelServer, startModelServer } from '../../../../local/model-server.ts';
+import { createRunStop } from '../../../../lambdas/core/chat/stop/run-stop.ts';
+import { RUN_MSG } from '../../../../lambdas/core/wire/messages.ts';
 
 /**
- * Phase 2 against the offline model server, with the status write played by a gate the
+ * Phase 4 against the offline model server, with the status write played by a gate the
  * test opens or fails: the request goes out at once, its reply is handed on only once
  * the status item exists, and a status write that fails aborts the call unread.
  */
@@ -36,6 +37,7 @@ const gatedStatusWrite = () => {
 };
 
 const activeRun = (transactWrite: () => Promise<unknown>, message: string): ActiveRun => {
+  const stream = new RunStream();
   const plan = {
     identity: { userId: '7' },
     request: { message, isReasoning: false },
@@ -48,11 +50,11 @@ const activeRun = (transactWrite: () => Promise<unknown>, message: string): Acti
   return {
     deps: { runtime: { settings, db: { transactWrite }, tables: { sessions: 's' } } } as unknown as ActiveRun['deps'],
     plan,
-    stream: new RunStream(),
+    stream,
     ctx: { log: createRequestLog(), startedAt: Date.now(), remainingTimeMs: () => 60_000, authorization: undefined },
     runId: 'run-1',
     progress: { content: [], reasoning: [] },
-    statusCreated: false,
+    stop: createRunStop(stream),
   };
 };
 
@@ -64,7 +66,7 @@ const linesOf = (stream: RunStream) => {
   return lines;
 };
 
-describe('phase 2: start the call', () => {
+describe('phase 4: start the call', () => {
   it('sends the request before the status write lands, and hands the reply on only after run_info', async () => {
     const gate = gatedStatusWrite();
     const active = activeRun(gate.transactWrite, '[[delay=0 interval=0 chunks=5]] hi');
@@ -75,16 +77,15 @@ describe('phase 2: start the call', () => {
     // The provider sent its whole reply while the status write was out; none of it reached the run.
     await vi.waitFor(() => expect(server.stats.completed).toBe(completed + 1));
     expect(active.progress.content).toEqual([]);
-    expect(active.statusCreated).toBe(false);
+    expect(lines).toEqual([]);
 
     gate.open();
     const call = await starting;
-    expect(active.statusCreated).toBe(true);
     expect(await call.ended).toEqual({});
     active.stream.end();
     await new Promise((resolve) => active.stream.body.on('end', resolve));
     expect(lines.map((l) => l.type)).toEqual(['run_info', ...Array(5).fill('content')]);
-    expect(call.stopReason()).toBeUndefined();
+    expect(active.stop.reason()).toBeUndefined();
   });
 
   it('a refused status write: the phase fails with its message, the call is aborted unread, no line goes out', async () => {
@@ -98,8 +99,9 @@ describe('phase 2: start the call', () => {
 
     gate.fail(new Error('status write refused'));
     await expect(starting).rejects.toMatchObject({ name: 'PhaseFailure', phase: 'start the call', message: RUN_MSG.startFailed });
-    expect(active.statusCreated).toBe(false);
     expect(active.progress.content).toEqual([]);
+    expect(active.stop.signal.aborted).toBe(true);
+    expect(active.stop.reason()).toBeUndefined();
     await vi.waitFor(() => expect(server.stats.aborted).toBe(aborted + 1));
     active.stream.flush();
     expect(lines).toEqual([]);

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkBaseUrl, PRIVATE_TARGET_MSG, type HostResolver } from '../../../../lambdas/core/llm/base-url-guard.ts';
+import { checkBaseUrl, type HostResolver } from '../../../../lambdas/core/llm/base-url-guard.ts';
+import { REFUSAL_MSG } from '../../../../lambdas/core/wire/messages.ts';
 
 const NO_DNS: HostResolver = async () => {
   throw new Error('an address literal needs no DNS');
@@ -62,7 +63,7 @@ describe('the base-URL guard over generated spellings', () => {
       fc.asyncProperty(blockedV4, fc.constantFrom('http', 'https'), fc.option(fc.integer({ min: 1, max: 65535 })), async (n, scheme, port) => {
         for (const host of spellings(n)) {
           const url = `${scheme}://${host}${port === null ? '' : `:${port}`}/v1`;
-          await expect(check(url), url).rejects.toMatchObject({ message: PRIVATE_TARGET_MSG });
+          await expect(check(url), url).rejects.toMatchObject({ message: REFUSAL_MSG.privateTarget });
         }
       }),
       { numRuns: 200 },
@@ -88,7 +89,7 @@ describe('the base-URL guard over generated spellings', () => {
         const answers = [...good.map((n) => octetsOf(n).join('.'))];
         answers.splice(at % (answers.length + 1), 0, octetsOf(bad).join('.'));
         const resolve: HostResolver = async () => answers.map((address) => ({ address, family: 4 }));
-        await expect(check('https://api.example.com/v1', resolve)).rejects.toMatchObject({ message: PRIVATE_TARGET_MSG });
+        await expect(check('https://api.example.com/v1', resolve)).rejects.toMatchObject({ message: REFUSAL_MSG.privateTarget });
       }),
     );
   });

@@ -1,16 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  BAD_URL_MSG,
-  cachingResolver,
-  checkBaseUrl,
-  PRIVATE_TARGET_MSG,
-  UNRESOLVED_HOST_MSG,
-  type HostResolver,
-  type ResolvedAddress,
-} from '../../../../lambdas/core/llm/base-url-guard.ts';
+import { cachingResolver, checkBaseUrl, type HostResolver, type ResolvedAddress } from '../../../../lambdas/core/llm/base-url-guard.ts';
 import { isBlockedAddress } from '../../../../lambdas/core/llm/blocked-addresses.ts';
 import { createPinnedFetch } from '../../../../lambdas/core/llm/pinned-fetch.ts';
+import { REFUSAL_MSG } from '../../../../lambdas/core/wire/messages.ts';
 
 /** A stub DNS: names map to fixed answers; anything else does not resolve. */
 const dns =
@@ -46,7 +39,7 @@ describe('the base-URL guard', () => {
   it.each(['ftp://api.example.com/v1', 'file:///etc/passwd', 'javascript:alert(1)', 'api.example.com/v1', '', 'http://'])(
     'refuses %j as not an http(s) URL with a host',
     async (url) => {
-      await expect(check(url)).rejects.toThrow(BAD_URL_MSG);
+      await expect(check(url)).rejects.toThrow(REFUSAL_MSG.badUrl);
     },
   );
 
@@ -85,27 +78,27 @@ describe('the base-URL guard', () => {
     'http://198.18.0.1/v1',
     'http://[2001:db8::1]/v1',
   ])('refuses %s', async (url) => {
-    await expect(check(url)).rejects.toThrow(PRIVATE_TARGET_MSG);
+    await expect(check(url)).rejects.toThrow(REFUSAL_MSG.privateTarget);
   });
 
   it.each(['rebind.example.com', 'mixed.example.com', 'metadata.example.com', 'mapped.example.com'])(
     'refuses %s: one of its resolved addresses is not public',
     async (host) => {
-      await expect(check(`https://${host}/v1`)).rejects.toThrow(PRIVATE_TARGET_MSG);
+      await expect(check(`https://${host}/v1`)).rejects.toThrow(REFUSAL_MSG.privateTarget);
     },
   );
 
   it('refuses a name that does not resolve', async () => {
-    await expect(check('https://nowhere.example.com/v1')).rejects.toThrow(UNRESOLVED_HOST_MSG);
-    await expect(check('https://empty.example.com/v1')).rejects.toThrow(UNRESOLVED_HOST_MSG);
+    await expect(check('https://nowhere.example.com/v1')).rejects.toThrow(REFUSAL_MSG.unresolvedHost);
+    await expect(check('https://empty.example.com/v1')).rejects.toThrow(REFUSAL_MSG.unresolvedHost);
   });
 
   it('lets hosts on the allowlist through by name, and only those', async () => {
     expect(await check('http://localhost:11434/v1', ['localhost'])).toEqual({ url: new URL('http://localhost:11434/v1') });
     expect((await check('http://127.0.0.1:8000/v1', ['127.0.0.1'])).addresses).toBeUndefined();
     expect((await check('http://[::1]:8000/v1', ['::1'])).addresses).toBeUndefined();
-    await expect(check('http://127.0.0.2/v1', ['127.0.0.1'])).rejects.toThrow(PRIVATE_TARGET_MSG);
-    await expect(check('http://rebind.example.com/v1', ['127.0.0.1'])).rejects.toThrow(PRIVATE_TARGET_MSG);
+    await expect(check('http://127.0.0.2/v1', ['127.0.0.1'])).rejects.toThrow(REFUSAL_MSG.privateTarget);
+    await expect(check('http://rebind.example.com/v1', ['127.0.0.1'])).rejects.toThrow(REFUSAL_MSG.privateTarget);
   });
 
   it('keeps public addresses public', () => {

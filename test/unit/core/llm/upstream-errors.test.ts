@@ -1,6 +1,7 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai/core/error';
 import { describe, expect, it } from 'vitest';
-import { describeUpstreamError, MAX_REASON_CHARS, safeReason, upstreamErrorLine, UPSTREAM_MSG } from '../../../../lambdas/core/llm/upstream-errors.ts';
+import { describeUpstreamError, MAX_REASON_CHARS, safeReason } from '../../../../lambdas/core/llm/upstream-errors.ts';
+import { UPSTREAM_MSG, upstreamErrorLine } from '../../../../lambdas/core/wire/messages.ts';
 
 const KEY = 'sk-proj-abcdefghijklmnopqrstuvwx0123456789';
 const PROMPT = 'Please summarise my medical history: diabetes since 2011, insulin twice daily.';
