@@ -1,9 +1,9 @@
 import type * as z from 'zod/mini';
 import type { Identity } from '../core/auth/identity.ts';
 import { requirePermission } from '../core/auth/identity.ts';
-import { errorEnvelope, fail, type Envelope } from '../core/wire/envelope.ts';
+import { errorEnvelope, fail, ok, type Envelope } from '../core/wire/envelope.ts';
 import type { Runtime } from '../core/runtime.ts';
-import { parseInput, parseJsonBody } from '../core/validation/parse.ts';
+import { parseFormBody, parseInput, parseJsonBody } from '../core/validation/parse.ts';
 import { REFUSAL_MSG } from '../core/wire/messages.ts';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -42,8 +42,23 @@ export interface Route<Params = RawParams, Query = undefined, Body = undefined> 
   params?: z.ZodMiniType<Params>;
   query?: z.ZodMiniType<Query>;
   body?: z.ZodMiniType<Body>;
-  handle(ctx: RouteContext<Params, Query, Body>): Promise<Envelope>;
+  /**
+   * The body may come as a form (`application/x-www-form-urlencoded`), as RuoYi's
+   * `proxy.download` posts an export's filters; JSON is taken too.
+   */
+  formBody?: boolean;
+  handle(ctx: RouteContext<Params, Query, Body>): Promise<Envelope | FileReply>;
 }
+
+/** A download instead of the envelope (an export); a refusal is still the envelope. */
+export interface FileReply {
+  kind: 'file';
+  contentType: string;
+  fileName: string;
+  body: string;
+}
+
+export const isFileReply = (answer: Envelope | FileReply): answer is FileReply => (answer as FileReply).kind === 'file';
 
 /** A route of the table, whatever its parts parse to. */
 // biome-ignore lint/suspicious/noExplicitAny: the table holds routes whose parts parse to different types; `route()` checks each
@@ -55,8 +70,12 @@ export const route = <Params = RawParams, Query = undefined, Body = undefined>(r
 export interface Dispatched {
   status: number;
   envelope: Envelope;
+  /** Set when the route answered with a file; `envelope` is then the success it stands for. */
+  file?: FileReply;
   identity?: Identity;
 }
+
+const isForm = (headers: ApiRequest['headers']) => /^application\/x-www-form-urlencoded\b/i.test(headers['content-type'] ?? '');
 
 const matchPath = (pattern: string, path: string): Record<string, string> | undefined => {
   const want = pattern.split('/');
@@ -101,14 +120,15 @@ export const dispatch = async (
     const identity = await runtime.verifyToken(req.headers.authorization);
     onIdentity(identity);
     if (route.permission) requirePermission(identity, route.permission);
-    const envelope = await route.handle({
+    const answer = await route.handle({
       identity,
       runtime,
       params: route.params ? parseInput(route.params, params) : params,
       query: route.query ? parseInput(route.query, req.query) : undefined,
-      body: route.body ? parseJsonBody(route.body, req.body) : undefined,
+      body: route.body ? (route.formBody && isForm(req.headers) ? parseFormBody : parseJsonBody)(route.body, req.body) : undefined,
     });
-    return { status: 200, envelope, identity };
+    if (isFileReply(answer)) return { status: 200, envelope: ok(), file: answer, identity };
+    return { status: 200, envelope: answer, identity };
   } catch (err) {
     return { status: 200, envelope: errorEnvelope(err, onUnexpected) };
   }

@@ -1,6 +1,8 @@
 import type { AnyRoute } from '../router.ts';
 import { chatRoutes } from './chat.ts';
 import { modelRoutes } from './models.ts';
+import { quotaRoutes } from './quotas.ts';
+import { usageRoutes } from './usage.ts';
 
 /** Every REST route; literal paths are listed before the `{id}` paths they would shadow. */
-export const routes: readonly AnyRoute[] = [...modelRoutes, ...chatRoutes];
+export const routes: readonly AnyRoute[] = [...modelRoutes, ...chatRoutes, ...usageRoutes, ...quotaRoutes];

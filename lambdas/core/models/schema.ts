@@ -2,6 +2,9 @@ import * as z from 'zod/mini';
 import { publicUserId } from '../wire/public-user-id.ts';
 import { wireTimeOfUtc } from '../time.ts';
 import { PROVIDERS } from './providers.ts';
+import { queryText } from '../validation/fields.ts';
+import { pageQueryShape } from '../validation/page-query.ts';
+import { pricesInputSchema, toPublicPrice, type StoredPrice } from '../usage/prices.ts';
 
 /** What every response shows instead of a stored API key. */
 export const API_KEY_MASK = '*'.repeat(24);
@@ -41,6 +44,11 @@ export const modelInputSchema = z.object({
   modelType: optionalText(50, 'modelType'),
   status: z._default(flag(['0', '1'], 'status'), '0'),
   remark: optionalText(500, 'remark'),
+  /** Absent (RuoYi's own form never sends it) keeps what is stored; `[]` clears the schedule. */
+  prices: z.nullish(pricesInputSchema),
+  /** Absent keeps what is stored; a new model asks for usage in the stream (`Y`) and does not wait for it on a stop (`N`). */
+  streamUsage: z.optional(flag(['Y', 'N'], 'streamUsage')),
+  usageOnStop: z.optional(flag(['Y', 'N'], 'usageOnStop')),
 });
 
 const MODEL_ID_ERROR = 'modelId: 必须是正整数';
@@ -51,9 +59,17 @@ export const modelUpdateSchema = z.extend(modelInputSchema, {
 export type ModelInput = z.output<typeof modelInputSchema>;
 export type ModelUpdate = z.output<typeof modelUpdateSchema>;
 
+type UsageSettings = 'prices' | 'streamUsage' | 'usageOnStop';
+
 /** The stored model: the input plus ownership, audit fields and the encrypted key. */
-export interface StoredModel extends Omit<ModelInput, 'apiKey'> {
+export interface StoredModel extends Omit<ModelInput, 'apiKey' | UsageSettings> {
   modelId: number;
+  /** Oldest first (usage/prices.ts); absent on models saved before prices existed. */
+  prices?: StoredPrice[];
+  /** `Y`/`N`; absent: `Y`. */
+  streamUsage?: string;
+  /** `Y`/`N`; absent: `N`. */
+  usageOnStop?: string;
   apiKeyCipher?: string;
   userId: string;
   deptId?: string;
@@ -75,22 +91,16 @@ export const toPublicModel = (model: StoredModel) => {
     updateTime: wireTimeOfUtc(rest.updateTime),
     userId: publicUserId(userId),
     deptId: deptId ? publicUserId(deptId) : null,
+    prices: (rest.prices ?? []).map(toPublicPrice),
+    streamUsage: rest.streamUsage ?? 'Y',
+    usageOnStop: rest.usageOnStop ?? 'N',
   };
 };
 
 export type PublicModel = ReturnType<typeof toPublicModel>;
 
-/** A page number or size from the query string; missing means `fallback`. */
-const pageParam = (field: string, max: number, tooBig: string, fallback: number) => {
-  const error = `${field}: 必须是正整数`;
-  return z._default(z.coerce.number({ error }).check(z.int(error), z.minimum(1, error), z.maximum(max, tooBig)), fallback);
-};
-
-const queryText = (max: number, tooLong: string) => z.optional(z.string().check(z.maxLength(max, tooLong)));
-
 export const modelListQuerySchema = z.object({
-  pageNum: pageParam('pageNum', 100_000, 'pageNum: 过大', 1),
-  pageSize: pageParam('pageSize', 500, 'pageSize: 不能超过500', 10),
+  ...pageQueryShape,
   modelName: queryText(100, 'modelName: 过长'),
   modelCode: queryText(100, 'modelCode: 过长'),
   provider: queryText(50, 'provider: 过长'),

@@ -43,6 +43,9 @@ export const REFUSAL_MSG = {
   cancelForbidden: '无权取消该运行',
   cancelFailed: '取消运行失败',
   configNotYours: '只允许修改当前用户的配置',
+  quotaAbsent: '限额不存在',
+  quotaIdsEmpty: '传入限额id为空',
+  usageOutOfScope: '没有权限访问该用量数据',
 } as const;
 
 /** Upload refused for the day's volume (429). */
