@@ -25,6 +25,8 @@ export interface Progress {
   reasoning: string[];
   usage?: TokenUsage;
   firstTokenAt?: number;
+  /** The prompt's tokens, estimated when the call was made: counted if the provider gives no usage (usage/run-usage.ts). */
+  promptTokens?: number;
 }
 
 /** One run in flight: what it was given, what it produced, how it is stopped. */

@@ -22,7 +22,8 @@ const toMessage = (message: PromptMessage): ChatCompletionMessageParam => {
 };
 
 /**
- * Streams one reply through `/chat/completions`, usage included in the last chunk. The
+ * Streams one reply through `/chat/completions`, usage asked for in the last chunk (unless
+ * the model is set not to: some providers refuse the option). The
  * `openai` client makes the request (retry, timeout, errors before the stream); the
  * stream itself is read by event-stream.ts. A reply the provider's filter cut off
  * (`finish_reason: content_filter`) ends as a failure once the stream is read, so its
@@ -42,7 +43,7 @@ export const streamChatCompletions = async (
         model: request.model,
         messages: request.messages.map(toMessage),
         stream: true,
-        stream_options: { include_usage: true },
+        ...(request.streamUsage === false ? {} : { stream_options: { include_usage: true } }),
         ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
         ...(request.maxTokens === undefined ? {} : { [maxTokensParam]: request.maxTokens }),
         ...(request.reasoning ? { reasoning_effort: 'medium' as const } : {}),
