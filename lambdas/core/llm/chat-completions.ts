@@ -3,6 +3,7 @@ import type { ChatCompletionContentPart, ChatCompletionMessageParam } from 'open
 import { APIError } from 'openai/core/error';
 import { chunkUsage, deltaText } from './chat-delta.ts';
 import { readEventStream } from './event-stream.ts';
+import type { ChatProfile } from './provider-profiles.ts';
 import type { LlmRequest, PromptMessage, UpstreamSink } from './types.ts';
 
 /** The parts of a chunk read here; everything else about its shape is chat-delta.ts's business. */
@@ -22,7 +23,8 @@ const toMessage = (message: PromptMessage): ChatCompletionMessageParam => {
 };
 
 /**
- * Streams one reply through `/chat/completions`, usage included in the last chunk. The
+ * Streams one reply through `/chat/completions`, its usage asked for where the provider
+ * accepts the option (provider-profiles.ts). The
  * `openai` client makes the request (retry, timeout, errors before the stream); the
  * stream itself is read by event-stream.ts. A reply the provider's filter cut off
  * (`finish_reason: content_filter`) ends as a failure once the stream is read, so its
@@ -31,7 +33,7 @@ const toMessage = (message: PromptMessage): ChatCompletionMessageParam => {
 export const streamChatCompletions = async (
   client: OpenAI,
   request: LlmRequest,
-  maxTokensParam: 'max_tokens' | 'max_completion_tokens',
+  profile: Pick<ChatProfile, 'maxTokensParam' | 'includeUsage'>,
   ready: Promise<boolean>,
   sink: UpstreamSink,
   signal: AbortSignal,
@@ -42,9 +44,9 @@ export const streamChatCompletions = async (
         model: request.model,
         messages: request.messages.map(toMessage),
         stream: true,
-        stream_options: { include_usage: true },
+        ...(profile.includeUsage ? { stream_options: { include_usage: true } } : {}),
         ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-        ...(request.maxTokens === undefined ? {} : { [maxTokensParam]: request.maxTokens }),
+        ...(request.maxTokens === undefined ? {} : { [profile.maxTokensParam]: request.maxTokens }),
         ...(request.reasoning ? { reasoning_effort: 'medium' as const } : {}),
       },
       { signal },

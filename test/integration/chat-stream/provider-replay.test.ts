@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamChatCompletions } from '../../../lambdas/core/llm/chat-completions.ts';
+import { profileOf } from '../../../lambdas/core/llm/provider-profiles.ts';
 import { streamResponses } from '../../../lambdas/core/llm/responses.ts';
 import type { TokenUsage, UpstreamSink } from '../../../lambdas/core/llm/types.ts';
 import { describeUpstreamError } from '../../../lambdas/core/llm/upstream-errors.ts';
@@ -54,6 +55,18 @@ interface Case {
   /** A completed run's usage, or the failed run's error line. */
   end: { usage: TokenUsage } | { error: string };
 }
+
+/** Mistral's answer to `stream_options` (avante.nvim#2347): the request fails before any token. */
+const STREAM_OPTIONS_REFUSED = {
+  status: 422,
+  json: {
+    object: 'error',
+    message: { detail: [{ type: 'extra_forbidden', loc: ['body', 'stream_options', 'include_usage'], msg: 'Extra inputs are not permitted', input: true }] },
+    type: 'invalid_request_error',
+    param: null,
+    code: null,
+  },
+};
 
 const QUOTA_REASON = 'You exceeded your current quota, please check your plan and billing details. For more information on this error, read t…';
 
@@ -245,7 +258,7 @@ describe.each(CASES)('$file', (c) => {
   it.each(Object.keys(CUTS) as (keyof typeof CUTS)[])('replayed %s through the stream handler', async (cut) => {
     const pieces = CUTS[cut](body);
     const modelCode = `${c.file}:${cut}`;
-    replay.serve(modelCode, { pieces });
+    replay.serve(modelCode, (request) => (c.provider === 'Mistral' && 'stream_options' in request ? STREAM_OPTIONS_REFUSED : { pieces }));
     const model = await h.addModel({ provider: c.provider, modelCode, baseUrl: replay.url, supportReasoning: 'Y', apiKey: KEY });
     const out = await h.send({ modelId: model.modelId, message: 'hi', isReasoning: true }, { authorization: auth });
 
@@ -304,9 +317,10 @@ describe.each(CASES)('$file', (c) => {
     });
     const request = { model: 'm', messages: [{ role: 'user' as const, text: 'hi' }], reasoning: true };
     const signal = new AbortController().signal;
-    await (c.provider === 'OpenAIResponses'
+    const profile = profileOf(c.provider);
+    await (profile.api === 'responses'
       ? streamResponses(client, request, Promise.resolve(true), sink, signal)
-      : streamChatCompletions(client, request, 'max_tokens', Promise.resolve(true), sink, signal)
+      : streamChatCompletions(client, request, profile, Promise.resolve(true), sink, signal)
     ).catch((err: unknown) => {
       got.error = err;
     });
