@@ -4,6 +4,7 @@ import { streamChatCompletions } from '../../../lambdas/core/llm/chat-completion
 import { profileOf } from '../../../lambdas/core/llm/provider-profiles.ts';
 import { streamResponses } from '../../../lambdas/core/llm/responses.ts';
 import type { TokenUsage, UpstreamSink } from '../../../lambdas/core/llm/types.ts';
+import type { UsageSource } from '../../../lambdas/core/llm/usage.ts';
 import { describeUpstreamError } from '../../../lambdas/core/llm/upstream-errors.ts';
 import type { Provider } from '../../../lambdas/core/models/providers.ts';
 import { loadApiHandler, type ApiCall } from '../../support/api-call.ts';
@@ -17,7 +18,8 @@ import { UPSTREAM_MSG, upstreamErrorLine } from '../../../lambdas/core/wire/mess
  * for byte through the real stream handler: whole, cut at awkward byte boundaries, and
  * with CRLF line ends cut between CR and LF. Each must give the provider's text, reasoning
  * and usage as it meant them, or its failure as its own class, on the lines, in the
- * closing metrics and in the stored run as session detail returns it.
+ * closing metrics and in the stored run as session detail returns it. The usage is what
+ * the provider billed (each SOURCE.md states it), read from where the provider put it.
  */
 
 const USER = 131;
@@ -47,13 +49,18 @@ const usage = (inputTokens: number, outputTokens: number, totalTokens: number, r
 
 const NO_USAGE = usage(0, 0, 0);
 
+/** Where the usage was read and how reasoning was counted; with the money stated, where there is any. */
+type Read = Pick<UsageSource, 'field' | 'reasoning'> & Partial<Pick<UsageSource, 'cost'>>;
+
+const read = (field: Read['field'], reasoning: Read['reasoning'], cost?: UsageSource['cost']): Read => ({ field, reasoning, ...(cost ? { cost } : {}) });
+
 interface Case {
   file: string;
   provider: Provider;
   content: string;
   reasoning: string;
-  /** A completed run's usage, or the failed run's error line. */
-  end: { usage: TokenUsage } | { error: string };
+  /** A completed run's billed usage and where it was read (none: the stream carried no usage), or the failed run's error line. */
+  end: { usage: TokenUsage; read?: Read } | { error: string };
 }
 
 /** Mistral's answer to `stream_options` (avante.nvim#2347): the request fails before any token. */
@@ -76,14 +83,14 @@ const CASES: Case[] = [
     provider: 'Mistral',
     content: 'Hello, world! This is a test response.',
     reasoning: '',
-    end: { usage: usage(13, 8, 21) },
+    end: { usage: usage(13, 8, 21), read: read('usage', 'none') },
   },
   {
     file: 'mistral/magistral-thinking.chunks.jsonl',
     provider: 'Mistral',
     content: '2 + 2 = 4',
     reasoning: 'The user is asking for 2+2. This is basic arithmetic. 2+2=4.',
-    end: { usage: usage(10, 46, 56) },
+    end: { usage: usage(10, 46, 56), read: read('usage', 'none') },
   },
   {
     file: 'xai/grok-3-mini.chunks.jsonl',
@@ -91,7 +98,7 @@ const CASES: Case[] = [
     content: 'Hello',
     reasoning: 'First, the user said',
     // 290 reasoning tokens beside 1 completion token: output is both, as the total says.
-    end: { usage: usage(12, 291, 303, 290, 11) },
+    end: { usage: usage(12, 291, 303, 290, 11), read: read('usage', 'beside', { usd: 0.000146625, field: 'usage.cost_in_usd_ticks' }) },
   },
   {
     file: 'xai/grok-beta-running-usage.sse',
@@ -99,21 +106,21 @@ const CASES: Case[] = [
     content: 'Coca-Cola is a and many others tailored',
     reasoning: '',
     // grok-beta sent a running total on every chunk: the last one, cut at the token limit.
-    end: { usage: usage(38, 200, 238) },
+    end: { usage: usage(38, 200, 238), read: read('usage', 'none') },
   },
   {
     file: 'openai/gpt-4.1-nano.chunks.jsonl',
     provider: 'OpenAI',
     content: '**Holiday Name:** respect.',
     reasoning: '',
-    end: { usage: usage(16, 300, 316) },
+    end: { usage: usage(16, 300, 316), read: read('usage', 'none') },
   },
   {
     file: 'qwen/qwen3-max-text.chunks.jsonl',
     provider: 'DashScope',
     content: '## The Festival of Shared Stories are woven together."*',
     reasoning: '',
-    end: { usage: usage(18, 779, 797) },
+    end: { usage: usage(18, 779, 797), read: read('usage', 'none') },
   },
   {
     file: 'qwen/qwen3-max-reasoning.chunks.jsonl',
@@ -121,21 +128,21 @@ const CASES: Case[] = [
     content: 'The word **"strawberry"** contains **3** instances  \n\n**Answer: 3**',
     reasoning: 'We are asked: "How many.\n\nSo final answer: 3.',
     // Reasoning inside completion_tokens (1379 = 24 + 1355).
-    end: { usage: usage(24, 1355, 1379, 1084) },
+    end: { usage: usage(24, 1355, 1379, 1084), read: read('usage', 'inside') },
   },
   {
     file: 'groq/llama-3.3-text.chunks.jsonl',
     provider: 'Groq',
     content: 'Introducing " light.',
     reasoning: '',
-    end: { usage: usage(45, 662, 707) },
+    end: { usage: usage(45, 662, 707), read: read('usage', 'none') },
   },
   {
     file: 'groq/qwen3-32b-reasoning.chunks.jsonl',
     provider: 'Groq',
     content: 'The word **3}$',
     reasoning: 'Okay, let is three.\n',
-    end: { usage: usage(17, 1107, 1124, 963) },
+    end: { usage: usage(17, 1107, 1124, 963), read: read('usage', 'inside') },
   },
   {
     file: 'deepseek/v4-flash-live-usage.chunks.jsonl',
@@ -143,7 +150,7 @@ const CASES: Case[] = [
     content: 'sanitized',
     reasoning: '',
     // Reasoning inside completion_tokens here; a reply cut at the token limit still completes.
-    end: { usage: usage(88, 4, 92, 4) },
+    end: { usage: usage(88, 4, 92, 4), read: read('usage', 'inside') },
   },
   {
     file: 'openrouter/gpt-oss-120b-usage.chunks.jsonl',
@@ -151,7 +158,7 @@ const CASES: Case[] = [
     content: 'There are **47** files.',
     reasoning: '',
     // Usage rides on a chunk that still has a choice (an empty delta), after the stop.
-    end: { usage: usage(7007, 49, 7056) },
+    end: { usage: usage(7007, 49, 7056), read: read('usage', 'none') },
   },
   {
     file: 'ollama/qwen2.5-coder-cjk.sse',
@@ -174,7 +181,7 @@ const CASES: Case[] = [
     content: '',
     reasoning: 'Analyze',
     // usage in its own last chunk beside timings; 9 of the 13 prompt tokens came from the cache.
-    end: { usage: usage(13, 10, 23, 0, 9) },
+    end: { usage: usage(13, 10, 23, 0, 9), read: read('usage', 'none') },
   },
   {
     file: 'llamacpp/qwen3.6-timings-only.chunks.jsonl',
@@ -182,14 +189,14 @@ const CASES: Case[] = [
     content: '',
     reasoning: ' **Analyze',
     // No usage without include_usage: timings give the same figures (4 evaluated + 9 cached in, 10 out).
-    end: { usage: usage(13, 10, 23, 0, 9) },
+    end: { usage: usage(13, 10, 23, 0, 9), read: read('timings', 'none') },
   },
   {
     file: 'deepseek/reasoner.chunks.jsonl',
     provider: 'DeepSeek',
     content: 'The word ""s.',
     reasoning: 'We need3.',
-    end: { usage: usage(18, 219, 237, 205) },
+    end: { usage: usage(18, 219, 237, 205), read: read('usage', 'inside') },
   },
   {
     file: 'perplexity/sonar-running-usage.chunks.jsonl',
@@ -197,14 +204,14 @@ const CASES: Case[] = [
     content: 'OK',
     reasoning: '',
     // Running totals on both chunks: the last one, not their sum.
-    end: { usage: usage(6, 1, 7) },
+    end: { usage: usage(6, 1, 7), read: read('usage', 'none', { usd: 0.00501, field: 'usage.cost.total_cost' }) },
   },
   {
     file: 'openai-responses/basic-text.chunks.jsonl',
     provider: 'OpenAIResponses',
     content: 'Code in silence,\nBugs emerge at runtime—\nConsole dot log.',
     reasoning: '',
-    end: { usage: usage(28, 21, 49) },
+    end: { usage: usage(28, 21, 49), read: read('response.usage', 'none') },
   },
   {
     file: 'openai-responses/reasoning-summary.chunks.jsonl',
@@ -213,7 +220,7 @@ const CASES: Case[] = [
       "The sky is blue because of a phenomenon called Rayleigh scattering. When sunlight enters Earth's atmosphere, it collides with gas molecules. Blue light has a shorter wavelength and gets scattered more than other colors, making the sky appear blue to our eyes.",
     reasoning:
       'The sky appears blue due to Rayleigh scattering, where shorter wavelengths of light (blue) scatter more than longer wavelengths (red) in the atmosphere.',
-    end: { usage: usage(32, 89, 121, 45) },
+    end: { usage: usage(32, 89, 121, 45), read: read('response.usage', 'inside') },
   },
   {
     file: 'openai-responses/insufficient-quota.chunks.jsonl',
@@ -260,7 +267,9 @@ describe.each(CASES)('$file', (c) => {
     const modelCode = `${c.file}:${cut}`;
     replay.serve(modelCode, (request) => (c.provider === 'Mistral' && 'stream_options' in request ? STREAM_OPTIONS_REFUSED : { pieces }));
     const model = await h.addModel({ provider: c.provider, modelCode, baseUrl: replay.url, supportReasoning: 'Y', apiKey: KEY });
+    const logs = captureLogs();
     const out = await h.send({ modelId: model.modelId, message: 'hi', isReasoning: true }, { authorization: auth });
+    logs.stop();
 
     // Nothing but strings on the text lines, and together the provider's text.
     for (const line of [...out.ofType('content'), ...out.ofType('reasoning')]) expect(typeof line.content).toBe('string');
@@ -271,6 +280,9 @@ describe.each(CASES)('$file', (c) => {
       expect(last).toMatchObject({ type: 'metrics', metrics: c.end.usage });
       // Every piece went out as its own write (a failure stops the reading before the end).
       expect(replay.written.get(modelCode)).toBe(pieces.length);
+      // Where the numbers came from reaches the run's end, for the usage record to keep.
+      const finished = logs.entries().find((e) => e.message === 'run finished');
+      expect(finished?.usageSource ?? undefined).toEqual(c.end.read ? expect.objectContaining(c.end.read) : undefined);
     } else {
       expect(out.ofType('error')).toEqual([{ type: 'error', error: c.end.error }]);
       expect(last.type).toBe('error');
@@ -288,14 +300,21 @@ describe.each(CASES)('$file', (c) => {
 
   it('gives the same through the stream readers when every piece is its own read', async () => {
     const pieces = awkwardPieces(withCrlf(body));
-    const got = { content: [] as unknown[], reasoning: [] as unknown[], usage: undefined as TokenUsage | undefined, error: undefined as unknown };
+    const got = {
+      content: [] as unknown[],
+      reasoning: [] as unknown[],
+      usage: undefined as TokenUsage | undefined,
+      source: undefined as UsageSource | undefined,
+      error: undefined as unknown,
+    };
     const sink: UpstreamSink = {
       seen: () => {},
       demand: () => undefined,
       content: (t) => got.content.push(t),
       reasoning: (t) => got.reasoning.push(t),
-      usage: (u) => {
-        got.usage = u;
+      usage: ({ tokens, source }) => {
+        got.usage = tokens;
+        got.source = source;
       },
     };
     let reads = 0;
@@ -333,6 +352,7 @@ describe.each(CASES)('$file', (c) => {
       expect(got.error).toBeUndefined();
       // A stream without usage never reports any; the run then counts zeros.
       expect(got.usage ?? NO_USAGE).toEqual(c.end.usage);
+      expect(got.source).toEqual(c.end.read ? expect.objectContaining(c.end.read) : undefined);
     } else {
       expect(describeUpstreamError(got.error, { apiKey: KEY, prompt: ['hi'] }).message).toBe(c.end.error);
     }

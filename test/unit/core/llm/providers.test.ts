@@ -51,7 +51,7 @@ const call = async (provider: string, baseUrl: string, reasoning = false) => {
         got.reasoning += t;
       },
       usage: (u) => {
-        got.usage = u;
+        got.usage = u.tokens;
       },
       demand: () => undefined,
     },
