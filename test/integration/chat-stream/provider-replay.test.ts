@@ -223,6 +223,72 @@ const CASES: Case[] = [
     end: { usage: usage(32, 89, 121, 45), read: read('response.usage', 'inside') },
   },
   {
+    file: 'openai-responses/azure-gpt-5.4-reasoning-usage-end.chunks.jsonl',
+    provider: 'OpenAIResponses',
+    content: 'X',
+    reasoning: '',
+    // The end of a 1,406-event capture: 516 reasoning tokens inside output_tokens (13671 = 12044 + 1627).
+    end: { usage: usage(12044, 1627, 13671, 516), read: read('response.usage', 'inside') },
+  },
+  {
+    file: 'moonshot/moonshot-v1-8k-choice-usage.chunks.jsonl',
+    // Moonshot is none of the 37: reached through a plain chat profile whose base URL points at it.
+    provider: 'AIMLAPI',
+    content: ' to display',
+    reasoning: '',
+    // Usage only inside the last chunk's choices[0] (the 492 / 49 / 541).
+    end: { usage: usage(492, 49, 541), read: read('choices[].usage', 'none') },
+  },
+  {
+    file: 'moonshot/kimi-k3-usage-twice.chunks.jsonl',
+    provider: 'AIMLAPI',
+    content: 'OK',
+    reasoning:
+      'The user is asking me to reply with exactly "OK". This is a simple request with no ambiguity. I should just respond with "OK" and nothing else.',
+    // One snapshot sent twice (choices[0].usage, then top level): taken once. Reasoning inside, all 90 prompt tokens cached.
+    end: { usage: usage(90, 50, 140, 33, 90), read: read('usage', 'inside') },
+  },
+  {
+    file: 'vllm/llama-3.1-70b-continuous-usage.chunks.jsonl',
+    provider: 'VLLM',
+    content: "Hello Sam. It's nice to meet you. Is there something I can help you with or would you like to chat?",
+    reasoning: '',
+    // A running total on all 28 chunks: the last (summing would bill 377 completion tokens).
+    end: { usage: usage(46, 26, 72), read: read('usage', 'none') },
+  },
+  {
+    file: 'cerebras/zai-glm-4.7-reasoning-tool.chunks.jsonl',
+    provider: 'Cerebras',
+    content: '',
+    reasoning: 'The user is asking about a "magic number". I call this function to get the magic number.',
+    // Usage on the tool_calls finish chunk: 97 reasoning tokens inside 104, 256 of 322 prompt tokens cached.
+    end: { usage: usage(322, 104, 426, 97, 256), read: read('usage', 'inside') },
+  },
+  {
+    file: 'sambanova/llama3-8b-usage-chunk.chunks.jsonl',
+    provider: 'Sambanova',
+    content: 'I am a bot',
+    reasoning: '',
+    // An edited capture: the usage still counts the original reply's 41 tokens.
+    end: { usage: usage(21, 41, 62), read: read('usage', 'none') },
+  },
+  {
+    file: 'together/llama-3.1-8b-turbo-usage.chunks.jsonl',
+    provider: 'Together',
+    content: 'ABCABC',
+    reasoning: '',
+    // Usage on the last content chunk (finish_reason "eos"), null before.
+    end: { usage: usage(12, 27, 39), read: read('usage', 'none') },
+  },
+  {
+    file: 'vercel/grok-4.1-fast-via-gateway.chunks.jsonl',
+    provider: 'Vercel',
+    content: 'OK',
+    reasoning: '',
+    // The gateway's money beside the tokens, never read as tokens.
+    end: { usage: usage(675, 1, 676, 0, 674), read: read('usage', 'none', { usd: 0.0000344, field: 'usage.cost' }) },
+  },
+  {
     file: 'openai-responses/insufficient-quota.chunks.jsonl',
     provider: 'OpenAIResponses',
     content: '',
