@@ -29,8 +29,8 @@ const toMessage = (message: PromptMessage): ChatCompletionMessageParam => {
  * makes the request (retry, timeout, errors before the stream); the stream itself is
  * read by event-stream.ts. A reply the provider's filter cut off (`finish_reason:
  * content_filter`) ends as a failure once the stream is read, so its usage still counts
- * and the user learns why the reply stopped; so does the usage of a stream that fails
- * or is stopped after it.
+ * and the user learns why the reply stopped; a stream that fails or is stopped keeps the
+ * usage it carried so far.
  */
 export const streamChatCompletions = async (
   client: OpenAI,

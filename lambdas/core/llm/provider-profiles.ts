@@ -29,7 +29,7 @@ const CHAT: ChatProfile = { api: 'chat', maxTokensParam: 'max_tokens', includeUs
 
 /**
  * For providers whose API refuses `stream_options`: the request would fail before any
- * token. Each sends usage unasked, on its last chunk, where it is known.
+ * token. Mistral and Fireworks send usage unasked on their last chunk; Cohere's is not known.
  */
 const CHAT_NO_STREAM_OPTIONS: ChatProfile = { ...CHAT, includeUsage: false };
 
