@@ -127,7 +127,8 @@ export const finish = async (active: ActiveRun, outcome: Outcome): Promise<void>
       timeToFirstTokenMs: progress.firstTokenAt ? progress.firstTokenAt - ctx.startedAt : null,
       inputTokens: entry?.inputTokens ?? null,
       outputTokens: entry?.outputTokens ?? null,
-      usageSource: entry?.source ?? null,
+      usageSource: progress.usageSource ?? null,
+      usageCounted: entry ? (entry.estimate ?? entry.source) : null,
       contentChars: stored?.content.length ?? null,
     });
   });
