@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createQuotaCache, MAX_STALE_MS } from '../../../../lambdas/core/quotas/quota-cache.ts';
+import { createQuotaCache, STALE_FACTOR } from '../../../../lambdas/core/quotas/quota-cache.ts';
 import type { Quota } from '../../../../lambdas/core/quotas/schema.ts';
 
 const quota = (quotaId: number) => ({ quotaId }) as Quota;
@@ -18,7 +18,7 @@ describe('the quotas an instance keeps', () => {
     expect(await cache.current()).toEqual([quota(1)]);
     await vi.waitFor(() => expect(load).toHaveBeenCalledTimes(2));
     expect(await cache.current()).toEqual([quota(2)]);
-    now += MAX_STALE_MS;
+    now += STALE_FACTOR * 10_000;
     const waited = cache.current();
     expect(load).toHaveBeenCalledTimes(3);
     expect(await waited).toEqual([quota(3)]);
