@@ -50,7 +50,7 @@ export class AiChatStack extends Stack {
       logRetention: config.logRetention,
       removalPolicy: config.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       environment: {
-        ...tables.environment,
+        ...tables.environmentOf(['Models', 'Configs', 'Sessions']),
         ...apiKeys.environment,
         ...images.environment,
         ...auth.environment,
@@ -61,7 +61,7 @@ export class AiChatStack extends Stack {
     };
 
     this.restApi = new RestApi(this, 'Api', {
-      defaults: { ...defaults, environment: { ...defaults.environment, ...config.apiTunables } },
+      defaults: { ...defaults, environment: { ...defaults.environment, ...tables.environmentOf(['Audit']), ...config.apiTunables } },
       serviceName: serviceName('api'),
       allowedOrigins: config.allowedOrigins,
       throttle: config.apiThrottle,
@@ -70,6 +70,7 @@ export class AiChatStack extends Stack {
     tables.grant(api, 'Models', [...TABLE_READ, ...TABLE_WRITE, ...TABLE_SCAN]);
     tables.grant(api, 'Configs', [...TABLE_READ, ...TABLE_WRITE]);
     tables.grant(api, 'Sessions', [...TABLE_READ, ...TABLE_WRITE]);
+    tables.grantAppendOnly(api, 'Audit');
     apiKeys.allowEncryptDecrypt(api);
     images.allowUploadAndView(api);
     auth.allowRead(api);

@@ -61,10 +61,11 @@ const TUNABLE_SETTINGS = {
   ruoyiIdentityTimeoutMs: 'RUOYI_IDENTITY_TIMEOUT_MS',
 } as const;
 
-/** Tunables only the api function reads (upload bounds): the stream function never sees them. */
+/** Tunables only the api function reads (upload bounds, how long audit records are kept): the stream function never sees them. */
 const API_TUNABLE_SETTINGS = {
   uploadTicketsPerMinute: 'UPLOAD_TICKETS_PER_MINUTE',
   uploadMbPerDay: 'UPLOAD_MB_PER_DAY',
+  auditRetentionDays: 'AUDIT_RETENTION_DAYS',
 } as const;
 
 type TunableKey = keyof typeof TUNABLE_SETTINGS | keyof typeof API_TUNABLE_SETTINGS;

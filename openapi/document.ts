@@ -4,6 +4,7 @@ import { routes as apiRoutes } from '../lambdas/api/routes/index.ts';
 import { chatRequestSchema } from '../lambdas/core/chat/1-accept/request-schema.ts';
 import { uploadTicketSchema } from '../lambdas/core/wire/types.ts';
 import {
+  auditRowSchema,
   chatConfigSchema,
   envelopeSchema,
   modelSchema,
@@ -37,6 +38,7 @@ export const ROUTE_ANSWERS: Record<string, RouteAnswer> = {
   'POST /ai/model': { envelope: true },
   'PUT /ai/model': { envelope: true },
   'DELETE /ai/model/{ids}': { envelope: true },
+  'GET /ai/audit/list': { page: auditRowSchema },
 };
 
 export const routeKey = (route: Pick<AnyRoute, 'method' | 'path'>) => `${route.method} ${route.path}`;

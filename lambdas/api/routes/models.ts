@@ -3,7 +3,8 @@ import { ok, okPage } from '../../core/wire/envelope.ts';
 import { modelInputSchema, modelListQuerySchema, modelUpdateSchema } from '../../core/models/schema.ts';
 import { addModel, editModel, enabledModels, listModels, modelDetail, parseModelIds, removeModels } from '../../core/models/service.ts';
 import { route, type AnyRoute } from '../router.ts';
-import { OK_MSG } from '../../core/wire/messages.ts';
+import { AUDIT_MSG, OK_MSG } from '../../core/wire/messages.ts';
+import { BUSINESS_TYPE } from '../../core/audit/operation.ts';
 
 const MODEL_ID_ERROR = 'modelId: 必须是正整数';
 const modelParams = z.object({
@@ -42,8 +43,9 @@ export const modelRoutes: readonly AnyRoute[] = [
     summary: 'Adds a model',
     permission: 'ai:model:add',
     body: modelInputSchema,
-    handle: async ({ runtime, identity, body }) => {
-      await addModel(runtime, identity, body);
+    audit: { title: AUDIT_MSG.modelTitle, businessType: BUSINESS_TYPE.insert, method: 'models.addModel()' },
+    handle: async ({ runtime, identity, body, auditItem }) => {
+      auditItem(await addModel(runtime, identity, body));
       return ok(undefined, OK_MSG.added);
     },
   }),
@@ -53,7 +55,9 @@ export const modelRoutes: readonly AnyRoute[] = [
     summary: 'Updates a model (the masked key keeps the stored one)',
     permission: 'ai:model:edit',
     body: modelUpdateSchema,
-    handle: async ({ runtime, identity, body }) => {
+    audit: { title: AUDIT_MSG.modelTitle, businessType: BUSINESS_TYPE.update, method: 'models.editModel()' },
+    handle: async ({ runtime, identity, body, auditItem }) => {
+      auditItem(body.modelId);
       await editModel(runtime, identity, body);
       return ok(undefined, OK_MSG.updated);
     },
@@ -63,7 +67,9 @@ export const modelRoutes: readonly AnyRoute[] = [
     path: '/ai/model/{ids}',
     summary: 'Deletes models by comma-separated ids',
     permission: 'ai:model:remove',
-    handle: async ({ runtime, identity, params }) => {
+    audit: { title: AUDIT_MSG.modelTitle, businessType: BUSINESS_TYPE.delete, method: 'models.removeModels()' },
+    handle: async ({ runtime, identity, params, auditItem }) => {
+      auditItem(params.ids ?? '');
       await removeModels(runtime, identity, parseModelIds(params.ids ?? ''));
       return ok(undefined, OK_MSG.deleted);
     },

@@ -1,4 +1,5 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai/core/error';
+import { HIDDEN, hideKeyLike } from '../key-like.ts';
 import { UPSTREAM_MSG, upstreamErrorLine } from '../wire/messages.ts';
 
 /**
@@ -74,20 +75,12 @@ export interface Secrets {
   prompt: readonly string[];
 }
 
-const KEY_LIKE: RegExp[] = [
-  /\bBearer\s+\S+/gi,
-  /\b(?:sk|pk|rk|gsk|xai|pplx|nvapi|hf|sess)[-_][\w*-]{4,}/gi,
-  /\bAIza[\w-]{10,}/g,
-  /\beyJ[\w-]+(?:\.[\w-]+){1,2}/g,
-];
 /** Long runs of token alphabet with both letters and digits: base64, hex and JWT-ish strings. */
 const TOKEN_RUN = /[A-Za-z0-9+/=_-]{24,}/g;
-const HIDDEN = '[已隐藏]';
 
 /** Cuts the key, anything key-like and long token-like runs out of provider text. */
 const redact = (text: string, apiKey: string): string => {
-  let out = apiKey.length >= 4 ? text.split(apiKey).join(HIDDEN) : text;
-  for (const pattern of KEY_LIKE) out = out.replace(pattern, HIDDEN);
+  const out = hideKeyLike(apiKey.length >= 4 ? text.split(apiKey).join(HIDDEN) : text);
   return out.replace(TOKEN_RUN, (run) => (/\d/.test(run) && /[A-Za-z]/.test(run) ? HIDDEN : run));
 };
 

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { publicUserId } from '../wire/public-user-id.ts';
 import { wireTimeOfUtc } from '../time.ts';
 import { PROVIDERS } from './providers.ts';
+import { pageQueryShape, queryText } from '../validation/page-query.ts';
 
 /** What every response shows instead of a stored API key. */
 export const API_KEY_MASK = '*'.repeat(24);
@@ -80,17 +81,8 @@ export const toPublicModel = (model: StoredModel) => {
 
 export type PublicModel = ReturnType<typeof toPublicModel>;
 
-/** A page number or size from the query string; missing means `fallback`. */
-const pageParam = (field: string, max: number, tooBig: string, fallback: number) => {
-  const error = `${field}: 必须是正整数`;
-  return z._default(z.coerce.number({ error }).check(z.int(error), z.minimum(1, error), z.maximum(max, tooBig)), fallback);
-};
-
-const queryText = (max: number, tooLong: string) => z.optional(z.string().check(z.maxLength(max, tooLong)));
-
 export const modelListQuerySchema = z.object({
-  pageNum: pageParam('pageNum', 100_000, 'pageNum: 过大', 1),
-  pageSize: pageParam('pageSize', 500, 'pageSize: 不能超过500', 10),
+  ...pageQueryShape,
   modelName: queryText(100, 'modelName: 过长'),
   modelCode: queryText(100, 'modelCode: 过长'),
   provider: queryText(50, 'provider: 过长'),

@@ -1,6 +1,7 @@
 import type { Identity } from '../auth/identity.ts';
 import { ServiceError } from '../errors/service-error.ts';
-import type { Page } from '../wire/envelope.ts';
+import { pageOf, type Page } from '../wire/envelope.ts';
+import { containsText } from '../validation/page-query.ts';
 import type { Runtime } from '../runtime.ts';
 import { utcNow } from '../time.ts';
 import { deleteModelItems, getModel, insertModel, nextModelId, replaceModel, scanModels } from './repository.ts';
@@ -12,22 +13,15 @@ type Deps = Pick<Runtime, 'db' | 'tables' | 'cipher'>;
 
 const byModelSort = (a: StoredModel, b: StoredModel) => a.modelSort - b.modelSort || a.modelId - b.modelId;
 
-const contains = (value: string | null | undefined, needle: string | undefined) => !needle || (value ?? '').toLowerCase().includes(needle.toLowerCase());
-
 /** The admin list: scope, then the page's filters, ordered by `modelSort`. */
 export const listModels = async (deps: Deps, identity: Identity, query: ModelListQuery): Promise<Page<PublicModel>> => {
   const matching = (await scanModels(deps))
     .filter((m) => modelInScope(identity, m))
-    .filter((m) => contains(m.modelName, query.modelName) && contains(m.modelCode, query.modelCode))
+    .filter((m) => containsText(m.modelName, query.modelName) && containsText(m.modelCode, query.modelCode))
     .filter((m) => (!query.provider || m.provider === query.provider) && (!query.status || m.status === query.status))
     .sort(byModelSort);
-  const start = (query.pageNum - 1) * query.pageSize;
-  return {
-    rows: matching.slice(start, start + query.pageSize).map(toPublicModel),
-    pageNum: query.pageNum,
-    pageSize: query.pageSize,
-    total: matching.length,
-  };
+  const page = pageOf(matching, query);
+  return { ...page, rows: page.rows.map(toPublicModel) };
 };
 
 /** The chat page's picker: enabled models in scope. */

@@ -45,6 +45,18 @@ export const REFUSAL_MSG = {
   configNotYours: '只允许修改当前用户的配置',
 } as const;
 
+/**
+ * The audit trail's texts (GET /ai/audit/list): RuoYi's @Log titles of the AI module, and
+ * what its operation log writes for a request or result too long to keep.
+ */
+export const AUDIT_MSG = {
+  modelTitle: 'AI模型管理',
+  chatConfigTitle: 'AI对话配置管理',
+  chatSessionTitle: 'AI对话会话管理',
+  paramTooLong: '请求参数过长',
+  resultTooLong: '返回参数过长',
+} as const;
+
 /** Upload refused for the day's volume (429). */
 export const uploadQuotaMessage = (mbPerDay: number) => `图片上传总量已达每日上限（${mbPerDay}MB），请稍后再试`;
 

@@ -114,3 +114,28 @@ export const modelSchema = z.strictObject({
   updateTime: z.optional(wireTime),
   remark: z.nullish(z.string()),
 });
+
+/** A row of `GET /ai/audit/list`: RuoYi's operation-log row, and who, which item and which client. */
+export const auditRowSchema = z.strictObject({
+  operId: z.number().check(z.int(), z.describe('time-ordered: the operation time in microseconds, made unique')),
+  title: z.string().check(z.describe("RuoYi's @Log title: AI模型管理, AI对话配置管理, AI对话会话管理")),
+  businessType: z.number().check(z.int(), z.describe("RuoYi's BusinessType (dictionary sys_oper_type): 0 other, 1 insert, 2 update, 3 delete")),
+  method: z.string(),
+  requestMethod: z.string(),
+  operatorType: z.number().check(z.int(), z.describe("RuoYi's operator_type from the User-Agent: 0 other, 1 desktop, 2 mobile")),
+  operName: z.string(),
+  deptName: z.nullable(z.string()),
+  operUrl: z.string(),
+  operIp: z.string().check(z.describe('the address that connected to the API; behind a proxy, the proxy')),
+  operLocation: z.string(),
+  operParam: z.string().check(z.describe('the request as JSON text without the API key or other secrets (请求参数过长 past 2000 characters)')),
+  jsonResult: z.string(),
+  status: z.number().check(z.int(), z.describe('0 succeeded, 1 refused or failed')),
+  errorMsg: z.nullable(z.string()),
+  operTime: wireTime,
+  costTime: z.number().check(z.int()),
+  userId,
+  itemId: z.nullable(z.string().check(z.describe('the model ids, session id or user (chat config) the operation named'))),
+  userAgent: z.nullable(z.string()),
+  forwardedFor: z.nullable(z.string().check(z.describe('X-Forwarded-For as received: what the proxies (or the client) claimed, unverified'))),
+});

@@ -114,6 +114,8 @@ describe('what the handlers answer matches the document', () => {
     await slow.done;
     await expectAnswer('DELETE', `/ai/chat/session/${sessionId}`, '/ai/chat/session/{sessionId}', { authorization: user });
     await expectAnswer('DELETE', `/ai/model/${model.modelId}`, '/ai/model/{ids}');
+    const audit = await expectAnswer('GET', '/ai/audit/list', '/ai/audit/list');
+    expect(audit.total).toBeGreaterThan(0);
     expect([...seen].sort()).toEqual(Object.keys(ROUTE_ANSWERS).sort());
 
     const refused = await api({ method: 'GET', path: '/ai/chat/config' });
