@@ -8,6 +8,7 @@ import {
   chatConfigSchema,
   envelopeSchema,
   modelSchema,
+  modelTestResultSchema,
   pageEnvelopeSchema,
   sessionDetailSchema,
   sessionListItemSchema,
@@ -37,6 +38,7 @@ export const ROUTE_ANSWERS: Record<string, RouteAnswer> = {
   'GET /ai/model/{modelId}': { data: z.union([modelSchema, z.strictObject({})]) },
   'POST /ai/model': { envelope: true },
   'PUT /ai/model': { envelope: true },
+  'POST /ai/model/test': { data: modelTestResultSchema },
   'DELETE /ai/model/{ids}': { envelope: true },
   'GET /ai/audit/list': { page: auditRowSchema },
 };

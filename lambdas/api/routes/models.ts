@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { ok, okPage } from '../../core/wire/envelope.ts';
-import { modelInputSchema, modelListQuerySchema, modelUpdateSchema } from '../../core/models/schema.ts';
+import { modelInputSchema, modelListQuerySchema, modelTestSchema, modelUpdateSchema } from '../../core/models/schema.ts';
 import { addModel, editModel, enabledModels, listModels, modelDetail, parseModelIds, removeModels } from '../../core/models/service.ts';
 import { route, type AnyRoute } from '../router.ts';
 import { AUDIT_MSG, OK_MSG } from '../../core/wire/messages.ts';
@@ -60,6 +60,22 @@ export const modelRoutes: readonly AnyRoute[] = [
       auditItem(body.modelId);
       await editModel(runtime, identity, body);
       return ok(undefined, OK_MSG.updated);
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/ai/model/test',
+    summary:
+      "Tests a model's settings (the stored ones, or those of the form with a key typed for the test) with one minimal streamed request to its provider: the time to first text, or the error class and the provider's own reason",
+    // Whoever may change a model may find out whether its settings work; the test uses its stored key.
+    permission: 'ai:model:edit',
+    body: modelTestSchema,
+    audit: { title: AUDIT_MSG.modelTitle, businessType: BUSINESS_TYPE.other, method: 'models.testModel()' },
+    handle: async ({ runtime, identity, body, auditItem }) => {
+      auditItem(body.modelId);
+      // Loaded on first use, as the stream loads it: the provider client stays off the api's cold start.
+      const { testModel } = await import('../../core/models/model-test.ts');
+      return ok(await testModel(runtime, identity, body));
     },
   }),
   route({

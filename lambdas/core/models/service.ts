@@ -40,7 +40,7 @@ export const modelDetail = async (deps: Deps, identity: Identity, modelId: numbe
 };
 
 /** A key given as the mask, or not given, means "keep the stored one". */
-const keepsStoredKey = (apiKey: string | null | undefined) => apiKey === undefined || apiKey === null || apiKey === API_KEY_MASK;
+export const keepsStoredKey = (apiKey: string | null | undefined) => apiKey === undefined || apiKey === null || apiKey === API_KEY_MASK;
 
 /** A key given as the mask, or not given, means "unchanged"; an empty string removes it. */
 const resolveKeyCipher = async (deps: Deps, modelId: number, apiKey: string | null | undefined, current: string | undefined): Promise<string | undefined> => {
@@ -85,14 +85,28 @@ const keyDestination = ({ provider, baseUrl }: Pick<StoredModel, 'provider' | 'b
   }
 };
 
-export const editModel = async (deps: Deps, identity: Identity, input: ModelUpdate): Promise<void> => {
-  const current = await getModel(deps, input.modelId);
-  if (!current) throw ServiceError.service(REFUSAL_MSG.modelAbsent);
-  requireModelInScope(identity, current);
-  // Otherwise an editor who can only see the mask could repoint the model and receive the key.
-  if (current.apiKeyCipher && keepsStoredKey(input.apiKey) && keyDestination(current) !== keyDestination(input)) {
+/**
+ * A stored key goes only where it was stored for: new settings that send it elsewhere must
+ * come with a new key. Otherwise an editor who can only see the mask could repoint the
+ * model (or a test of it) and receive the key.
+ */
+export const requireKeyStaysWithEndpoint = (current: StoredModel, next: Pick<StoredModel, 'provider' | 'baseUrl'> & Pick<ModelInput, 'apiKey'>): void => {
+  if (current.apiKeyCipher && keepsStoredKey(next.apiKey) && keyDestination(current) !== keyDestination(next)) {
     throw ServiceError.invalid(REFUSAL_MSG.keyRequired);
   }
+};
+
+/** The stored model an edit or a test starts from: it must exist and be in the caller's scope. */
+export const modelToChange = async (deps: Deps, identity: Identity, modelId: number): Promise<StoredModel> => {
+  const current = await getModel(deps, modelId);
+  if (!current) throw ServiceError.service(REFUSAL_MSG.modelAbsent);
+  requireModelInScope(identity, current);
+  return current;
+};
+
+export const editModel = async (deps: Deps, identity: Identity, input: ModelUpdate): Promise<void> => {
+  const current = await modelToChange(deps, identity, input.modelId);
+  requireKeyStaysWithEndpoint(current, input);
   const { modelId: _id, ...rest } = input;
   await replaceModel(deps, {
     ...fieldsOf(rest),

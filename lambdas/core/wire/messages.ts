@@ -86,5 +86,11 @@ export const UPSTREAM_MSG = {
   interrupted: '模型服务连接中断',
 } as const;
 
+/** A model test that reached the model (`POST /ai/model/test`); its failures read as UPSTREAM_MSG. */
+export const MODEL_TEST_MSG = {
+  passed: (seconds: number) => `连接成功，首字耗时 ${seconds} 秒`,
+  noText: '连接成功，但模型没有返回文字',
+} as const;
+
 /** The error line of a provider's failure: the class, then the provider's own short reason. */
 export const upstreamErrorLine = (message: string, reason?: string): string => (reason ? `${message}（服务商：${reason}）` : message);
