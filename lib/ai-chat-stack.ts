@@ -77,7 +77,8 @@ export class AiChatStack extends Stack {
 
     const streamTimeout = Duration.seconds(config.streamTimeoutSeconds);
     this.chatStream = new ChatStream(this, 'ChatStream', {
-      defaults,
+      // The monthly cost alarm reads the month's cost, which the stream reports after each run it stores.
+      defaults: config.costAlarm ? { ...defaults, environment: { ...defaults.environment, REPORT_MONTH_COST: 'true' } } : defaults,
       serviceName: serviceName('stream'),
       allowedOrigins: config.allowedOrigins,
       timeout: streamTimeout,
@@ -101,6 +102,7 @@ export class AiChatStack extends Stack {
       streamTimeout,
       tables: tables.all(),
       alarmEmail: config.alarmEmail,
+      costAlarm: config.costAlarm,
       dashboardName: id,
     });
 

@@ -89,6 +89,11 @@ const settingsSchema = z.object({
   QUOTA_CACHE_MS: intFrom(10_000),
   /** How long a stopped reply of a `usageOnStop` model keeps reading its provider for the usage. */
   USAGE_ON_STOP_MS: intFrom(3_000),
+  /** The stack's monthly cost alarm is on: after each run it stores, the stream reports the month's cost so far (usage/month-cost.ts). */
+  REPORT_MONTH_COST: z.pipe(
+    z._default(z.enum(['true', 'false']), 'false'),
+    z.transform((v: 'true' | 'false') => v === 'true'),
+  ),
   /** IANA zone of every time on the wire, as RuoYi sends its server's local time. */
   TIME_ZONE: z._default(z.string().check(z.refine(isTimeZone, 'not an IANA time zone')), 'Asia/Shanghai'),
 });

@@ -5,6 +5,7 @@ import { recordRunOutcome, recordStreamDuration, recordTimeToFirstToken, recordU
 import { releaseReservations } from '../../quotas/reservation.ts';
 import type { LedgerEntry } from '../../usage/ledger-entry.ts';
 import { usageEntry } from './run-usage-entry.ts';
+import { reportMonthCost } from '../../usage/month-cost.ts';
 import type { ModelInfo, RunMetrics, RunRecord } from '../../sessions/types.ts';
 import type { ActiveRun, Outcome, RunEnd } from '../active-run.ts';
 import { persistWithRetry } from './persist.ts';
@@ -130,4 +131,9 @@ export const finish = async (active: ActiveRun, outcome: Outcome): Promise<void>
       contentChars: stored?.content.length ?? null,
     });
   });
+  if (stored && active.deps.runtime.settings.REPORT_MONTH_COST) {
+    await reportMonthCost(active.deps.runtime, stored.startedAt).catch((err: unknown) =>
+      log.warn("month's cost could not be reported", { errorName: (err as Error)?.name }),
+    );
+  }
 };
