@@ -59,6 +59,9 @@ const TUNABLE_SETTINGS = {
   rateLimitCancelsPerMinute: 'RATE_LIMIT_CANCELS_PER_MINUTE',
   ruoyiIdentityCacheMs: 'RUOYI_IDENTITY_CACHE_MS',
   ruoyiIdentityTimeoutMs: 'RUOYI_IDENTITY_TIMEOUT_MS',
+  quotaReserveTokens: 'QUOTA_RESERVE_TOKENS',
+  quotaCacheMs: 'QUOTA_CACHE_MS',
+  usageOnStopMs: 'USAGE_ON_STOP_MS',
 } as const;
 
 /** Tunables only the api function reads (upload bounds, how long audit records are kept): the stream function never sees them. */

@@ -4,6 +4,7 @@ import { periodOf } from '../../../lambdas/core/usage/periods.ts';
 import { reservedTokens } from '../../../lambdas/core/quotas/reservation.ts';
 import { setUpBothFunctions, type Api } from '../robustness/support/corpus.ts';
 import type { Capture, ChatStreamHarness } from '../chat-stream/support.ts';
+import { DEPTS } from '../../support/ruoyi-world.ts';
 import { startRuoyiStandIn, type RuoyiStandIn } from '../../support/ruoyi-stand-in.ts';
 import { counterDifferences, readUsageState } from './support/audit.ts';
 
@@ -43,9 +44,9 @@ const pick = <T>(weighted: [number, T][]): T => {
 };
 const between = (low: number, high: number) => low + Math.floor(random() * (high - low + 1));
 
-const DEPTS = [100, 101, 102, 103];
+const DEPT_IDS = [100, 101, 102, 103];
 const userIds = Array.from({ length: USERS }, (_, i) => 201 + i);
-const deptOf = (userId: number) => DEPTS[userId % DEPTS.length]!;
+const deptOf = (userId: number) => DEPT_IDS[userId % DEPT_IDS.length]!;
 /** Users 201 + 3k hold the `intern` role too. */
 const isIntern = (userId: number) => (userId - 201) % 3 === 0;
 
@@ -72,11 +73,7 @@ const finalWrites: Record<string, unknown>[] = [];
 beforeAll(async () => {
   ruoyi = await startRuoyiStandIn({
     basePath: '/prod-api',
-    depts: [
-      { deptId: 101, parentId: 100, ancestors: '0,100', deptName: '深圳总公司' },
-      { deptId: 102, parentId: 100, ancestors: '0,100', deptName: '长沙分公司' },
-      { deptId: 103, parentId: 101, ancestors: '0,100,101', deptName: '研发部门' },
-    ],
+    depts: DEPTS,
     roles: [
       { roleId: 2, roleKey: 'common', dataScope: '1', perms: ['ai:chat:list'] },
       { roleId: 3, roleKey: 'intern', dataScope: '5', perms: ['ai:chat:list'] },

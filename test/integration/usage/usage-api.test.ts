@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setUpBothFunctions, type Api } from '../robustness/support/corpus.ts';
 import type { ChatStreamHarness } from '../chat-stream/support.ts';
+import { DEPTS } from '../../support/ruoyi-world.ts';
 import { startRuoyiStandIn, type RuoyiRole, type RuoyiStandIn } from '../../support/ruoyi-stand-in.ts';
 import { periodOf } from '../../../lambdas/core/usage/periods.ts';
 
@@ -34,11 +35,7 @@ const today = () => periodOf('day', Date.now());
 beforeAll(async () => {
   ruoyi = await startRuoyiStandIn({
     basePath: '/prod-api',
-    depts: [
-      { deptId: 101, parentId: 100, ancestors: '0,100', deptName: '深圳总公司' },
-      { deptId: 102, parentId: 100, ancestors: '0,100', deptName: '长沙分公司' },
-      { deptId: 103, parentId: 101, ancestors: '0,100,101', deptName: '研发部门' },
-    ],
+    depts: DEPTS,
     roles: ROLES,
     users: [
       user(21, 'a101', 101, [2]),

@@ -1,4 +1,5 @@
 import type { Runtime } from '../../../../lambdas/core/runtime.ts';
+import { COUNTED } from '../../../../lambdas/core/usage/figures.ts';
 import type { LedgerEntry } from '../../../../lambdas/core/usage/ledger-entry.ts';
 
 type Item = Record<string, unknown>;
@@ -31,19 +32,6 @@ export const readUsageState = async (deps: Deps): Promise<UsageState> => {
   };
 };
 
-const FIGURES = [
-  'runs',
-  'completedRuns',
-  'cancelledRuns',
-  'failedRuns',
-  'estimatedRuns',
-  'inputTokens',
-  'outputTokens',
-  'reasoningTokens',
-  'cachedTokens',
-  'totalTokens',
-];
-
 /**
  * What each counter must hold, summed here from the entries with rules written apart from
  * the service's (its subjects: user, the department path, model, everything; its periods:
@@ -61,7 +49,7 @@ export const expectedCounters = (entries: LedgerEntry[]): Map<string, Record<str
       for (const subject of subjects) {
         const [kind, id] = subject.split(' ');
         const key = `CNT#${code}#${period}#${kind} ${id}`;
-        const sums = expected.get(key) ?? Object.fromEntries(FIGURES.map((f) => [f, 0]));
+        const sums = expected.get(key) ?? Object.fromEntries(COUNTED.map((f): [string, number] => [f, 0]));
         sums.runs! += 1;
         sums[`${e.outcome}Runs`]! += 1;
         sums.estimatedRuns! += e.source === 'estimated' ? 1 : 0;
