@@ -6,6 +6,7 @@ import { createDirectClient } from './harness/direct-client.ts';
 import { measureBundles } from './figures/bundles.ts';
 import { measureBurst } from './figures/burst.ts';
 import { measureCancel } from './figures/cancel.ts';
+import { measureColdStart } from './figures/coldstart.ts';
 import { measureCost } from './figures/cost.ts';
 import type { BenchContext } from './figures/context.ts';
 import { measureLatency } from './figures/latency.ts';
@@ -24,7 +25,7 @@ import { closeClientSockets } from './harness/stream-client.ts';
  */
 const RESULTS = new URL('./results.json', import.meta.url);
 
-const FIGURES = ['bundles', 'latency', 'burst', 'cancel', 'storage', 'load', 'cost', 'memory'] as const;
+const FIGURES = ['bundles', 'latency', 'burst', 'cancel', 'storage', 'load', 'cost', 'memory', 'coldstart'] as const;
 type Figure = (typeof FIGURES)[number];
 
 /** `--only=burst,cancel` runs just those figures (while working on one), written to a temp file instead of the results. */
@@ -60,6 +61,7 @@ const main = async () => {
     load: measureLoad,
     cost: measureCost,
     memory: measureMemory,
+    coldstart: measureColdStart,
   };
   const stackFigures = (Object.keys(onStack) as (keyof typeof onStack)[]).filter(wanted);
   if (stackFigures.length) {
@@ -79,7 +81,7 @@ const main = async () => {
     }
   }
 
-  const order: Figure[] = ['latency', 'burst', 'cancel', 'storage', 'bundles', 'load', 'cost', 'memory'];
+  const order: Figure[] = ['latency', 'burst', 'cancel', 'storage', 'bundles', 'load', 'cost', 'memory', 'coldstart'];
   const rows = order.flatMap((figure) => results[figure]?.rows ?? []);
   const table = renderTable(rows);
   const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` };

@@ -12,7 +12,8 @@ import { imageFilePath } from '../../lambdas/core/images/local-protocol.ts';
 import { synth } from '../../test/support/synth.ts';
 import type { ApiCall } from '../../test/support/api-call.ts';
 import { STATUS_POLL, startUnitsProxy, type Units } from '../harness/aws-units.ts';
-import { deployedFunction, type Handler } from '../harness/deployed.ts';
+import { lambdaShare } from '../harness/cpu-quota.ts';
+import { deployedFunction, localEnvironment, type DeployedFunction, type Handler } from '../harness/deployed.ts';
 import type { Invocation, ProbeCommand, ProbeReady } from '../harness/function-probe.ts';
 import { fmt, type Row } from '../report.ts';
 import { chatUserToken } from '../harness/tokens.ts';
@@ -37,8 +38,6 @@ export const PRICES = {
 } as const;
 
 const TARGET_PER_1000 = 0.05;
-/** Lambda gives a full vCPU at 1,769 MB and a proportional share below. */
-const FULL_VCPU_MB = 1769;
 /** The memory a function is given must leave this much above its measured peak RSS. */
 const HEADROOM = 1.5;
 /** CloudWatch Logs meters 26 bytes per event on top of its text. */
@@ -94,11 +93,11 @@ const buildProbe = async (work: string) => {
   return outfile;
 };
 
-const startProbe = async (probeFile: string, name: Handler, fn: ReturnType<typeof deployedFunction>, env: Record<string, string>): Promise<Probe> => {
+const startProbe = async (probeFile: string, name: Handler, fn: DeployedFunction, env: Record<string, string>): Promise<Probe> => {
   const child: ChildProcess = fork(probeFile, [join(fn.assetDir, ENTRY), name, String(fn.timeoutS)], {
     execPath: process.env.LAMBDA_NODE ?? process.execPath,
     execArgv: process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [],
-    env: { ...env, ...(fn.nodeOptions ? { NODE_OPTIONS: fn.nodeOptions } : {}) },
+    env,
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const ready = await new Promise<ProbeReady>((resolve, reject) => {
@@ -123,10 +122,8 @@ const startProbe = async (probeFile: string, name: Handler, fn: ReturnType<typeo
   };
 };
 
-const share = (memoryMb: number) => Math.min(1, memoryMb / FULL_VCPU_MB);
-
 /** An api call's billed time at `memoryMb`: its CPU runs at the function's share of a vCPU. */
-const billedApiMs = (inv: Invocation, memoryMb: number) => inv.wallMs + inv.cpuMs * (1 / share(memoryMb) - 1);
+const billedApiMs = (inv: Invocation, memoryMb: number) => inv.wallMs + inv.cpuMs * (1 / lambdaShare(memoryMb) - 1);
 
 /**
  * A stream turn's billed time at `memoryMb`. The relay (first to last content) takes the
@@ -137,8 +134,8 @@ const billedApiMs = (inv: Invocation, memoryMb: number) => inv.wallMs + inv.cpuM
  */
 const billedTurnMs = (inv: Invocation, memoryMb: number) => {
   const { before, relay, after } = inv.phases!;
-  const serial = before.wall + after.wall + (before.cpu + after.cpu) * (1 / share(memoryMb) - 1);
-  return serial + Math.max(REPLY_MS, relay.cpu / share(memoryMb));
+  const serial = before.wall + after.wall + (before.cpu + after.cpu) * (1 / lambdaShare(memoryMb) - 1);
+  return serial + Math.max(REPLY_MS, relay.cpu / lambdaShare(memoryMb));
 };
 
 const logGb = (inv: Invocation) => (inv.logBytes + (inv.logLines + PLATFORM_LOG.lines) * LOG_EVENT_OVERHEAD + PLATFORM_LOG.bytes) / 1e9;
@@ -176,10 +173,11 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
   try {
     const probeFile = await buildProbe(work);
     const fns = { stream: deployedFunction(synthesized, 'stream'), api: deployedFunction(synthesized, 'api') };
-    const envFor = (name: Handler) => {
-      const { NODE_OPTIONS: _n, ...stackEnv } = stack.handlerEnv;
-      return { ...stackEnv, ...fns[name].environment, DYNAMODB_ENDPOINT: units.endpoint, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fns[name].memoryMb) };
-    };
+    const envFor = (name: Handler) => ({
+      ...localEnvironment(stack.handlerEnv, fns[name]),
+      DYNAMODB_ENDPOINT: units.endpoint,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fns[name].memoryMb),
+    });
     const streamProbe = await startProbe(probeFile, 'stream', fns.stream, envFor('stream'));
     probes.push(streamProbe);
     const apiProbe = await startProbe(probeFile, 'api', fns.api, envFor('api'));
@@ -244,7 +242,7 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
     const metricSeries = new Set([...turns.map((t) => t.stream), list, burst, image].flatMap((inv) => inv.metricSeries));
 
     const peak = (name: Handler) => (name === 'stream' ? Math.max(burst.peakRssMb, image.peakRssMb, ...turns.map((t) => t.stream.peakRssMb)) : list.peakRssMb);
-    const importAt = (probe: Probe, mb: number) => probe.ready.importMs / share(mb);
+    const importAt = (probe: Probe, mb: number) => probe.ready.importMs / lambdaShare(mb);
     const turnCpu = average(turns.map((t) => t.stream.cpuMs));
     const rows: Row[] = [
       {
@@ -282,7 +280,7 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
       {
         figure: '   stream CPU per turn (full vCPU)',
         value: `turn ${fmt(turnCpu)} (before first content ${fmt(average(turns.map((t) => t.stream.phases!.before.cpu)))}, after last ${fmt(average(turns.map((t) => t.stream.phases!.after.cpu)))}), 2,000 chunks ${fmt(burst.cpuMs)}, image ${fmt(image.cpuMs)}`,
-        baseline: `at ${memory.stream} MB, ${(share(memory.stream) * 100).toFixed(0)}% of a vCPU`,
+        baseline: `at ${memory.stream} MB, ${(lambdaShare(memory.stream) * 100).toFixed(0)}% of a vCPU`,
       },
       {
         figure: '   cold import at the configured CPU share',
@@ -297,9 +295,9 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
     const beforeCpu = average(turns.map((t) => t.stream.phases!.before.cpu));
     const turnCpuPerChunk = average(turns.map((t) => t.stream.phases!.relay.cpu)) / TURN_CHUNKS;
     const relayCpuPerChunk = fast.phases!.relay.cpu / FAST_CHUNKS;
-    const stretch = (cpuMs: number, mb: number) => cpuMs * (1 / share(mb) - 1);
+    const stretch = (cpuMs: number, mb: number) => cpuMs * (1 / lambdaShare(mb) - 1);
     const totalAt = (mb: number) => total - per1000.lambda + lambdaPer1000At(mb);
-    const relayCeiling = (mb: number) => (share(mb) * 1000) / relayCpuPerChunk;
+    const relayCeiling = (mb: number) => (lambdaShare(mb) * 1000) / relayCpuPerChunk;
     rows.push(
       {
         figure: '   stream latency at the configured share (if the CPU quota binds)',

@@ -1,4 +1,4 @@
-import { directChat, type Turn } from '../harness/direct-client.ts';
+import { backToBack, directChat, firstContent, type Turn } from '../harness/direct-client.ts';
 import { fmt, spread, type Row } from '../report.ts';
 import { distribution, median, type Distribution } from '../harness/stats.ts';
 import { relayChat, sendChat } from '../harness/stream-client.ts';
@@ -36,21 +36,6 @@ const SEEDED_TURN: Turn[] = [
 const FOLLOW_UP_HISTORY = [...SEEDED_TURN, ...SEEDED_TURN, ...SEEDED_TURN];
 
 type Kind = 'new' | 'followUp';
-
-/** One send each way, one after the other; which goes first alternates by turn, so neither always meets the other's leftovers. */
-const backToBack = async <A, B>(turn: number, a: () => Promise<A>, b: () => Promise<B>): Promise<[A, B]> => {
-  if (turn % 2) {
-    const first = await a();
-    return [first, await b()];
-  }
-  const second = await b();
-  return [await a(), second];
-};
-
-const firstContent = (out: { firstContentMs?: number }) => {
-  if (out.firstContentMs === undefined) throw new Error(`no content in a latency send: ${JSON.stringify(out)}`);
-  return out.firstContentMs;
-};
 
 interface Sample {
   /** Stack minus direct, send by send (each pair sent back to back). */
