@@ -12,6 +12,7 @@ import type { BenchContext } from './figures/context.ts';
 import { measureLatency } from './figures/latency.ts';
 import { measureLoad } from './figures/load.ts';
 import { measureMemory } from './figures/memory.ts';
+import { measureRounds } from './figures/rounds.ts';
 import { measureStorage } from './figures/storage.ts';
 import { startModelProcess, startStackProcess } from './harness/processes.ts';
 import { renderTable, type Row } from './report.ts';
@@ -25,7 +26,7 @@ import { closeClientSockets } from './harness/stream-client.ts';
  */
 const RESULTS = new URL('./results.json', import.meta.url);
 
-const FIGURES = ['bundles', 'latency', 'burst', 'cancel', 'storage', 'load', 'cost', 'memory', 'coldstart'] as const;
+const FIGURES = ['bundles', 'rounds', 'latency', 'burst', 'cancel', 'storage', 'load', 'cost', 'memory', 'coldstart'] as const;
 type Figure = (typeof FIGURES)[number];
 
 /** `--only=burst,cancel` runs just those figures (while working on one), written to a temp file instead of the results. */
@@ -54,6 +55,7 @@ const main = async () => {
   if (wanted('bundles')) results.bundles = await measureBundles(progress);
 
   const onStack = {
+    rounds: measureRounds,
     latency: measureLatency,
     burst: measureBurst,
     cancel: measureCancel,
@@ -81,7 +83,7 @@ const main = async () => {
     }
   }
 
-  const order: Figure[] = ['latency', 'burst', 'cancel', 'storage', 'bundles', 'load', 'cost', 'memory', 'coldstart'];
+  const order: Figure[] = ['rounds', 'latency', 'burst', 'cancel', 'storage', 'bundles', 'load', 'cost', 'memory', 'coldstart'];
   const rows = order.flatMap((figure) => results[figure]?.rows ?? []);
   const table = renderTable(rows);
   const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` };
