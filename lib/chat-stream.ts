@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { FunctionUrlAuthType, HttpMethod, InvokeMode, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
+import { Alias, FunctionUrlAuthType, HttpMethod, InvokeMode, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { REQUEST_HEADERS } from './rest-api.ts';
 import { ServiceFunction, type FunctionDefaults } from './service-function.ts';
@@ -13,6 +13,12 @@ export interface ChatStreamProps {
   reservedConcurrency?: number;
   /** Defaults to STREAM_MEMORY_MB; more buys CPU (faster first content, a higher relay ceiling) at its price. */
   memorySize?: number;
+  /**
+   * Instances kept initialized (no cold start for as many chats at once), billed every
+   * second whether used or not: docs/performance.md gives the price. The URL then serves
+   * an alias of the function's current version that holds them.
+   */
+  provisionedConcurrency?: number;
 }
 
 /**
@@ -45,7 +51,11 @@ export class ChatStream extends Construct {
       memorySize: props.memorySize ?? STREAM_MEMORY_MB,
       reservedConcurrentExecutions: props.reservedConcurrency,
     });
-    this.url = this.handler.function.addFunctionUrl({
+    const fn = this.handler.function;
+    const target = props.provisionedConcurrency
+      ? new Alias(this, 'Live', { aliasName: 'live', version: fn.currentVersion, provisionedConcurrentExecutions: props.provisionedConcurrency })
+      : fn;
+    this.url = target.addFunctionUrl({
       authType: FunctionUrlAuthType.NONE,
       invokeMode: InvokeMode.RESPONSE_STREAM,
       cors: {
