@@ -28,6 +28,8 @@ export const PRICES = {
   region: 'us-east-1',
   date: '2026-11-30',
   lambdaArmGbSecond: 0.0000133334,
+  /** Provisioned concurrency, arm64: each instance kept initialized, whether it runs or not. */
+  lambdaArmProvisionedGbSecond: 0.0000033334,
   lambdaRequest: 0.2 / 1e6,
   dynamoWriteUnit: 0.625 / 1e6,
   dynamoReadUnit: 0.125 / 1e6,
@@ -37,7 +39,9 @@ export const PRICES = {
   customMetricMonth: 0.3,
 } as const;
 
-const TARGET_PER_1000 = 0.05;
+const TARGET_PER_1000 = 0.1;
+/** AWS prices a month as 730 hours. */
+const MONTH_S = 730 * 3600;
 /** The memory a function is given must leave this much above its measured peak RSS. */
 const HEADROOM = 1.5;
 /** CloudWatch Logs meters 26 bytes per event on top of its text. */
@@ -57,17 +61,9 @@ const TURN_CHUNKS = 1000;
 const TURN_MESSAGE = `[[interval=${REPLY_MS / TURN_CHUNKS} chunks=${TURN_CHUNKS}]] Tell me about the moon.`;
 const TURNS = 3;
 const BURST_MESSAGE = '[[delay=0 interval=0 chunks=2000]] A long answer, as fast as it comes.';
-/**
- * A fast provider's reply, 500 chunks a second: the relay's CPU a chunk falls as chunks
- * come closer together (each wake-up after a pause costs more than the chunk), so the
- * relay ceiling is computed from the cost at this rate, not at the turn's 100 a second.
- */
-const FAST_CHUNKS = 2000;
-const FAST_INTERVAL_MS = 2;
-const FAST_MESSAGE = `[[interval=${FAST_INTERVAL_MS} chunks=${FAST_CHUNKS}]] A long answer from a fast provider.`;
 const IMAGE_BYTES = 1_500_000;
 /** Stream memory sizes the trade-off row prices, beside the configured one. */
-const STREAM_SIZES = [160, 256, 512, 1024] as const;
+const STREAM_SIZES = [160, 256, 512, 1024, 1769] as const;
 
 interface Probe {
   ready: ProbeReady;
@@ -185,7 +181,7 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
     const authorization = `Bearer ${await chatUserToken(COST_USER)}`;
     const send = (body: Record<string, unknown>) => streamProbe.invoke({ method: 'POST', path: '/', authorization, body }, true);
 
-    // The first invocation loads what loads on first use (the openai chunk): a cold start's, not a turn's.
+    // The first invocation is a cold start's (its connections, code run for the first time), not a turn's.
     const firstTurn = await send({ modelId: stack.modelId, message: '[[interval=0]] warm up' });
     streamCompleted(firstTurn);
     await apiProbe.invoke({ method: 'GET', path: '/ai/chat/session/list', authorization }, false);
@@ -205,8 +201,6 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
 
     const burst = await send({ modelId: stack.modelId, message: BURST_MESSAGE });
     streamCompleted(burst);
-    const fast = await send({ modelId: stack.modelId, message: FAST_MESSAGE });
-    streamCompleted(fast);
     const imageKey = newImageKey(String(COST_USER), 'image/png');
     const imagePath = imageFilePath(stack.handlerEnv.LOCAL_IMAGE_DIR!, imageKey)!;
     mkdirSync(dirname(imagePath), { recursive: true });
@@ -242,7 +236,6 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
     const metricSeries = new Set([...turns.map((t) => t.stream), list, burst, image].flatMap((inv) => inv.metricSeries));
 
     const peak = (name: Handler) => (name === 'stream' ? Math.max(burst.peakRssMb, image.peakRssMb, ...turns.map((t) => t.stream.peakRssMb)) : list.peakRssMb);
-    const importAt = (probe: Probe, mb: number) => probe.ready.importMs / lambdaShare(mb);
     const turnCpu = average(turns.map((t) => t.stream.cpuMs));
     const rows: Row[] = [
       {
@@ -283,33 +276,24 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
         baseline: `at ${memory.stream} MB, ${(lambdaShare(memory.stream) * 100).toFixed(0)}% of a vCPU`,
       },
       {
-        figure: '   cold import at the configured CPU share',
-        value: `stream ${fmt(importAt(streamProbe, memory.stream), 'ms', 0)}, api ${fmt(importAt(apiProbe, memory.api), 'ms', 0)}`,
-        // Lambda runs the init phase faster than the share, by public measurements (not documented by AWS): the full-vCPU figure is then the closer one.
-        baseline: `full vCPU: stream ${fmt(streamProbe.ready.importMs)}, api ${fmt(apiProbe.ready.importMs)}`,
+        figure: '   stream INIT: import and warm-up (full vCPU)',
+        value: fmt(streamProbe.ready.importMs),
+        baseline: `api import ${fmt(apiProbe.ready.importMs)}; at the CPU share Lambda gives: figure 10`,
       },
     ];
-    // What the memory size costs in latency, from the same turns: the CPU before the first
-    // content is stretched by the share if the CPU quota binds, and the relay sustains at
-    // most share / (CPU per chunk at a fast provider's rate) chunks a second.
-    const beforeCpu = average(turns.map((t) => t.stream.phases!.before.cpu));
-    const turnCpuPerChunk = average(turns.map((t) => t.stream.phases!.relay.cpu)) / TURN_CHUNKS;
-    const relayCpuPerChunk = fast.phases!.relay.cpu / FAST_CHUNKS;
-    const stretch = (cpuMs: number, mb: number) => cpuMs * (1 / lambdaShare(mb) - 1);
+    // The memory size's price; what it buys in latency is measured in figure 10.
     const totalAt = (mb: number) => total - per1000.lambda + lambdaPer1000At(mb);
-    const relayCeiling = (mb: number) => (lambdaShare(mb) * 1000) / relayCpuPerChunk;
+    const provisionedMonth = (mb: number) => PRICES.lambdaArmProvisionedGbSecond * (mb / 1024) * MONTH_S;
     rows.push(
       {
-        figure: '   stream latency at the configured share (if the CPU quota binds)',
-        value: `first content +${fmt(stretch(beforeCpu, memory.stream), 'ms', 0)} (${fmt(beforeCpu)} CPU before it); relay up to ${Math.floor(relayCeiling(memory.stream))} chunks/s (${fmt(relayCpuPerChunk, 'ms', 2)} CPU a chunk at ${1000 / FAST_INTERVAL_MS} chunks/s; ${fmt(turnCpuPerChunk, 'ms', 2)} at the turn's ${TURN_CHUNKS / (REPLY_MS / 1000)})`,
-        baseline: `first turn of an instance: +${fmt(stretch(firstTurn.phases!.before.cpu, memory.stream), 'ms', 0)} (${fmt(firstTurn.phases!.before.cpu)} CPU before first content, the openai load included)`,
+        figure: '   stream memory: cost per 1,000 turns',
+        value: STREAM_SIZES.map((mb) => `${mb} MB ${usd(totalAt(mb))}`).join('; '),
+        baseline: `set with context streamMemoryMb (default ${memory.stream})`,
       },
       {
-        figure: '   stream memory: cost per 1,000 turns / first content + / relay ceiling',
-        value: STREAM_SIZES.map(
-          (mb) => `${mb} MB ${usd(totalAt(mb))} / +${fmt(stretch(beforeCpu, mb), 'ms', 0)} / ${Math.floor(relayCeiling(mb))} chunks/s`,
-        ).join('; '),
-        baseline: `set with context streamMemoryMb (default ${memory.stream})`,
+        figure: `   provisioned concurrency: an instance kept initialized, a month (730 h, $${PRICES.lambdaArmProvisionedGbSecond}/GB-s)`,
+        value: `${usd(provisionedMonth(memory.stream))} at ${memory.stream} MB`,
+        baseline: STREAM_SIZES.map((mb) => `${mb} MB ${usd(provisionedMonth(mb))}`).join('; '),
       },
     );
     return {
@@ -326,15 +310,7 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
         burst: { ...burst, body: undefined },
         image: { ...image, body: undefined },
         firstTurn: { ...firstTurn, body: undefined },
-        fast: { ...fast, body: undefined },
-        latencyAtShare: {
-          beforeCpu,
-          relayCpuPerChunk,
-          turnCpuPerChunk,
-          sizes: Object.fromEntries(
-            STREAM_SIZES.map((mb) => [mb, { usdPer1000: totalAt(mb), firstContentMs: stretch(beforeCpu, mb), chunksPerS: relayCeiling(mb) }]),
-          ),
-        },
+        sizes: Object.fromEntries(STREAM_SIZES.map((mb) => [mb, { usdPer1000: totalAt(mb), provisionedMonth: provisionedMonth(mb) }])),
         imports: { stream: streamProbe.ready, api: apiProbe.ready },
       },
     };
