@@ -28,13 +28,14 @@ export interface ChatStreamProps {
  * before doing anything else.
  */
 /**
- * A run mostly waits on the model and is billed for every second of it. Measured (`npm
- * run bench`, figure 8): peak RSS about 75 MB through a 1,000-token turn, a 2,000-chunk
- * reply and a 1.5 MB image, so 160 MB leaves twice that, and the cost target holds. Its
- * 9% of a vCPU is the price: figure 8 prints what it adds to first content and the
- * relay's ceiling in chunks a second at this and larger sizes (context `streamMemoryMb`).
+ * A run mostly waits on the model and is billed for every second of it, so memory is
+ * bought for its CPU share (memory / 1,769 MB of a vCPU; peak RSS is some 85 MB at every
+ * size). Measured (`npm run bench`, figure 10, docs/performance.md): below 512 MB a warm
+ * chat's CPU before its first content outgrows the share one CFS period gives, and the
+ * first content waits for the next period; 512 MB is the smallest size that keeps it in
+ * one period and keeps the infrastructure under $0.10 per 1,000 turns (figure 8).
  */
-export const STREAM_MEMORY_MB = 160;
+export const STREAM_MEMORY_MB = 512;
 
 export class ChatStream extends Construct {
   readonly handler: ServiceFunction;

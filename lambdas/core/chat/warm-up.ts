@@ -56,7 +56,7 @@ const primeHotPaths = async (deps: ChatDeps): Promise<void> => {
 
 /**
  * The first chat's own work, done before it comes: Lambda runs INIT with a full vCPU,
- * the first invocation at the function's share (9% of one at 160 MB). The `openai`
+ * the first invocation at the function's share (29% of one at 512 MB). The `openai`
  * chunk is loaded, the KMS client built, DynamoDB's connections opened with reads that
  * find nothing (signing, the wire and parsing run once on the way), and the request's
  * hot code run once on made-up inputs. Nothing is written, no provider is contacted and

@@ -300,9 +300,9 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
   });
 
   describe('both functions', () => {
-    it('get the memory their measurements call for (figure 8), not a default', () => {
+    it('get the memory their measurements call for (figures 8 and 10), not a default', () => {
       const memory = (fn: string) => t.toJSON().Resources[fn].Properties.MemorySize;
-      expect(memory(ids.streamFn)).toBe(160);
+      expect(memory(ids.streamFn)).toBe(512);
       expect(memory(ids.apiFn)).toBe(512);
     });
 
