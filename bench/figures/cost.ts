@@ -77,7 +77,7 @@ const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const buildProbe = async (work: string) => {
   const outfile = join(work, 'probe.mjs');
   await build({
-    entryPoints: [here('../function-probe.ts')],
+    entryPoints: [here('../harness/function-probe.ts')],
     bundle: true,
     platform: 'node',
     format: 'esm',
