@@ -11,7 +11,7 @@ import type { BenchContext } from './context.ts';
 
 /** What each DynamoDB request is held, as a network to DynamoDB would hold it. */
 const DELAY_MS = 40;
-const SENDS = 15;
+const SENDS = 25;
 const WARMUP = 10;
 /**
  * A provider's first token comes after this: a run's status write goes out beside the
