@@ -50,7 +50,7 @@ const primeHotPaths = async (deps: ChatDeps): Promise<void> => {
   const sink = createReplySink({ deps, progress: { content: [], reasoning: [] }, stream, stop }, false);
   stream.meta(randomUUID());
   const request = { model: 'warm-up', messages: [{ role: 'user' as const, text: 'Warm up.' }], reasoning: false };
-  await streamChatCompletions(client, request, 'max_completion_tokens', Promise.resolve(true), sink, stop.signal);
+  await streamChatCompletions(client, request, { maxTokensParam: 'max_completion_tokens', includeUsage: true }, Promise.resolve(true), sink, stop.signal);
   stream.end();
 };
 
