@@ -66,9 +66,10 @@ const runRecord = ({ plan, ctx, runId, progress }: ActiveRun, outcome: RunEnd, f
  * Stores the run with its usage; never throws: `stored` absent when it could not be stored,
  * the cause logged; `entry` the run's ledger entry, once built.
  */
-const store = async (active: ActiveRun, record: RunRecord): Promise<{ stored?: RunRecord; entry?: LedgerEntry }> => {
+const store = async (active: ActiveRun, outcome: RunEnd, finishedAt: number): Promise<{ stored?: RunRecord; entry?: LedgerEntry }> => {
   let entry: LedgerEntry | undefined;
   try {
+    const record = runRecord(active, outcome, finishedAt);
     entry = usageEntry(active, record);
     // Bounded by the function's own time: a DynamoDB that hangs cannot outlast the function.
     const deadline = Date.now() + active.ctx.remainingTimeMs() - CLOSE_MARGIN_MS;
@@ -109,7 +110,7 @@ export const finish = async (active: ActiveRun, outcome: Outcome): Promise<void>
   // The reply's last lines go out before the store is called, not after its request is built and sent.
   guarded(log, 'run stream could not be flushed', () => stream.flush());
   const finishedAt = Date.now();
-  const { stored, entry } = await store(active, runRecord(active, outcome, finishedAt));
+  const { stored, entry } = await store(active, outcome, finishedAt);
   // Only once the store answered: a reply the session will not keep must not end on `metrics`.
   close(outcome.error ?? (stored ? undefined : RUN_MSG.saveFailed), outcome.status === 'completed' ? (stored?.metrics ?? undefined) : undefined);
   guarded(log, 'run could not be reported', () => {
