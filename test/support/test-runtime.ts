@@ -30,6 +30,7 @@ export const createTestEnv = async (overrides: Record<string, string> = {}): Pro
     JWT_SECRET: TEST_JWT_SECRET,
     LOCAL_CIPHER_KEY_FILE: join(dir, 'cipher.key'),
     LOCAL_IMAGE_DIR: join(dir, 'images'),
+    LOCAL_KEPT_RUNS_DIR: join(dir, 'kept-runs'),
     ...tableEnv(prefix),
     ...overrides,
   };
