@@ -81,9 +81,15 @@ const settingsSchema = z.object({
   UPLOAD_MB_PER_DAY: intFrom(200),
   IMAGE_BUCKET: optionalText,
   LOCAL_IMAGE_DIR: optionalText,
-  /** Where a finished run that DynamoDB could not take in time is kept until the drain stores it (kept-runs/). */
+  /**
+   * The kept-runs queue: a finished run DynamoDB could not take in time is sent here, for
+   * the drain to store once DynamoDB answers again (kept-runs/).
+   */
+  KEPT_RUNS_QUEUE_URL: optionalUrl,
+  /** The local queue's endpoint (the local stack, tests); absent in AWS, where the region's is used. */
+  SQS_ENDPOINT: optionalUrl,
+  /** Where a kept run too large for one message waits (S3), and the local stand-in for that bucket. */
   KEPT_RUNS_BUCKET: optionalText,
-  /** The local stand-in for that bucket (the local stack, tests). */
   LOCAL_KEPT_RUNS_DIR: optionalText,
   /** Where the local server answers, used for local upload and image URLs. */
   LOCAL_PUBLIC_URL: optionalText,

@@ -1,7 +1,7 @@
 import { cachingResolver, systemResolver, type HostResolver } from '../llm/base-url-guard.ts';
 import type { ImageReader } from '../images/image-store.ts';
-import { createKeptRunStore } from '../kept-runs/create-kept-run-store.ts';
-import type { KeptRunStore } from '../kept-runs/kept-run-store.ts';
+import { createKeptRuns } from '../kept-runs/create-kept-runs.ts';
+import type { KeptRuns } from '../kept-runs/kept-run.ts';
 import { createRuoyiImageReader, type RuoyiImageReader } from '../images/ruoyi-image-reader.ts';
 import type { Runtime } from '../runtime.ts';
 import { createHistorySizes, type HistorySizes } from './2-check/history-sizes.ts';
@@ -19,7 +19,7 @@ export interface ChatDeps {
   /** Reads the RuoYi page's uploads; only with a RuoYi configured. */
   ruoyiImages: RuoyiImageReader | undefined;
   /** Where a finished run goes when DynamoDB cannot take it in time (6-finish/persist.ts). */
-  keptRuns: KeptRunStore;
+  keptRuns: KeptRuns;
 }
 
 /** The same deps, each DynamoDB call of theirs bounded by `deadline` (epoch ms). */
@@ -33,5 +33,5 @@ export const createChatDeps = (runtime: Runtime<ImageReader>, overrides: Partial
   ruoyiImages: runtime.settings.RUOYI_API_URL
     ? createRuoyiImageReader({ apiUrl: runtime.settings.RUOYI_API_URL, timeoutMs: runtime.settings.RUOYI_IMAGE_TIMEOUT_MS })
     : undefined,
-  keptRuns: overrides.keptRuns ?? createKeptRunStore(runtime.settings),
+  keptRuns: overrides.keptRuns ?? createKeptRuns(runtime.settings),
 });

@@ -42,6 +42,8 @@ const TRANSIENT_TYPES = new Set([
   'TransactionInProgressException',
   'InternalServerError',
   'ServiceUnavailable',
+  // SQS's, for the kept-runs queue on the same wire.
+  'RequestThrottled',
 ]);
 
 /** Why an item of a cancelled transaction was refused when nothing was applied and a new try may pass. */

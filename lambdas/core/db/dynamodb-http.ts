@@ -11,11 +11,25 @@ export interface Credentials {
   sessionToken?: string;
 }
 
+/** An AWS service with a JSON 1.0 API, as the wire signs and addresses it. */
+export interface JsonService {
+  /** The signing name, and the first label of the regional endpoint. */
+  name: string;
+  /** The `X-Amz-Target` prefix of its operations. */
+  target: string;
+}
+
+export const DYNAMODB: JsonService = { name: 'dynamodb', target: 'DynamoDB_20120810' };
+/** SQS speaks the same JSON protocol: the kept-runs queue is sent to over this wire (kept-runs/kept-run-queue.ts). */
+export const SQS: JsonService = { name: 'sqs', target: 'AmazonSQS' };
+
 export interface WireOptions {
   region: string;
-  /** DynamoDB Local's URL; absent in AWS, where the region's endpoint is used. */
+  /** A local stand-in's URL (DynamoDB Local, the local queue); absent in AWS, where the region's endpoint is used. */
   endpoint?: string;
   credentials: () => Credentials;
+  /** DYNAMODB unless given. */
+  service?: JsonService;
 }
 
 /**
@@ -27,7 +41,8 @@ export type WireCall = (operation: string, request: Record<string, unknown>, dea
 /** No answer to an attempt within this long (or by the deadline): the connection is dropped and the call tried again. */
 const ATTEMPT_TIMEOUT_MS = 5_000;
 
-export const regionEndpoint = (region: string): string => `https://dynamodb.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
+export const regionEndpoint = (region: string, service = DYNAMODB.name): string =>
+  `https://${service}.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
 
 const errorOf = (status: number, text: string, typeHeader: string | undefined): DynamoDbError => {
   let body: Record<string, unknown> = {};
@@ -96,7 +111,8 @@ const post = (url: URL, agent: http.Agent, headers: Record<string, string>, body
 /**
  * DynamoDB's JSON API over node's HTTP, signed with SigV4: what the SDK client does for
  * the calls this service makes, without its protocol machinery (which a cold start would
- * otherwise load and compile). Failed attempts worth repeating are repeated until the
+ * otherwise load and compile). SQS's JSON API is the same protocol, and its one call
+ * here (SendMessage) goes over the same wire; its refusals come as DynamoDbError too. Failed attempts worth repeating are repeated until the
  * call's deadline (retry.ts), each bounded by ATTEMPT_TIMEOUT_MS and by that deadline. A
  * transaction gets one idempotency token for its attempts, as the SDK gives it, so a write
  * that landed but whose answer was lost is not applied twice; a new one after DynamoDB
@@ -105,7 +121,8 @@ const post = (url: URL, agent: http.Agent, headers: Record<string, string>, body
  * another process, the writes' own conditions keep them single (sessions/final-write.ts).
  */
 export const createWire = (options: WireOptions): WireCall => {
-  const url = new URL(options.endpoint ?? regionEndpoint(options.region));
+  const service = options.service ?? DYNAMODB;
+  const url = new URL(options.endpoint ?? regionEndpoint(options.region, service.name));
   const agent = new (url.protocol === 'https:' ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: 50 });
   const host = url.port ? `${url.hostname}:${url.port}` : url.hostname;
 
@@ -117,14 +134,14 @@ export const createWire = (options: WireOptions): WireCall => {
         headers: {
           host,
           'content-type': 'application/x-amz-json-1.0',
-          'x-amz-target': `DynamoDB_20120810.${operation}`,
+          'x-amz-target': `${service.target}.${operation}`,
           'content-length': String(Buffer.byteLength(body)),
         },
         body,
       },
       options.credentials(),
       options.region,
-      'dynamodb',
+      service.name,
     );
     const answer = await post(url, agent, headers, body, Math.min(ATTEMPT_TIMEOUT_MS, deadline - Date.now()));
     if (answer.status !== 200) throw errorOf(answer.status, answer.text, answer.typeHeader);

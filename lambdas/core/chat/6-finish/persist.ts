@@ -1,5 +1,5 @@
 import { isStorageUnavailable } from '../../db/dynamodb-error.ts';
-import { encodeKeptRun, keptRunKey } from '../../kept-runs/kept-run.ts';
+import { keepRun } from '../../kept-runs/kept-run.ts';
 import { recordRunKept, recordRunLost } from '../../observability/metrics.ts';
 import { markRunFailed } from '../../sessions/run-status.ts';
 import { type FinishedRun, storeFinishedRun } from '../../sessions/final-write.ts';
@@ -18,9 +18,9 @@ export type Storage = 'stored' | 'kept' | 'refused' | 'lost';
 /**
  * Stores the finished run with the final write (sessions/final-write.ts), DynamoDB's
  * passing faults waited out until the store's deadline (budget.ts); when storage stayed
- * unavailable that long, hands the same run to the kept-runs path (kept-runs/), which
- * takes it in another service until the invocation's last second, for the drain to
- * store once DynamoDB answers again. Any other failure would fail the drain's replay
+ * unavailable that long, hands the same run to the kept-runs queue (kept-runs/), SQS,
+ * until the invocation's last second, for the drain to store once DynamoDB answers
+ * again. Any other failure would fail the drain's replay
  * the same way: the run is not kept but marked failed, so its status does not stay
  * RUNNING, and so is a run the fallback did not take either. Never throws.
  */
@@ -36,7 +36,7 @@ export const persistFinishedRun = async (deps: ChatDeps, finished: FinishedRun, 
     ctx.log.error('run not stored in time: keeping it for the drain', err as Error);
   }
   try {
-    await deps.keptRuns.put(keptRunKey(finished.run.runId), encodeKeptRun(finished), keepBy(ctx.remainingTimeMs));
+    await keepRun(deps.keptRuns, finished, keepBy(ctx.remainingTimeMs));
     recordRunKept();
     return 'kept';
   } catch (err) {

@@ -2,8 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { type ActiveRun, asPhase, endOnFailure, PhaseFailure } from '../../../../lambdas/core/chat/active-run.ts';
 import { SAFETY_MARGIN_MS } from '../../../../lambdas/core/chat/budget.ts';
 import { DynamoDbError } from '../../../../lambdas/core/db/dynamodb-error.ts';
-import { decodeKeptRun, keptRunKey } from '../../../../lambdas/core/kept-runs/kept-run.ts';
-import type { KeptRunStore } from '../../../../lambdas/core/kept-runs/kept-run-store.ts';
+import { type KeptRuns, readKeptRun } from '../../../../lambdas/core/kept-runs/kept-run.ts';
 import { finish } from '../../../../lambdas/core/chat/6-finish/finish-run.ts';
 import { loadInputs } from '../../../../lambdas/core/chat/3-load-inputs/load-inputs.ts';
 import type { PreparedRun } from '../../../../lambdas/core/chat/2-check/prepare-run.ts';
@@ -52,18 +51,30 @@ const failingDb = () => {
   return { db, fail };
 };
 
-/** A kept-runs store that keeps in memory, or refuses when `down`. */
+/** A kept-runs queue and bucket in memory, refusing every call when `down`. */
 const memoryKeptRuns = (down = false) => {
-  const kept = new Map<string, string>();
-  const store: KeptRunStore = {
-    put: async (key, body) => {
-      if (down) throw new Error('S3 is down too');
-      kept.set(key, body);
-    },
-    get: async (key) => kept.get(key),
-    delete: async (key) => void kept.delete(key),
+  const objects = new Map<string, string>();
+  const sent: string[] = [];
+  const up = () => {
+    if (down) throw new Error('SQS is down too');
   };
-  return { store, kept };
+  const store: KeptRuns = {
+    queue: {
+      send: async (body) => {
+        up();
+        sent.push(body);
+      },
+    },
+    objects: {
+      put: async (key, body) => {
+        up();
+        objects.set(key, body);
+      },
+      get: async (key) => objects.get(key),
+      delete: async (key) => void objects.delete(key),
+    },
+  };
+  return { store, sent, objects };
 };
 
 const activeRun = (overrides: Partial<ActiveRun> = {}): ActiveRun => {
@@ -198,8 +209,7 @@ describe('phase 5: supervise', () => {
 });
 
 describe('phase 6: finish', () => {
-  const deps = (db: unknown, keptRuns: KeptRunStore) =>
-    ({ runtime: { db, settings, tables: { sessions: 'sessions' } }, keptRuns }) as unknown as ActiveRun['deps'];
+  const deps = (db: unknown, keptRuns: KeptRuns) => ({ runtime: { db, settings, tables: { sessions: 'sessions' } }, keptRuns }) as unknown as ActiveRun['deps'];
 
   it('a run that never started: its error line and the end, nothing stored', async () => {
     const { db, fail } = failingDb();
@@ -223,14 +233,18 @@ describe('phase 6: finish', () => {
 
   it('a run DynamoDB does not take is kept whole, and its one closing line says so', async () => {
     const { db } = failingDb();
-    const { store, kept } = memoryKeptRuns();
+    const { store, sent, objects } = memoryKeptRuns();
     const active = activeRun({ deps: deps(db, store) });
     active.progress.content.push('partial', ' reply');
     const lines = linesOf(active.stream);
     await finish(active, { status: 'failed', error: UPSTREAM_MSG.timeout });
     expect(await lines).toEqual([{ error: `${UPSTREAM_MSG.timeout}；${RUN_MSG.replyKept}`, type: 'error' }]);
-    const keptRun = decodeKeptRun(kept.get(keptRunKey('run-1'))!);
-    expect(keptRun).toMatchObject({ followUp: false, run: { runId: 'run-1', status: 'failed', content: 'partial reply', error: UPSTREAM_MSG.timeout } });
+    expect(sent).toHaveLength(1);
+    const kept = await readKeptRun(store.objects, sent[0]!);
+    expect(kept).toMatchObject({
+      finished: { followUp: false, run: { runId: 'run-1', status: 'failed', content: 'partial reply', error: UPSTREAM_MSG.timeout } },
+    });
+    expect(objects.size).toBe(0);
   });
 
   it('a run neither DynamoDB nor the kept-runs path takes ends on the save error, not on metrics', async () => {
@@ -246,12 +260,12 @@ describe('phase 6: finish', () => {
       throw new DynamoDbError('ValidationException', 'Item size has exceeded the maximum allowed size', 400, false);
     });
     const db = { transactWrite: refusing, update: refusing, until: () => db };
-    const { store, kept } = memoryKeptRuns();
+    const { store, sent } = memoryKeptRuns();
     const active = activeRun({ deps: deps(db, store) });
     const lines = linesOf(active.stream);
     await finish(active, { status: 'completed' });
     expect(await lines).toEqual([{ error: RUN_MSG.saveFailed, type: 'error' }]);
-    expect(kept.size).toBe(0);
+    expect(sent).toEqual([]);
   });
 
   it('never throws, even when the stream itself fails: the body is destroyed instead', async () => {
