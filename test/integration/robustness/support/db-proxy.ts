@@ -14,8 +14,12 @@ export interface DbError {
   fields?: Record<string, unknown>;
 }
 
-/** What the proxy does with a call: forward it, drop the connection under it, never answer it, or answer an error. */
-export type DbFault = (call: DbCall) => 'pass' | 'reset' | 'hang' | DbError;
+/**
+ * What the proxy does with a call: forward it, drop the connection under it before
+ * DynamoDB sees it, let DynamoDB apply it and drop the connection before its answer,
+ * never answer it, or answer an error.
+ */
+export type DbFault = (call: DbCall) => 'pass' | 'reset' | 'apply then reset' | 'hang' | DbError;
 
 export interface DbProxy {
   /** Give the handler under test this as DYNAMODB_ENDPOINT. */
@@ -31,8 +35,13 @@ export interface DbProxy {
   close(): Promise<void>;
 }
 
-const forward = (target: URL, agent: Agent, req: IncomingMessage, body: Buffer, res: ServerResponse) => {
+const forward = (target: URL, agent: Agent, req: IncomingMessage, body: Buffer, res: ServerResponse, loseAnswer = false) => {
   const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
+    if (loseAnswer) {
+      answer.resume();
+      answer.on('end', () => req.socket.destroy());
+      return;
+    }
     res.writeHead(answer.statusCode ?? 502, answer.headers);
     answer.pipe(res);
   });
@@ -66,7 +75,7 @@ export const startDbProxy = async (targetEndpoint: string): Promise<DbProxy> => 
     const action = fault(call);
     if (action === 'reset') req.socket.destroy();
     else if (action === 'hang') return;
-    else if (action === 'pass') forward(target, agent, req, body, res);
+    else if (action === 'pass' || action === 'apply then reset') forward(target, agent, req, body, res, action === 'apply then reset');
     else {
       res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
       res.end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${action.error}`, message: action.error, ...action.fields }));
