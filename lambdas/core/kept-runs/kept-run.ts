@@ -6,8 +6,9 @@ import type { KeptRunStore } from './kept-run-store.ts';
  * A kept run: the input of the final write (sessions/final-write.ts `FinishedRun`), sent
  * as one JSON message to the kept-runs queue, so the drain builds the very transaction
  * the stream could not write. A run too large for one SQS message (1 MiB) waits in the
- * kept-runs bucket instead, and the message names it. `v` names the format, so a later
- * format can still read this one.
+ * kept-runs bucket instead, and the message names it. A run that never started but whose
+ * status write may have landed is kept as the mark that ends it (`failed`). `v` names
+ * the format, so a later format can still read this one.
  */
 const FORMAT = 1;
 
@@ -32,7 +33,17 @@ interface Message {
   followUp?: boolean;
   /** Too large: the object holding it. */
   key?: string;
+  /** Not started, its status maybe RUNNING: to be marked failed. */
+  failed?: RunOwner;
 }
+
+export interface RunOwner {
+  runId: string;
+  userId: string;
+}
+
+/** What one kept-runs message asks the drain to write. */
+export type KeptWrite = { kind: 'store'; finished: FinishedRun; key?: string } | { kind: 'fail'; run: RunOwner };
 
 const decode = (text: string): FinishedRun => {
   const parsed = JSON.parse(text) as Message;
@@ -54,10 +65,18 @@ export const keepRun = async (kept: KeptRuns, finished: FinishedRun, deadline: n
   await kept.queue.send(JSON.stringify({ v: FORMAT, key } satisfies Message), deadline);
 };
 
-/** What a kept-runs message holds: the run, and the object to delete once it is stored; undefined when that object is gone (drained before). */
-export const readKeptRun = async (objects: KeptRunStore, body: string): Promise<{ finished: FinishedRun; key?: string } | undefined> => {
+/** Keeps the mark that ends a run whose start is unsure (its status write may have landed). */
+export const keepFailedMark = (kept: KeptRuns, run: RunOwner, deadline: number): Promise<void> =>
+  kept.queue.send(JSON.stringify({ v: FORMAT, failed: { runId: run.runId, userId: run.userId } } satisfies Message), deadline);
+
+/**
+ * What a kept-runs message asks for: a run to store (with the object to delete once it is
+ * stored), or a run to mark failed; undefined when its object is gone (drained before).
+ */
+export const readKeptRun = async (objects: KeptRunStore, body: string): Promise<KeptWrite | undefined> => {
   const message = JSON.parse(body) as Message;
-  if (!message.key) return { finished: decode(body) };
+  if (message.v === FORMAT && message.failed) return { kind: 'fail', run: message.failed };
+  if (!message.key) return { kind: 'store', finished: decode(body) };
   const text = await objects.get(message.key);
-  return text === undefined ? undefined : { finished: decode(text), key: message.key };
+  return text === undefined ? undefined : { kind: 'store', finished: decode(text), key: message.key };
 };

@@ -5,7 +5,9 @@ import { recordRunOutcome, recordStreamDuration, recordTimeToFirstToken, recordT
 import { markRunFailed } from '../../sessions/run-status.ts';
 import type { ModelInfo, RunMetrics, RunRecord } from '../../sessions/types.ts';
 import type { ActiveRun, Outcome, RunEnd } from '../active-run.ts';
-import { storeBy } from '../budget.ts';
+import { keepBy, storeBy } from '../budget.ts';
+import { isStorageUnavailable } from '../../db/dynamodb-error.ts';
+import { keepFailedMark } from '../../kept-runs/kept-run.ts';
 import { persistFinishedRun, type Storage } from './persist.ts';
 import type { PreparedRun } from '../2-check/prepare-run.ts';
 import { effectiveTemperature } from '../4-start-call/prompt.ts';
@@ -68,12 +70,21 @@ const STORAGE_NOTE: Record<Storage, string | undefined> = {
 /**
  * A run that never started may still have its status item, when that write's answer
  * was lost: it is marked failed (a conditional move, nothing if there is no item), so
- * no status stays RUNNING once the stream has ended.
+ * no status stays RUNNING once the stream has ended; with the same budget and fallback
+ * as a run's store: storage that stays unavailable gets the mark kept for the drain.
  */
 const settleUnsureStart = async (active: ActiveRun) => {
   const { deps, ctx, plan } = active;
+  const run = { runId: active.runId, userId: plan.identity.userId };
   const db = deps.runtime.db.until(storeBy(ctx.remainingTimeMs, deps.runtime.settings.STORAGE_PATIENCE_MS));
-  await markRunFailed({ db, tables: deps.runtime.tables }, { runId: active.runId, userId: plan.identity.userId }).catch(() => {});
+  try {
+    await markRunFailed({ db, tables: deps.runtime.tables }, run);
+  } catch (err) {
+    if (!isStorageUnavailable(err)) return;
+    await keepFailedMark(deps.keptRuns, run, keepBy(ctx.remainingTimeMs)).catch((kept: unknown) =>
+      ctx.log.error('unsure run start could be neither marked failed nor kept', kept as Error),
+    );
+  }
 };
 
 /**

@@ -231,6 +231,16 @@ describe('phase 6: finish', () => {
     expect(update.mock.calls[0]![0]).toMatchObject({ ExpressionAttributeValues: { ':to': 'FAILED', ':uid': '7' } });
   });
 
+  it('a run whose start is unsure and DynamoDB stays down: the mark that ends it is kept for the drain', async () => {
+    const { db } = failingDb();
+    const { store, sent } = memoryKeptRuns();
+    const active = activeRun({ deps: deps(db, store) });
+    const lines = linesOf(active.stream);
+    await finish(active, { status: 'not-started', error: RUN_MSG.storageUnavailable, statusUnsure: true });
+    expect(await lines).toEqual([{ error: RUN_MSG.storageUnavailable, type: 'error' }]);
+    expect(await readKeptRun(store.objects, sent[0]!)).toEqual({ kind: 'fail', run: { runId: 'run-1', userId: '7' } });
+  });
+
   it('a run DynamoDB does not take is kept whole, and its one closing line says so', async () => {
     const { db } = failingDb();
     const { store, sent, objects } = memoryKeptRuns();
@@ -242,6 +252,7 @@ describe('phase 6: finish', () => {
     expect(sent).toHaveLength(1);
     const kept = await readKeptRun(store.objects, sent[0]!);
     expect(kept).toMatchObject({
+      kind: 'store',
       finished: { followUp: false, run: { runId: 'run-1', status: 'failed', content: 'partial reply', error: UPSTREAM_MSG.timeout } },
     });
     expect(objects.size).toBe(0);
