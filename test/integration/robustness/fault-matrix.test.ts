@@ -10,7 +10,7 @@ import { loadRuns } from '../../../lambdas/core/sessions/run-store.ts';
 import type { RunOutcome } from '../../../lambdas/core/sessions/types.ts';
 import { setUpChatStream, type Capture, type ChatStreamHarness } from '../chat-stream/support.ts';
 import { bearer, CHAT_USER } from '../../support/tokens.ts';
-import { startDbProxy, type DbCall, type DbError, type DbProxy } from './support/db-proxy.ts';
+import { startDbProxy, type DbCall, type DbError, type DbProxy } from '../../support/db-proxy.ts';
 import { failCaseOnUnhandledRejection } from './support/rejections.ts';
 import { changedItems, directStore, dumpTables, type Store } from './support/tables.ts';
 import { REFUSAL_MSG, RUN_MSG, UPSTREAM_MSG, upstreamErrorLine } from '../../../lambdas/core/wire/messages.ts';
@@ -58,7 +58,7 @@ beforeAll(async () => {
       RATE_LIMIT_SENDS_PER_MINUTE: '1000',
       STORAGE_PATIENCE_MS: String(PATIENCE_MS),
     },
-    { drainTimeoutMs: 3_000, visibilityTimeoutMs: 3_500 },
+    { drainTimeoutMs: 4_000, visibilityTimeoutMs: 4_500 },
   );
   // The drain reaches DynamoDB through the same proxy: it stores kept runs once the fault is gone.
   h.keptRuns.startDrain((await import('../../../lambdas/drain/handler.ts')).handler as unknown as SqsHandler);

@@ -8,18 +8,26 @@ export interface DbCall {
   body: string;
 }
 
-/** A DynamoDB error answer: its type (`ThrottlingException`, …) and any fields it carries. */
+/**
+ * A DynamoDB error answer: its type (`ThrottlingException`, …) and any fields it carries,
+ * with DynamoDB's HTTP status (400 unless given) and JSON body (test/support/dynamodb-errors.ts).
+ */
 export interface DbError {
   error: string;
   fields?: Record<string, unknown>;
+  status?: number;
+  /** The full `__type` DynamoDB sends, when not `com.amazonaws.dynamodb.v20120810#<error>`. */
+  type?: string;
 }
 
 /**
  * What the proxy does with a call: forward it, drop the connection under it before
  * DynamoDB sees it, let DynamoDB apply it and drop the connection before its answer,
- * never answer it, or answer an error.
+ * never answer it, answer an error, or do any of these after a delay (slow storage).
  */
-export type DbFault = (call: DbCall) => 'pass' | 'reset' | 'apply then reset' | 'hang' | DbError;
+export type DbAction = 'pass' | 'reset' | 'apply then reset' | 'hang' | DbError | { delayMs: number; then: DbAction };
+
+export type DbFault = (call: DbCall) => DbAction;
 
 export interface DbProxy {
   /** Give the handler under test this as DYNAMODB_ENDPOINT. */
@@ -72,13 +80,18 @@ export const startDbProxy = async (targetEndpoint: string): Promise<DbProxy> => 
       body: body.toString('utf8'),
     };
     calls.push(call);
-    const action = fault(call);
+    let action = fault(call);
+    while (typeof action === 'object' && 'delayMs' in action) {
+      const { delayMs, then } = action;
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      action = then;
+    }
     if (action === 'reset') req.socket.destroy();
     else if (action === 'hang') return;
     else if (action === 'pass' || action === 'apply then reset') forward(target, agent, req, body, res, action === 'apply then reset');
     else {
-      res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
-      res.end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${action.error}`, message: action.error, ...action.fields }));
+      res.writeHead(action.status ?? 400, { 'content-type': 'application/x-amz-json-1.0' });
+      res.end(JSON.stringify({ __type: action.type ?? `com.amazonaws.dynamodb.v20120810#${action.error}`, message: action.error, ...action.fields }));
     }
   });
   server.listen(0, '127.0.0.1');
