@@ -40,6 +40,8 @@ export interface DbProxy {
   cut(): Promise<void>;
   /** Listens again on the same port. */
   restore(): Promise<void>;
+  /** When it last listened again after a cut (epoch ms): DynamoDB answering again. */
+  readonly restoredAt: number | undefined;
   close(): Promise<void>;
 }
 
@@ -68,6 +70,7 @@ export const startDbProxy = async (targetEndpoint: string): Promise<DbProxy> => 
   const agent = new Agent({ keepAlive: true });
   const calls: DbCall[] = [];
   let fault: DbFault = () => 'pass';
+  let restoredAt: number | undefined;
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -114,6 +117,10 @@ export const startDbProxy = async (targetEndpoint: string): Promise<DbProxy> => 
       if (server.listening) return;
       server.listen(port, '127.0.0.1');
       await once(server, 'listening');
+      restoredAt = Date.now();
+    },
+    get restoredAt() {
+      return restoredAt;
     },
     async close() {
       await shut();
