@@ -4,7 +4,8 @@
  * budget, given as a deadline, allows: a time budget and not a count of attempts, so a
  * burst of throttles or a storage outage of some seconds is ridden out whenever the caller
  * has the time, and a caller with little time left is never held past it. No attempt
- * starts and no wait ends past the deadline: then the last failure is thrown as it is.
+ * starts and no wait ends past the deadline, and the last one starts at least
+ * LAST_ATTEMPT_MS before it; then the last failure is thrown as it is.
  *
  * Each kind of failure is retried at one layer only, so retries never multiply: the
  * DynamoDB wire retries what failed in passing (throttles, server faults, lost
@@ -28,6 +29,12 @@ export interface RetryClock {
 
 export const BACKOFF_BASE_MS = 50;
 export const BACKOFF_CAP_MS = 2_000;
+/**
+ * A wait that would end closer to the deadline than this is cut short so that one last
+ * attempt still has this long: the budget is used to its end rather than given up when
+ * the random wait overshoots it.
+ */
+export const LAST_ATTEMPT_MS = 100;
 
 const realClock: RetryClock = {
   now: Date.now,
@@ -50,9 +57,9 @@ export const retry = async <T>(attempt: (n: number) => Promise<T>, options: Retr
       return await attempt(n);
     } catch (err) {
       if (!options.retryable(err)) throw err;
-      const wait = random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (n - 1));
-      if (now() + wait >= options.deadline) throw err;
-      await sleep(wait);
+      const left = options.deadline - now() - LAST_ATTEMPT_MS;
+      if (left <= 0) throw err;
+      await sleep(Math.min(left, random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (n - 1))));
     }
   }
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BACKOFF_BASE_MS, BACKOFF_CAP_MS, DeadlinePassedError, type RetryClock, retry } from '../../../lambdas/core/retry.ts';
+import { BACKOFF_BASE_MS, BACKOFF_CAP_MS, DeadlinePassedError, LAST_ATTEMPT_MS, type RetryClock, retry } from '../../../lambdas/core/retry.ts';
 
 /** A clock that moves only when told: an attempt's cost and every sleep advance it. */
 const fakeClock = (random = 1 - Number.EPSILON) => {
@@ -35,14 +35,16 @@ describe('retry', () => {
   it('repeats a retryable failure for as long as the budget allows, with full-jitter waits that grow to the cap', async () => {
     const { state, clock } = fakeClock();
     const call = attempts(state, 10, 100);
-    // Eight attempts fit: 7 waits just under 50 + 100 + … + 1,600 + 2,000 (the cap) = 5,150 ms, plus 10 ms each; a ninth would start past 6,400.
+    // Eight attempts take 7 waits just under 50 + 100 + … + 1,600 + 2,000 (the cap) = 5,150 ms, plus 10 ms each;
+    // the next full wait would overshoot 6,400, so it is cut for a last attempt LAST_ATTEMPT_MS before the deadline.
     await expect(retry(call.run, { deadline: 6_400, retryable: isRetryable, clock })).rejects.toThrow('again');
-    expect(call.started).toHaveLength(8);
+    expect(call.started).toHaveLength(9);
     const ceilings = [1, 2, 4, 8, 16, 32, 64].map((k) => Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * k));
-    state.sleeps.forEach((ms, i) => {
+    state.sleeps.slice(0, 7).forEach((ms, i) => {
       expect(ms).toBeLessThan(ceilings[i]!);
       expect(ms).toBeGreaterThan(ceilings[i]! * 0.99);
     });
+    expect(call.started.at(-1)).toBeCloseTo(6_400 - LAST_ATTEMPT_MS, 0);
   });
 
   it('waits a random share of the ceiling', async () => {
