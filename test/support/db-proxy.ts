@@ -32,7 +32,7 @@ export type DbFault = (call: DbCall) => DbAction;
 export interface DbProxy {
   /** Give the handler under test this as DYNAMODB_ENDPOINT. */
   endpoint: string;
-  /** Every call that reached the proxy while it was open, in order. */
+  /** Every call that reached the proxy while it was open, in order (none when started with `keepCalls: false`). */
   calls: DbCall[];
   /** Decides per call from now on; `() => 'pass'` restores normal service. */
   setFault(fault: DbFault): void;
@@ -65,7 +65,7 @@ const forward = (target: URL, agent: Agent, req: IncomingMessage, body: Buffer, 
  * answer them with a DynamoDB error (throttling, a cancelled transaction), or close its
  * port altogether. The calls it saw show what was retried.
  */
-export const startDbProxy = async (targetEndpoint: string): Promise<DbProxy> => {
+export const startDbProxy = async (targetEndpoint: string, options: { keepCalls?: boolean } = {}): Promise<DbProxy> => {
   const target = new URL(targetEndpoint);
   const agent = new Agent({ keepAlive: true });
   const calls: DbCall[] = [];
@@ -82,7 +82,7 @@ export const startDbProxy = async (targetEndpoint: string): Promise<DbProxy> => 
           .pop() ?? '',
       body: body.toString('utf8'),
     };
-    calls.push(call);
+    if (options.keepCalls ?? true) calls.push(call);
     let action = fault(call);
     while (typeof action === 'object' && 'delayMs' in action) {
       const { delayMs, then } = action;

@@ -98,7 +98,7 @@ const main = async () => {
   for (const r of results) {
     const v = r.verdict;
     console.log(
-      `| ${r.schedule} | ${r.faultsInjected} | ${v.stored} | ${v.kept} | ${(v.keptDelayMaxMs / 1000).toFixed(1)} | ${v.refusedStorage} | ${v.notStarted} | ${v.stops.recorded} / ${v.stops.notRecorded} / ${v.stops.runEnded} | ${r.peakRssMb} | ${r.heapAfterGcMb} |`,
+      `| ${r.schedule} | ${r.faultsInjected} | ${v.stored} | ${v.kept} | ${(v.keptDelayMaxMs / 1000).toFixed(1)} | ${v.refusedStorage} | ${v.notStarted} | ${v.stops.recorded} / ${v.stops.notRecorded} / ${v.stops.runEnded} / ${v.stops.notPressed} | ${r.peakRssMb} | ${r.heapAfterGcMb} |`,
     );
   }
   console.log('\ntargets (each must be 0):');

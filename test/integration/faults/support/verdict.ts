@@ -20,7 +20,8 @@ export interface Verdict {
   keptDelayMaxMs: number;
   /** Streams that never started (storage unavailable at the run's start), told so. */
   notStarted: number;
-  stops: { recorded: number; notRecorded: number; runEnded: number };
+  /** Stops pressed and how they were answered; `notPressed`: the reply ended before the chat's stop point. */
+  stops: { recorded: number; notRecorded: number; runEnded: number; notPressed: number };
   /** Target 0: a reply the client saw that is not in its session, as seen. */
   lost: string[];
   /** Target 0: a client told something the store contradicts. */
@@ -71,7 +72,7 @@ export const judge = async (
     kept: 0,
     keptDelayMaxMs: 0,
     notStarted: 0,
-    stops: { recorded: 0, notRecorded: 0, runEnded: 0 },
+    stops: { recorded: 0, notRecorded: 0, runEnded: 0, notPressed: 0 },
     lost: [],
     reportedWrongly: [],
     running: [],
@@ -103,6 +104,7 @@ export const judge = async (
       continue;
     }
 
+    if (o.spec.stopAfter !== undefined && !o.stop) verdict.stops.notPressed++;
     if (o.stop) {
       if (o.stop.answer.msg === OK_MSG.cancelled) verdict.stops.recorded++;
       else if (o.stop.answer.msg === REFUSAL_MSG.cancelNotRecorded) verdict.stops.notRecorded++;

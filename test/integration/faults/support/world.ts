@@ -106,7 +106,8 @@ class Reader extends Writable {
  * world per process.
  */
 export const startFaultWorld = async (options: WorldOptions): Promise<FaultWorld> => {
-  const proxy = await startDbProxy(options.ddbEndpoint);
+  // Calls are not kept: a long run would otherwise hold every request body it ever saw.
+  const proxy = await startDbProxy(options.ddbEndpoint, { keepCalls: false });
   const modelServer = await startModelServer();
   const keptRuns = await startLocalKeptRuns({
     drainTimeoutMs: options.drainTimeoutMs,
