@@ -136,6 +136,12 @@ export class Monitoring extends Construct {
       1,
       'kept runs: a run went to the dead-letter queue; fix the cause, then redrive it to the kept-runs queue',
     );
+    this.alarm(
+      'AuditWriteFailures',
+      this.appMetric(METRIC.auditWriteFailures, apiFunction, 'Sum'),
+      1,
+      "audit trail: an operation's record was not written (the api function's log line 'audit record not written' holds it)",
+    );
 
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: props.dashboardName, defaultInterval: Duration.hours(3) });
     this.addWidgets();

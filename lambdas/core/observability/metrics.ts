@@ -28,6 +28,7 @@ export const METRIC = {
   /** Kept runs the drain stored, and those it let go as refused for good (their session deleted). */
   keptRunsStored: 'KeptRunsStored',
   keptRunsRefused: 'KeptRunsRefused',
+  auditWriteFailures: 'AuditWriteFailures',
 } as const satisfies Record<string, string | Record<RunOutcome, string>>;
 
 /** Extra dimensions: per-model series of runs and tokens, rate-limit hits per action. */
@@ -83,3 +84,5 @@ export const recordRunLost = (): void => publish(METRIC.runsLost, MetricUnit.Cou
 
 export const recordKeptRunDrained = (result: 'stored' | 'refused'): void =>
   publish(result === 'stored' ? METRIC.keptRunsStored : METRIC.keptRunsRefused, MetricUnit.Count, 1);
+/** An audited operation whose record could not be appended (its log line still has it). */
+export const recordAuditWriteFailure = (): void => publish(METRIC.auditWriteFailures, MetricUnit.Count, 1);
