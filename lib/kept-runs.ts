@@ -1,10 +1,11 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { KEPT_RUN_PREFIX } from '../lambdas/core/kept-runs/kept-run.ts';
+import { grantOnPrefix } from './prefix-grant.ts';
 import { type FunctionDefaults, ServiceFunction } from './service-function.ts';
 
 /**
@@ -108,11 +109,12 @@ export class KeptRuns extends Construct {
   }
 
   private allowOnRuns(fn: ServiceFunction, actions: string[]): void {
-    fn.allow(new PolicyStatement({ actions, resources: [this.bucket.arnForObjects(`${KEPT_RUN_PREFIX}*`)] }));
-    const logicalId = Stack.of(this).resolve((this.bucket.node.defaultChild as CfnBucket).logicalId) as string;
-    Validations.of(fn.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/${KEPT_RUN_PREFIX}*]`,
-      reason: 'A kept run is stored under its run id (runs/<runId>.json), known only at run time; the grant is limited to that prefix.',
-    });
+    grantOnPrefix(
+      this.bucket,
+      fn,
+      KEPT_RUN_PREFIX,
+      actions,
+      'A kept run is stored under its run id (runs/<runId>.json), known only at run time; the grant is limited to that prefix.',
+    );
   }
 }

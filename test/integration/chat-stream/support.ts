@@ -10,6 +10,7 @@ import type { StoredModel } from '../../../lambdas/core/models/schema.ts';
 import type { ImageReader } from '../../../lambdas/core/images/image-store.ts';
 import type { Runtime } from '../../../lambdas/core/runtime.ts';
 import { httpApiEvent } from '../../support/api-call.ts';
+import { offlineModel } from '../../support/offline-model.ts';
 import { createTestEnv } from '../../support/test-runtime.ts';
 
 type StreamHandler = (event: APIGatewayProxyEventV2, stream: Writable, context: Context) => Promise<unknown>;
@@ -154,25 +155,10 @@ export const setUpChatStream = async (env: Record<string, string> = {}, keptRuns
     async addModel(fields = {}) {
       const { apiKey, ...rest } = fields;
       const modelId = rest.modelId ?? (await nextModelId(runtime));
-      const model: StoredModel = {
-        modelCode: 'offline-echo',
-        modelName: 'Offline test model',
-        provider: 'OpenAI',
-        modelSort: 0,
-        baseUrl: modelServer.url,
-        maxTokens: null,
-        temperature: null,
-        supportReasoning: 'Y',
-        supportImages: 'Y',
-        modelType: 'chat',
-        status: '0',
-        remark: null,
-        userId: '1',
-        createTime: '2026-01-01T00:00:00',
+      const model = offlineModel(modelId, modelServer.url, {
         ...rest,
-        modelId,
         ...(apiKey ? { apiKeyCipher: await runtime.cipher.encrypt(apiKey, { modelId }) } : {}),
-      };
+      });
       await insertModel(runtime, model);
       return model;
     },

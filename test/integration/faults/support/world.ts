@@ -10,6 +10,7 @@ import { createDocumentClient } from '../../../../lambdas/core/db/client.ts';
 import type { Runtime } from '../../../../lambdas/core/runtime.ts';
 import { httpApiEvent } from '../../../support/api-call.ts';
 import { type DbProxy, startDbProxy } from '../../../support/db-proxy.ts';
+import { offlineModel } from '../../../support/offline-model.ts';
 import { createEnvOn } from '../../../support/test-runtime.ts';
 import { bearer, CHAT_USER } from '../../../support/tokens.ts';
 import type { ChatSpec } from './chats.ts';
@@ -139,23 +140,7 @@ export const startFaultWorld = async (options: WorldOptions): Promise<FaultWorld
   // The model is added past the proxy: setting up is not what is under test.
   const runtime = { ...(await getStreamRuntime()), db: store.db };
   const modelId = await nextModelId(runtime);
-  await insertModel(runtime, {
-    modelId,
-    modelCode: 'offline-echo',
-    modelName: 'Offline test model',
-    provider: 'OpenAI',
-    modelSort: 0,
-    baseUrl: modelServer.url,
-    maxTokens: null,
-    temperature: null,
-    supportReasoning: 'Y',
-    supportImages: 'Y',
-    modelType: 'chat',
-    status: '0',
-    remark: null,
-    userId: '1',
-    createTime: '2026-01-01T00:00:00',
-  });
+  await insertModel(runtime, offlineModel(modelId, modelServer.url));
   const tokens = new Map<number, string>();
   const tokenOf = async (user: number) => tokens.get(user) ?? tokens.set(user, await bearer(CHAT_USER(user))).get(user)!;
 
