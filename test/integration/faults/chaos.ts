@@ -92,7 +92,7 @@ const main = async () => {
   };
   console.log(`\nchaos: ${results.length} schedules × ${CHATS} chats, seed ${SEED}`);
   console.log(
-    '| schedule | faults | stored | kept | longest kept (s) | refused (storage) | not started | stops recorded / not / ended | peak RSS MB | heap after GC MB |',
+    '| schedule | faults | stored | kept | longest kept (s) | refused (storage) | not started | stops recorded / not recorded / run ended / not pressed | peak RSS MB | heap after GC MB |',
   );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of results) {
