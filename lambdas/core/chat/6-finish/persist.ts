@@ -20,9 +20,9 @@ export type Storage = 'stored' | 'kept' | 'refused' | 'lost';
  * passing faults waited out until the store's deadline (budget.ts); when storage stayed
  * unavailable that long, hands the same run to the kept-runs queue (kept-runs/), SQS,
  * until the invocation's last second, for the drain to store once DynamoDB answers
- * again. Any other failure would fail the drain's replay
- * the same way: the run is not kept but marked failed, so its status does not stay
- * RUNNING, and so is a run the fallback did not take either. Never throws.
+ * again. Any other failure would fail the drain's replay the same way: that run is not
+ * kept but marked failed, so its status does not stay RUNNING, and so is a run the
+ * fallback did not take either. Never throws.
  */
 export const persistFinishedRun = async (deps: ChatDeps, finished: FinishedRun, ctx: Pick<RunContext, 'log' | 'remainingTimeMs'>): Promise<Storage> => {
   const { runtime } = deps;
