@@ -6,6 +6,7 @@ import { ChatStream } from './chat-stream.ts';
 import type { StackConfig } from './config.ts';
 import { DataTables, TABLE_READ, TABLE_SCAN, TABLE_WRITE } from './data-tables.ts';
 import { ImageBucket } from './image-bucket.ts';
+import { KeptRuns } from './kept-runs.ts';
 import { Monitoring } from './monitoring.ts';
 import { PrivateNetwork } from './private-network.ts';
 import { RestApi } from './rest-api.ts';
@@ -24,6 +25,7 @@ export interface AiChatStackProps extends StackProps {
 export class AiChatStack extends Stack {
   readonly restApi: RestApi;
   readonly chatStream: ChatStream;
+  readonly keptRuns: KeptRuns;
   readonly monitoring: Monitoring;
   readonly distribution: AiDistribution | undefined;
   readonly network: PrivateNetwork | undefined;
@@ -75,10 +77,22 @@ export class AiChatStack extends Stack {
     images.allowUploadAndView(api);
     auth.allowRead(api);
 
+    this.keptRuns = new KeptRuns(this, 'KeptRuns', {
+      defaults,
+      serviceName: serviceName('drain'),
+      production: config.production,
+      accessLogs: images.accessLogs,
+    });
+    const drain = this.keptRuns.drain;
+    tables.grant(drain, 'Sessions', [...TABLE_READ, ...TABLE_WRITE]);
+
     const streamTimeout = Duration.seconds(config.streamTimeoutSeconds);
     this.chatStream = new ChatStream(this, 'ChatStream', {
       // The monthly cost alarm reads the month's cost, which the stream reports after each run it stores.
-      defaults: config.costAlarm ? { ...defaults, environment: { ...defaults.environment, REPORT_MONTH_COST: 'true' } } : defaults,
+      defaults: {
+        ...defaults,
+        environment: { ...defaults.environment, ...this.keptRuns.environment, ...(config.costAlarm ? { REPORT_MONTH_COST: 'true' } : {}) },
+      },
       serviceName: serviceName('stream'),
       allowedOrigins: config.allowedOrigins,
       timeout: streamTimeout,
@@ -93,13 +107,19 @@ export class AiChatStack extends Stack {
     apiKeys.allowDecrypt(stream);
     images.allowRead(stream);
     auth.allowRead(stream);
+    this.keptRuns.allowKeeping(stream);
 
-    for (const fn of [api, stream]) acknowledgeRuntime(fn);
+    for (const fn of [api, stream, drain]) acknowledgeRuntime(fn);
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       api: this.restApi.api,
       apiFunction: { label: 'api', handler: api, serviceName: serviceName('api') },
       streamFunction: { label: 'stream', handler: stream, serviceName: serviceName('stream') },
+      keptRuns: {
+        queue: this.keptRuns.queue,
+        deadLetterQueue: this.keptRuns.deadLetterQueue,
+        drain: { label: 'drain', handler: drain, serviceName: serviceName('drain') },
+      },
       streamTimeout,
       tables: tables.all(),
       alarmEmail: config.alarmEmail,

@@ -1,9 +1,8 @@
 import type { TransactWriteCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Identity } from '../auth/identity.ts';
-import { type DynamoDbError, isConditionFailed, isTransactionConflict } from '../db/dynamodb-error.ts';
+import { type DynamoDbError, isConditionFailed } from '../db/dynamodb-error.ts';
 import { ServiceError } from '../errors/service-error.ts';
 import type { StoredModel } from '../models/schema.ts';
-import { retry } from '../retry.ts';
 import type { Runtime } from '../runtime.ts';
 import { HELD_COST_PREFIX, HELD_TOKENS, heldAmounts } from '../usage/figures.ts';
 import { type ItemKey, keyText } from '../usage/keys.ts';
@@ -104,8 +103,6 @@ const refusal = (holds: Hold[], items: (Record<string, unknown> | undefined)[], 
   throw new Error('quota reservation refused, yet no quota found reached');
 };
 
-const ATTEMPTS = 4;
-
 /**
  * Reserves for a send on every counter a hard quota that applies reads, all or none: one
  * conditional UpdateItem, or a transaction of them when several counters hold. A quota
@@ -121,7 +118,8 @@ export const reserve = async (deps: Deps, hard: Quota[], identity: Identity, mod
     else await deps.db.transactWrite({ TransactItems: updates.map((Update): TransactItem => ({ Update })) });
   };
   try {
-    await retry(write, { maxAttempts: ATTEMPTS, deadline: Number.POSITIVE_INFINITY, retryable: isTransactionConflict });
+    // A counter another transaction holds for the instant is waited out by the wire (db/dynamodb-error.ts).
+    await write();
   } catch (err) {
     const items = refusedItems(err, holds);
     if (items) throw refusal(holds, items, identity, model);

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRunStatus } from '../../../lambdas/core/sessions/run-status.ts';
-import { getSessionHeader, persistRun } from '../../../lambdas/core/sessions/run-store.ts';
+import { storeFinishedRun } from '../../../lambdas/core/sessions/final-write.ts';
+import { getSessionHeader } from '../../../lambdas/core/sessions/run-store.ts';
 import type { RunRecord } from '../../../lambdas/core/sessions/types.ts';
 import { ledgerEntry } from '../../../lambdas/core/usage/ledger-entry.ts';
 import { setUpBothFunctions, type Api } from '../robustness/support/corpus.ts';
@@ -177,11 +178,13 @@ describe('an end written twice', () => {
 
   it('is refused as a whole: one entry, counters and the session header as after the first', async () => {
     const run = await cancelledRun();
-    await persistRun(h.runtime, run);
+    const store = () => storeFinishedRun(h.runtime, { run, followUp: false });
+    expect(await store()).toBe('stored');
     const first = await readUsageState(h.runtime);
     const header = await getSessionHeader(h.runtime, run.sessionId);
-    await persistRun(h.runtime, run);
-    await persistRun(h.runtime, run);
+    // Its status stays CANCELLED, so only the ledger entry's own condition refuses the replays.
+    expect(await store()).toBe('stored');
+    expect(await store()).toBe('stored');
     const again = await readUsageState(h.runtime);
     expect(again.entries.filter((e) => e.runId === run.runId)).toHaveLength(1);
     expect([...again.counters.entries()]).toEqual([...first.counters.entries()]);

@@ -3,18 +3,18 @@ import { imageRefText } from '../../images/image-refs.ts';
 import type { TokenUsage } from '../../llm/types.ts';
 import { recordRunOutcome, recordStreamDuration, recordTimeToFirstToken, recordUsage } from '../../observability/metrics.ts';
 import { releaseReservations } from '../../quotas/reservation.ts';
-import type { LedgerEntry } from '../../usage/ledger-entry.ts';
-import { usageEntry } from './run-usage-entry.ts';
 import { reportMonthCost } from '../../usage/month-cost.ts';
+import { usageEntry } from './run-usage-entry.ts';
+import { markRunFailed } from '../../sessions/run-status.ts';
 import type { ModelInfo, RunMetrics, RunRecord } from '../../sessions/types.ts';
 import type { ActiveRun, Outcome, RunEnd } from '../active-run.ts';
-import { persistWithRetry } from './persist.ts';
+import { keepBy, storeBy } from '../budget.ts';
+import { isStorageUnavailable } from '../../db/dynamodb-error.ts';
+import { keepFailedMark } from '../../kept-runs/kept-run.ts';
+import { persistFinishedRun, type Storage } from './persist.ts';
 import type { PreparedRun } from '../2-check/prepare-run.ts';
 import { effectiveTemperature } from '../4-start-call/prompt.ts';
-import { RUN_MSG } from '../../wire/messages.ts';
-
-/** Of the time SAFETY_MARGIN_MS keeps, kept back from the store: the closing line, the stream's end and the report. */
-const CLOSE_MARGIN_MS = 1_000;
+import { RUN_MSG, runErrorLine } from '../../wire/messages.ts';
 
 const seconds = (ms: number) => Math.round(ms) / 1000;
 
@@ -62,24 +62,45 @@ const runRecord = ({ plan, ctx, runId, progress }: ActiveRun, outcome: RunEnd, f
   ...(outcome.error ? { error: outcome.error } : {}),
 });
 
+/** What the user is told of where the reply went, beside how the run ended; nothing when it is stored. */
+const STORAGE_NOTE: Record<Storage, string | undefined> = {
+  stored: undefined,
+  kept: RUN_MSG.replyKept,
+  refused: RUN_MSG.saveFailed,
+  lost: RUN_MSG.saveFailed,
+};
+
 /**
- * Stores the run with its usage; never throws: `stored` absent when it could not be stored,
- * the cause logged; `entry` the run's ledger entry, once built.
+ * The run with its ledger entry (usage/ledger-entry.ts), which its final write stores with it;
+ * without one, the defect logged, if the entry cannot be made: the run is stored regardless.
  */
-const store = async (active: ActiveRun, outcome: RunEnd, finishedAt: number): Promise<{ stored?: RunRecord; entry?: LedgerEntry }> => {
-  let entry: LedgerEntry | undefined;
+const withUsage = (active: ActiveRun, record: RunRecord): RunRecord => {
   try {
-    const record = runRecord(active, outcome, finishedAt);
-    entry = usageEntry(active, record);
-    // Bounded by the function's own time: a DynamoDB that hangs cannot outlast the function.
-    const deadline = Date.now() + active.ctx.remainingTimeMs() - CLOSE_MARGIN_MS;
-    const saved = await persistWithRetry(active.deps.runtime, { ...record, usage: entry }, !active.plan.isNewSession, deadline);
-    if (saved.stored) return { stored: record, entry };
-    active.ctx.log.error('run could not be stored', saved.error as Error);
+    return { ...record, usage: usageEntry(active, record) };
   } catch (err) {
-    active.ctx.log.error('run could not be stored', err as Error);
+    active.ctx.log.error('run usage could not be counted', err as Error);
+    return record;
   }
-  return { entry };
+};
+
+/**
+ * A run that never started may still have its status item, when that write's answer
+ * was lost: it is marked failed (a conditional move, nothing if there is no item), so
+ * no status stays RUNNING once the stream has ended; with the same budget and fallback
+ * as a run's store: storage that stays unavailable gets the mark kept for the drain.
+ */
+const settleUnsureStart = async (active: ActiveRun) => {
+  const { deps, ctx, plan } = active;
+  const run = { runId: active.runId, userId: plan.identity.userId };
+  const db = deps.runtime.db.until(storeBy(ctx.remainingTimeMs, deps.runtime.settings.STORAGE_PATIENCE_MS));
+  try {
+    await markRunFailed({ db, tables: deps.runtime.tables }, run);
+  } catch (err) {
+    if (!isStorageUnavailable(err)) return;
+    await keepFailedMark(deps.keptRuns, run, keepBy(ctx.remainingTimeMs)).catch((kept: unknown) =>
+      ctx.log.error('unsure run start could be neither marked failed nor kept', kept as Error),
+    );
+  }
 };
 
 /**
@@ -101,6 +122,7 @@ export const finish = async (active: ActiveRun, outcome: Outcome): Promise<void>
   if (outcome.status === 'not-started') {
     close(outcome.error);
     guarded(log, 'run could not be reported', () => recordRunOutcome('failed', modelNameOf(plan)));
+    if (outcome.statusUnsure) await settleUnsureStart(active);
     // No final write will settle what the send reserved.
     await Promise.resolve()
       .then(() => releaseReservations(active.deps.runtime, plan.quota.reservations))
@@ -110,30 +132,33 @@ export const finish = async (active: ActiveRun, outcome: Outcome): Promise<void>
   // The reply's last lines go out before the store is called, not after its request is built and sent.
   guarded(log, 'run stream could not be flushed', () => stream.flush());
   const finishedAt = Date.now();
-  const { stored, entry } = await store(active, outcome, finishedAt);
-  // Only once the store answered: a reply the session will not keep must not end on `metrics`.
-  close(outcome.error ?? (stored ? undefined : RUN_MSG.saveFailed), outcome.status === 'completed' ? (stored?.metrics ?? undefined) : undefined);
+  const record = withUsage(active, runRecord(active, outcome, finishedAt));
+  const storage = await persistFinishedRun(active.deps, { run: record, followUp: !plan.isNewSession }, ctx);
+  // Only once the store answered: a reply the session does not hold yet must not end on `metrics`.
+  const note = STORAGE_NOTE[storage];
+  close(runErrorLine(outcome.error, note), outcome.status === 'completed' && !note ? (record.metrics ?? undefined) : undefined);
   guarded(log, 'run could not be reported', () => {
     const modelName = modelNameOf(plan);
+    const { usage } = record;
     recordRunOutcome(outcome.status, modelName);
     recordStreamDuration(seconds(finishedAt - ctx.startedAt));
     if (progress.firstTokenAt) recordTimeToFirstToken(seconds(progress.firstTokenAt - ctx.startedAt));
-    if (entry) recordUsage(modelName, entry);
+    if (usage) recordUsage(modelName, usage);
     log.info('run finished', {
       outcome: outcome.status,
-      stored: stored !== undefined,
+      storage,
       clientGone: stream.clientGone,
       durationMs: finishedAt - ctx.startedAt,
       timeToFirstTokenMs: progress.firstTokenAt ? progress.firstTokenAt - ctx.startedAt : null,
-      inputTokens: entry?.inputTokens ?? null,
-      outputTokens: entry?.outputTokens ?? null,
+      inputTokens: usage?.inputTokens ?? null,
+      outputTokens: usage?.outputTokens ?? null,
       usageSource: progress.usageSource ?? null,
-      usageCounted: entry ? (entry.estimate ?? entry.source) : null,
-      contentChars: stored?.content.length ?? null,
+      usageCounted: usage ? (usage.estimate ?? usage.source) : null,
+      contentChars: record.content.length,
     });
   });
-  if (stored && active.deps.runtime.settings.REPORT_MONTH_COST) {
-    await reportMonthCost(active.deps.runtime, stored.startedAt).catch((err: unknown) =>
+  if (storage === 'stored' && active.deps.runtime.settings.REPORT_MONTH_COST) {
+    await reportMonthCost(active.deps.runtime, record.startedAt).catch((err: unknown) =>
       log.warn("month's cost could not be reported", { errorName: (err as Error)?.name }),
     );
   }
