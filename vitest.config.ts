@@ -14,7 +14,7 @@ const shared = {
   pool: 'forks' as const,
   // No CloudWatch here: EMF metric lines and log lines would only bury the test output (the
   // metrics test re-enables metrics; tests that read the logs set their own LOG_LEVEL).
-  env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_METRICS_DISABLED: 'true', LOG_LEVEL: 'SILENT' },
+  env: { POWERTOOLS_METRICS_DISABLED: 'true', LOG_LEVEL: 'SILENT' },
 };
 
 /**
