@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net';
  * | --- | --- |
  * | `delay=MS` | wait before the first token (headers go out at once) |
  * | `interval=MS` | wait between chunks (default 10) |
+ * | `rate=N` | N chunks a second, paced by the clock instead of `interval` (timers oversleep) |
  * | `chunks=N` | reply with exactly N content chunks |
  * | `reasoning` | stream reasoning first even when the request did not ask for it |
  * | `reasoning_field=reasoning` | put reasoning in `reasoning` instead of `reasoning_content` |
@@ -28,6 +29,9 @@ import type { AddressInfo } from 'node:net';
  * | `size=N` | with `endless`: N characters per chunk (default 100) |
  * | `endless_line` | start a data line and never end it (no line break, ever) |
  * | `xss` | reply with Markdown and HTML that a page must not execute |
+ *
+ * With `models`, it serves only those model codes: a request naming any other is answered
+ * as OpenAI answers an unknown model, HTTP 404 with `code: model_not_found`.
  */
 
 export interface ReceivedRequest {
@@ -62,6 +66,8 @@ export interface ModelServer {
 export interface ModelServerOptions {
   port?: number;
   host?: string;
+  /** The model codes served (and listed at `/v1/models`); absent, every code is served. */
+  models?: readonly string[];
 }
 
 const DEFAULT_INTERVAL_MS = 10;
@@ -71,6 +77,7 @@ const XSS_REPLY = '**Bold** and `code`. <script>window.__xss = 1</script> <img s
 interface Knobs {
   delayMs: number;
   intervalMs: number;
+  rate?: number;
   chunks?: number;
   reasoning: boolean;
   reasoningField: 'reasoning' | 'reasoning_content';
@@ -103,6 +110,7 @@ const parseKnobs = (text: string): Knobs => {
   return {
     delayMs: int('delay') ?? 0,
     intervalMs: int('interval') ?? DEFAULT_INTERVAL_MS,
+    rate: int('rate') || undefined,
     chunks: int('chunks'),
     reasoning: values.has('reasoning'),
     reasoningField: values.get('reasoning_field') === 'reasoning' ? 'reasoning' : 'reasoning_content',
@@ -164,6 +172,17 @@ const countWords = (turn: Turn) => turn.messages.reduce((n, m) => n + words(m.te
 
 const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : undefined);
 
+/**
+ * The wait before the next chunk: `interval` after the last one, or with `rate` until
+ * the chunk is due by the clock, so a timer that overslept is made up by sending the
+ * chunks due meanwhile at once (as a provider's burst arrives in one packet).
+ */
+const pacer = (knobs: Knobs) => {
+  const start = performance.now();
+  let sent = 0;
+  return () => (knobs.rate ? sleep(start + (++sent * 1000) / knobs.rate - performance.now()) : sleep(knobs.intervalMs));
+};
+
 /** The stats of the server a streamed response belongs to. */
 const statsOf = new WeakMap<ServerResponse, ModelServerStats>();
 
@@ -202,6 +221,17 @@ const sendJson = (res: ServerResponse, status: number, body: unknown, headers: R
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 };
+
+/** OpenAI's answer to a model it does not have (HTTP 404, `model_not_found`). */
+const sendModelNotFound = (res: ServerResponse, model: unknown) =>
+  sendJson(res, 404, {
+    error: {
+      message: `The model \`${String(model)}\` does not exist or you do not have access to it.`,
+      type: 'invalid_request_error',
+      param: null,
+      code: 'model_not_found',
+    },
+  });
 
 /** The provider-style error answer; a 401 echoes the key it got, as careless providers do. */
 const sendHttpError = (res: ServerResponse, status: number, authorization: string | undefined) => {
@@ -244,8 +274,9 @@ const play = async (
   },
 ): Promise<boolean> => {
   await sleep(knobs.delayMs);
+  const pause = pacer(knobs);
   for (const [i, text] of plan.reasoning.entries()) {
-    if (i) await sleep(knobs.intervalMs);
+    if (i) await pause();
     if (!(await send(res, emit.reasoning(text)))) return false;
   }
   if (knobs.endlessLine) {
@@ -279,7 +310,7 @@ const play = async (
       res.end('data: {"choices":[{"delta":{"content":"cut\n\n');
       return false;
     }
-    if (i || plan.reasoning.length) await sleep(knobs.intervalMs);
+    if (i || plan.reasoning.length) await pause();
     if (!(await send(res, emit.content(text)))) return false;
   }
   return true;
@@ -388,7 +419,8 @@ export const startModelServer = async (options: ModelServerOptions = {}): Promis
     const path = new URL(req.url ?? '/', 'http://offline').pathname.replace(/\/+$/, '');
     try {
       if (req.method === 'GET' && path === '/v1/models') {
-        sendJson(res, 200, { object: 'list', data: [{ id: 'offline-echo', object: 'model', created: 0, owned_by: 'offline-test-server' }] });
+        const ids = options.models ?? ['offline-echo'];
+        sendJson(res, 200, { object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 0, owned_by: 'offline-test-server' })) });
         return;
       }
       const route = req.method === 'POST' ? ROUTES[path as keyof typeof ROUTES] : undefined;
@@ -398,6 +430,10 @@ export const startModelServer = async (options: ModelServerOptions = {}): Promis
       }
       const body = await readJson(req);
       stats.requests.push({ path, authorization: req.headers.authorization, body });
+      if (options.models && !options.models.includes(String(body.model))) {
+        sendModelNotFound(res, body.model);
+        return;
+      }
       const turn = route.turn(body);
       const knobs = parseKnobs(turn.lastUser);
       if (knobs.status) {

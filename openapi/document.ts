@@ -4,9 +4,11 @@ import { routes as apiRoutes } from '../lambdas/api/routes/index.ts';
 import { chatRequestSchema } from '../lambdas/core/chat/1-accept/request-schema.ts';
 import { uploadTicketSchema } from '../lambdas/core/wire/types.ts';
 import {
+  auditRowSchema,
   chatConfigSchema,
   envelopeSchema,
   modelSchema,
+  modelTestResultSchema,
   pageEnvelopeSchema,
   sessionDetailSchema,
   sessionListItemSchema,
@@ -36,7 +38,9 @@ export const ROUTE_ANSWERS: Record<string, RouteAnswer> = {
   'GET /ai/model/{modelId}': { data: z.union([modelSchema, z.strictObject({})]) },
   'POST /ai/model': { envelope: true },
   'PUT /ai/model': { envelope: true },
+  'POST /ai/model/test': { data: modelTestResultSchema },
   'DELETE /ai/model/{ids}': { envelope: true },
+  'GET /ai/audit/list': { page: auditRowSchema },
 };
 
 export const routeKey = (route: Pick<AnyRoute, 'method' | 'path'>) => `${route.method} ${route.path}`;

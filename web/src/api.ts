@@ -1,5 +1,5 @@
 import { apiUrl, type Connection } from './connection.ts';
-import type { ChatConfig, ChatConfigUpdate, ChatModel, SessionDetail, SessionItem, UploadTicket } from './types.ts';
+import type { ChatConfig, ChatConfigUpdate, ChatModel, ModelTestResult, SessionDetail, SessionItem, UploadTicket } from './types.ts';
 
 /** A failure the user should read: the envelope's `msg` (or what went wrong on the way). */
 export class ApiError extends Error {
@@ -60,6 +60,7 @@ export const createApi = (connection: () => Connection) => {
 
   return {
     models: () => call<ChatModel[]>('GET', '/ai/model/all'),
+    testModel: (modelId: number) => call<ModelTestResult>('POST', '/ai/model/test', { modelId }),
     config: () => call<ChatConfig>('GET', '/ai/chat/config'),
     saveConfig: (config: ChatConfigUpdate) => call<unknown>('PUT', '/ai/chat/config', config),
     sessions: () => call<SessionItem[]>('GET', '/ai/chat/session/list'),

@@ -7,6 +7,7 @@ import { createComposer } from './ui/composer.ts';
 import { createConfigDialog } from './ui/config-dialog.ts';
 import { confirmAction } from './ui/confirm.ts';
 import { createConnectionDialog } from './ui/connection-dialog.ts';
+import { createModelTest } from './ui/model-test.ts';
 import { fillIcons } from './ui/icons.ts';
 import { errorText, isAuthError, showError, showInfo } from './ui/notices.ts';
 import { createSidebar } from './ui/sidebar.ts';
@@ -138,6 +139,8 @@ const start = async () => {
       showInfo('保存成功');
     },
   });
+
+  createModelTest({ api, selected: selectedModel, failed });
 
   const renderModels = () => {
     const remembered = localStorage.getItem(MODEL_KEY);

@@ -7,7 +7,7 @@ import type * as z from 'zod/mini';
 import type { chatRequestSchema } from '../../lambdas/core/chat/1-accept/request-schema.ts';
 import type { chatConfigInputSchema } from '../../lambdas/core/configs/schema.ts';
 import type { RunMetrics, UploadTicket } from '../../lambdas/core/wire/types.ts';
-import type { chatConfigSchema, modelSchema, sessionDetailSchema, sessionListItemSchema } from '../../lambdas/core/wire/responses.ts';
+import type { chatConfigSchema, modelSchema, modelTestResultSchema, sessionDetailSchema, sessionListItemSchema } from '../../lambdas/core/wire/responses.ts';
 import type { streamLineSchema } from '../../lambdas/core/wire/stream-lines.ts';
 
 export type { RunMetrics, UploadTicket };
@@ -20,6 +20,9 @@ type OrNull<T, K extends keyof T> = Omit<T, K> & { [P in K]: T[P] | null };
 
 /** An item of `GET /ai/model/all`. */
 export type ChatModel = z.output<typeof modelSchema>;
+
+/** `data` of `POST /ai/model/test`. */
+export type ModelTestResult = z.output<typeof modelTestResultSchema>;
 
 /** `GET /ai/chat/config`. */
 export type ChatConfig = OrNull<z.output<typeof chatConfigSchema>, 'systemPrompt' | 'userId'>;

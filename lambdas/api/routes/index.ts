@@ -1,6 +1,7 @@
 import type { AnyRoute } from '../router.ts';
+import { auditRoutes } from './audit.ts';
 import { chatRoutes } from './chat.ts';
 import { modelRoutes } from './models.ts';
 
 /** Every REST route; literal paths are listed before the `{id}` paths they would shadow. */
-export const routes: readonly AnyRoute[] = [...modelRoutes, ...chatRoutes];
+export const routes: readonly AnyRoute[] = [...modelRoutes, ...chatRoutes, ...auditRoutes];

@@ -15,6 +15,8 @@ export interface Identity {
   userId: string;
   userName?: string;
   deptId?: string;
+  /** The department's name as RuoYi shows it (the audit trail's `deptName`). */
+  deptName?: string;
   /** The ancestors of the caller's department (RuoYi's `sys_dept.ancestors`), for scope 4. */
   deptAncestors: string[];
   perms: string[];
@@ -55,6 +57,7 @@ export const identityFromClaims = (claims: Record<string, unknown>): Identity =>
     userId,
     userName: asText(claims.user_name),
     deptId: asText(claims.dept_id),
+    deptName: asText(claims.dept_name),
     deptAncestors: [],
     perms,
     roles,

@@ -27,7 +27,7 @@ export const getInfoSchema = z.object({
     userName: z.nullish(z.string()),
     deptId: z.nullish(ruoyiId),
     admin: z.nullish(z.boolean()),
-    dept: z.nullish(z.object({ ancestors: z.nullish(z.string()) })),
+    dept: z.nullish(z.object({ ancestors: z.nullish(z.string()), deptName: z.nullish(z.string()) })),
     role: z.nullish(z.array(z.nullable(z.object({ roleKey: z.nullish(z.string()), dataScope: z.nullish(z.string()) })))),
   }),
 });
@@ -49,6 +49,7 @@ export const identityFromGetInfo = (info: GetInfo): Identity => {
     userId: user.userId,
     userName: user.userName ?? undefined,
     deptId: user.deptId ?? undefined,
+    deptName: user.dept?.deptName ?? undefined,
     deptAncestors: ancestorsOf(user.dept?.ancestors),
     perms: info.permissions,
     roles: info.roles,

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { publicUserId } from '../wire/public-user-id.ts';
 import { wireTimeOfUtc } from '../time.ts';
 import { PROVIDERS } from './providers.ts';
+import { pageQueryShape, queryText } from '../validation/page-query.ts';
 
 /** What every response shows instead of a stored API key. */
 export const API_KEY_MASK = '*'.repeat(24);
@@ -14,6 +15,10 @@ const optionalText = (max: number, field: string) =>
 /** Trimmed first, so blank is the same as missing. */
 const requiredText = (max: number, missing: string, tooLong: string) =>
   z.string({ error: missing }).check(z.trim(), z.minLength(1, missing), z.maxLength(max, tooLong));
+
+const MODEL_ID_ERROR = 'modelId: 必须是正整数';
+/** The id of a stored model, in a body. */
+const modelIdField = z.number({ error: MODEL_ID_ERROR }).check(z.int(MODEL_ID_ERROR), z.positive(MODEL_ID_ERROR));
 
 /**
  * A model as the admin form sends it. Unknown fields are dropped; wrong types are 601
@@ -43,12 +48,22 @@ export const modelInputSchema = z.object({
   remark: optionalText(500, 'remark'),
 });
 
-const MODEL_ID_ERROR = 'modelId: 必须是正整数';
 export const modelUpdateSchema = z.extend(modelInputSchema, {
-  modelId: z.number({ error: MODEL_ID_ERROR }).check(z.int(MODEL_ID_ERROR), z.positive(MODEL_ID_ERROR)),
+  modelId: modelIdField,
+});
+
+/**
+ * `POST /ai/model/test`: the model, and the settings its form holds now, so a code or URL
+ * typed but not saved yet can be tried. Left out, a setting is the stored one. `apiKey`:
+ * left out or the mask, the stored key (only to where it is stored for); typed, that key,
+ * for this test only; empty, none. Other fields of the form are dropped.
+ */
+export const modelTestSchema = z.extend(z.partial(z.pick(modelInputSchema, { modelCode: true, provider: true, baseUrl: true, apiKey: true })), {
+  modelId: modelIdField,
 });
 
 export type ModelInput = z.output<typeof modelInputSchema>;
+export type ModelTestInput = z.output<typeof modelTestSchema>;
 export type ModelUpdate = z.output<typeof modelUpdateSchema>;
 
 /** The stored model: the input plus ownership, audit fields and the encrypted key. */
@@ -80,17 +95,8 @@ export const toPublicModel = (model: StoredModel) => {
 
 export type PublicModel = ReturnType<typeof toPublicModel>;
 
-/** A page number or size from the query string; missing means `fallback`. */
-const pageParam = (field: string, max: number, tooBig: string, fallback: number) => {
-  const error = `${field}: 必须是正整数`;
-  return z._default(z.coerce.number({ error }).check(z.int(error), z.minimum(1, error), z.maximum(max, tooBig)), fallback);
-};
-
-const queryText = (max: number, tooLong: string) => z.optional(z.string().check(z.maxLength(max, tooLong)));
-
 export const modelListQuerySchema = z.object({
-  pageNum: pageParam('pageNum', 100_000, 'pageNum: 过大', 1),
-  pageSize: pageParam('pageSize', 500, 'pageSize: 不能超过500', 10),
+  ...pageQueryShape,
   modelName: queryText(100, 'modelName: 过长'),
   modelCode: queryText(100, 'modelCode: 过长'),
   provider: queryText(50, 'provider: 过长'),

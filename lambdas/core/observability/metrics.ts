@@ -21,6 +21,7 @@ export const METRIC = {
   outputTokens: 'OutputTokens',
   cancels: 'Cancels',
   rateLimitHits: 'RateLimitHits',
+  auditWriteFailures: 'AuditWriteFailures',
 } as const satisfies Record<string, string | Record<RunOutcome, string>>;
 
 /** Extra dimensions: per-model series of runs and tokens, rate-limit hits per action. */
@@ -69,3 +70,6 @@ export const recordTokens = (model: string, input: number, output: number): void
 export const recordCancel = (): void => publish(METRIC.cancels, MetricUnit.Count, 1);
 
 export const recordRateLimitHit = (action: LimitedAction): void => publish(METRIC.rateLimitHits, MetricUnit.Count, 1, { [DIMENSION.action]: action });
+
+/** An audited operation whose record could not be appended (its log line still has it). */
+export const recordAuditWriteFailure = (): void => publish(METRIC.auditWriteFailures, MetricUnit.Count, 1);

@@ -9,6 +9,7 @@ const PATHS = {
   send: 'M4 12l16-8-6 16-3-7-7-1z',
   stop: 'M7 7h10v10H7z',
   close: 'M6 6l12 12M18 6L6 18',
+  pulse: 'M3 12h4l3-8 4 16 3-8h4',
 } as const;
 
 export type IconName = keyof typeof PATHS;
