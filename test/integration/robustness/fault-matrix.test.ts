@@ -365,7 +365,7 @@ describe.each(CASES)('fault: $name ($api)', (c) => {
 
     // (3) The run-status item.
     expect(await readRunState(store, runId)).toBe(expected.state);
-    if (expected.upstreamAborted) await vi.waitFor(() => expect(h.modelServer.stats.aborted).toBe(aborted + 1));
+    if (expected.upstreamAborted) await vi.waitFor(() => expect(h.modelServer.stats.aborted).toBe(aborted + 1), { timeout: 10_000 });
     // (4) is checked after each case by failCaseOnUnhandledRejection.
   });
 });
