@@ -6,6 +6,7 @@ import { ChatStream } from './chat-stream.ts';
 import type { StackConfig } from './config.ts';
 import { DataTables, TABLE_READ, TABLE_SCAN, TABLE_WRITE } from './data-tables.ts';
 import { ImageBucket } from './image-bucket.ts';
+import { KeptRuns } from './kept-runs.ts';
 import { Monitoring } from './monitoring.ts';
 import { PrivateNetwork } from './private-network.ts';
 import { RestApi } from './rest-api.ts';
@@ -24,6 +25,7 @@ export interface AiChatStackProps extends StackProps {
 export class AiChatStack extends Stack {
   readonly restApi: RestApi;
   readonly chatStream: ChatStream;
+  readonly keptRuns: KeptRuns;
   readonly monitoring: Monitoring;
   readonly distribution: AiDistribution | undefined;
   readonly network: PrivateNetwork | undefined;
@@ -75,9 +77,18 @@ export class AiChatStack extends Stack {
     images.allowUploadAndView(api);
     auth.allowRead(api);
 
+    this.keptRuns = new KeptRuns(this, 'KeptRuns', {
+      defaults,
+      serviceName: serviceName('drain'),
+      production: config.production,
+      accessLogs: images.accessLogs,
+    });
+    const drain = this.keptRuns.drain;
+    tables.grant(drain, 'Sessions', [...TABLE_READ, ...TABLE_WRITE]);
+
     const streamTimeout = Duration.seconds(config.streamTimeoutSeconds);
     this.chatStream = new ChatStream(this, 'ChatStream', {
-      defaults,
+      defaults: { ...defaults, environment: { ...defaults.environment, ...this.keptRuns.environment } },
       serviceName: serviceName('stream'),
       allowedOrigins: config.allowedOrigins,
       timeout: streamTimeout,
@@ -92,11 +103,17 @@ export class AiChatStack extends Stack {
     apiKeys.allowDecrypt(stream);
     images.allowRead(stream);
     auth.allowRead(stream);
+    this.keptRuns.allowKeeping(stream);
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       api: this.restApi.api,
       apiFunction: { label: 'api', handler: api, serviceName: serviceName('api') },
       streamFunction: { label: 'stream', handler: stream, serviceName: serviceName('stream') },
+      keptRuns: {
+        queue: this.keptRuns.queue,
+        deadLetterQueue: this.keptRuns.deadLetterQueue,
+        drain: { label: 'drain', handler: drain, serviceName: serviceName('drain') },
+      },
       streamTimeout,
       tables: tables.all(),
       alarmEmail: config.alarmEmail,

@@ -49,6 +49,8 @@ const retentionDays = z.coerce.number().refine((days) => Object.values(Retention
  */
 const TUNABLE_SETTINGS = {
   cancelPollMs: 'CANCEL_POLL_MS',
+  storagePatienceMs: 'STORAGE_PATIENCE_MS',
+  cancelSettleMs: 'CANCEL_SETTLE_MS',
   maxMessageLength: 'MAX_MESSAGE_LENGTH',
   runStatusTtlSeconds: 'RUN_STATUS_TTL_SECONDS',
   upstreamIdleTimeoutMs: 'UPSTREAM_IDLE_TIMEOUT_MS',

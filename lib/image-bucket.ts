@@ -1,7 +1,8 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership, type CfnBucket } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { grantOnPrefix } from './prefix-grant.ts';
 import type { ServiceFunction } from './service-function.ts';
 
 /** Every upload key starts here (lambdas/core/images/image-store.ts `uploadPrefix`). */
@@ -87,11 +88,12 @@ export class ImageBucket extends Construct {
   }
 
   private allowOnUploads(fn: ServiceFunction, actions: string[]): void {
-    fn.allow(new PolicyStatement({ actions, resources: [this.bucket.arnForObjects(`${IMAGE_KEY_PREFIX}*`)] }));
-    const logicalId = Stack.of(this).resolve((this.bucket.node.defaultChild as CfnBucket).logicalId) as string;
-    Validations.of(fn.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/${IMAGE_KEY_PREFIX}*]`,
-      reason: 'Object keys are chosen per upload at run time (uploads/<userId>/<uuid>); the grant is limited to the uploads prefix.',
-    });
+    grantOnPrefix(
+      this.bucket,
+      fn,
+      IMAGE_KEY_PREFIX,
+      actions,
+      'Object keys are chosen per upload at run time (uploads/<userId>/<uuid>); the grant is limited to the uploads prefix.',
+    );
   }
 }

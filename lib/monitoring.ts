@@ -14,6 +14,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Operation, type Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
@@ -31,6 +32,8 @@ export const THRESHOLDS = {
   /** Fewer finished runs than this in a period are too few to judge a ratio. */
   minRunsForRatio: 5,
   api5xx: 5,
+  /** A kept run still waiting for DynamoDB this long (s) means the drain cannot store it. */
+  keptRunAgeSeconds: 15 * 60,
 } as const;
 
 /** The operations the functions call; an alarm's metric math takes at most 10 metrics. */
@@ -52,10 +55,18 @@ export interface MonitoredFunction {
   serviceName: string;
 }
 
+/** The kept-runs path (lib/kept-runs.ts): where finished runs wait when DynamoDB cannot take them. */
+export interface MonitoredKeptRuns {
+  queue: Queue;
+  deadLetterQueue: Queue;
+  drain: MonitoredFunction;
+}
+
 export interface MonitoringProps {
   api: HttpApi;
   apiFunction: MonitoredFunction;
   streamFunction: MonitoredFunction;
+  keptRuns: MonitoredKeptRuns;
   streamTimeout: Duration;
   tables: Table[];
   alarmEmail?: string;
@@ -77,8 +88,8 @@ export class Monitoring extends Construct {
     this.topic = new Topic(this, 'AlarmTopic', { displayName: 'AI chat alarms', enforceSSL: true });
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
 
-    const { apiFunction, streamFunction } = props;
-    for (const { label, handler } of [apiFunction, streamFunction]) {
+    const { apiFunction, streamFunction, keptRuns } = props;
+    for (const { label, handler } of [apiFunction, streamFunction, keptRuns.drain]) {
       this.alarm(`${label}Errors`, handler.function.metricErrors({ period: PERIOD }), 1, `${label} function: invocations ended in an error`);
       this.alarm(`${label}Throttles`, handler.function.metricThrottles({ period: PERIOD }), 1, `${label} function: invocations throttled`);
     }
@@ -106,6 +117,25 @@ export class Monitoring extends Construct {
       );
     }
     this.alarm('FailedRunRatio', this.failedRunPercent(), THRESHOLDS.failedRunPercent, 'chat runs: share of failed runs');
+    this.alarm(
+      'RunsKept',
+      this.appMetric(METRIC.runsKept, streamFunction, 'Sum'),
+      1,
+      'chat runs: DynamoDB did not take a finished run in time; it waits in the kept-runs queue for the drain',
+    );
+    this.alarm('RunsLost', this.appMetric(METRIC.runsLost, streamFunction, 'Sum'), 1, 'chat runs: a reply could be neither stored nor kept, and is lost');
+    this.alarm(
+      'KeptRunsWaiting',
+      keptRuns.queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum' }),
+      THRESHOLDS.keptRunAgeSeconds,
+      `kept runs: one has waited over ${THRESHOLDS.keptRunAgeSeconds / 60} minutes for the drain to store it`,
+    );
+    this.alarm(
+      'KeptRunsDeadLetters',
+      keptRuns.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+      1,
+      'kept runs: a run went to the dead-letter queue; fix the cause, then redrive it to the kept-runs queue',
+    );
     this.alarm(
       'AuditWriteFailures',
       this.appMetric(METRIC.auditWriteFailures, apiFunction, 'Sum'),
@@ -173,7 +203,7 @@ export class Monitoring extends Construct {
   }
 
   private addWidgets(): void {
-    const { apiFunction, streamFunction, api, tables, streamTimeout } = this.props;
+    const { apiFunction, streamFunction, keptRuns, api, tables, streamTimeout } = this.props;
     const fns = [apiFunction, streamFunction];
     const runs = this.runs();
     this.dashboard.addWidgets(
@@ -185,7 +215,9 @@ export class Monitoring extends Construct {
           `Chat runs come from the stream function (\`${streamFunction.serviceName}\`), in namespace \`${METRICS_NAMESPACE}\`. `,
           'A healthy stage shows mostly *completed* runs, a failed-run ratio near 0, time to first token of a few seconds ',
           'and stream durations well under the timeout line. Red alarms at the right name what to look at first; ',
-          "the functions' logs carry the request id of every failure.",
+          "the functions' logs carry the request id of every failure. ",
+          'A run DynamoDB cannot take in time is *kept* in the kept-runs queue and stored by the drain once DynamoDB answers: ',
+          '*kept* runs mean DynamoDB is struggling; *lost* runs, a growing queue age or dead letters need an operator (docs/faults.md).',
         ].join(''),
       }),
     );
@@ -258,6 +290,38 @@ export class Monitoring extends Construct {
       new GraphWidget({
         title: 'REST API latency (ms)',
         left: ['p50', 'p99'].map((stat) => api.metricLatency({ period: PERIOD, statistic: stat, label: stat })),
+        width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Kept runs (DynamoDB did not take them in time)',
+        left: [
+          this.appMetric(METRIC.runsKept, streamFunction, 'Sum', 'kept (stream)'),
+          this.appMetric(METRIC.runsLost, streamFunction, 'Sum', 'lost (stream)'),
+          this.appMetric(METRIC.keptRunsStored, keptRuns.drain, 'Sum', 'stored (drain)'),
+          this.appMetric(METRIC.keptRunsRefused, keptRuns.drain, 'Sum', 'refused: session deleted (drain)'),
+        ],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'Kept-runs queue',
+        left: [
+          keptRuns.queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: 'waiting' }),
+          keptRuns.queue.metricApproximateNumberOfMessagesNotVisible({ period: PERIOD, statistic: 'Maximum', label: 'being drained' }),
+          keptRuns.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum', label: 'dead letters' }),
+        ],
+        right: [keptRuns.queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum', label: 'oldest (s)' })],
+        rightAnnotations: [{ value: THRESHOLDS.keptRunAgeSeconds, label: 'alarm' }],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'Drain function',
+        left: [
+          keptRuns.drain.handler.function.metricInvocations({ period: PERIOD, label: 'invocations' }),
+          keptRuns.drain.handler.function.metricErrors({ period: PERIOD, label: 'errors' }),
+        ],
+        right: [keptRuns.drain.handler.function.metricDuration({ period: PERIOD, statistic: 'Maximum', label: 'duration max (ms)' })],
         width: 8,
       }),
     );

@@ -11,6 +11,8 @@ import { startModelServer } from './model-server.ts';
 import { seedModel } from './seed-model.ts';
 import { WEB_DIST_DIR } from './build-web.ts';
 import { createHostGuard } from './host-guard.ts';
+import { startLocalKeptRuns } from './kept-runs.ts';
+import type { SqsHandler } from './sqs-event-source.ts';
 import { createLocalServer, type ApiHandler, type LocalRoute, type StreamHandler } from './server.ts';
 import { createOpenApiRoute } from './openapi-route.ts';
 import { createUploadRoute } from './upload-route.ts';
@@ -125,6 +127,10 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     };
     const modelBaseUrl = options.modelBaseUrl ?? (await startOffline());
 
+    // Runs DynamoDB did not take in time wait here until the drain stores them.
+    const keptRuns = await startLocalKeptRuns();
+    stops.push(() => keptRuns.stop());
+
     const allowlist = [process.env.MODEL_HOST_ALLOWLIST ?? '', options.modelBaseUrl ? '' : hostOf(modelBaseUrl)];
     Object.assign(process.env, {
       DYNAMODB_ENDPOINT: ddb.endpoint,
@@ -132,16 +138,20 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       JWT_SECRET: jwtSecret,
       LOCAL_CIPHER_KEY_FILE: join(dataDir, 'cipher.key'),
       LOCAL_IMAGE_DIR: imageDir,
+      LOCAL_KEPT_RUNS_DIR: join(dataDir, 'kept-runs'),
+      ...keptRuns.env,
       LOCAL_PUBLIC_URL: publicUrl,
       MODEL_HOST_ALLOWLIST: allowlist.filter(Boolean).join(','),
       ...options.env,
     });
 
-    const [apiModule, streamModule, { getApiRuntime }] = await Promise.all([
+    const [apiModule, streamModule, drainModule, { getApiRuntime }] = await Promise.all([
       import('../lambdas/api/handler.ts'),
       import('../lambdas/chat-stream/handler.ts'),
+      import('../lambdas/drain/handler.ts'),
       import('../lambdas/api/runtime.ts'),
     ]);
+    keptRuns.startDrain(drainModule.handler as unknown as SqsHandler);
     // The model is the admin's to add, through the REST function's runtime.
     const runtime = await getApiRuntime();
     const modelId = await seedModel(runtime, {

@@ -3,6 +3,7 @@ import { startLocalStack } from '../../local/stack.ts';
 import { meterCapacity } from './capacity.ts';
 import { startPassThroughRelay } from './pass-through-relay.ts';
 import { roundsBefore, traceWire, type WireTrace } from './wire-rounds.ts';
+import type { RunRecord } from '../../lambdas/core/sessions/types.ts';
 
 /**
  * The local stack in a process of its own (the function is its own machine in AWS),
@@ -51,7 +52,7 @@ const stack = await startLocalStack({
 const { getApiRuntime } = await import('../../lambdas/api/runtime.ts');
 const { getStreamRuntime } = await import('../../lambdas/chat-stream/runtime.ts');
 const { createRunStatus } = await import('../../lambdas/core/sessions/run-status.ts');
-const { persistRun } = await import('../../lambdas/core/sessions/run-store.ts');
+const { storeFinishedRun } = await import('../../lambdas/core/sessions/final-write.ts');
 const { createChatDeps } = await import('../../lambdas/core/chat/deps.ts');
 const { prepareRun } = await import('../../lambdas/core/chat/2-check/prepare-run.ts');
 const { chatRequestSchema } = await import('../../lambdas/core/chat/1-accept/request-schema.ts');
@@ -66,7 +67,7 @@ const capacity = meterCapacity([runtime.db, streamRuntime.db]);
 const seedRun = async (userId: string, index: number, sessionId = randomUUID(), startedAt = Date.now() - 1000) => {
   const runId = randomUUID();
   await createRunStatus(runtime, { runId, sessionId, userId }, runtime.settings.RUN_STATUS_TTL_SECONDS);
-  await persistRun(runtime, {
+  const run: RunRecord = {
     runId,
     sessionId,
     userId,
@@ -79,7 +80,8 @@ const seedRun = async (userId: string, index: number, sessionId = randomUUID(), 
     model: { id: stack.modelId, code: 'local-model', name: 'seeded', provider: 'OpenAI', temperature: 0.7 },
     startedAt,
     finishedAt: startedAt + 1000,
-  });
+  };
+  await storeFinishedRun(runtime, { run, followUp: false });
 };
 
 const seedSessions = async (userId: string, count: number) => {

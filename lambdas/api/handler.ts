@@ -12,13 +12,22 @@ const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 
 const logUnexpected = (err: unknown) => logger.error('unexpected error', err as Error);
 
-/** Every REST route behind one function, so one warm pool serves them all. */
+/** Kept back from the function's timeout: the answer must still go out. */
+const ANSWER_MARGIN_MS = 1_000;
+
+/**
+ * Every REST route behind one function, so one warm pool serves them all. A request's
+ * DynamoDB calls wait out passing faults (retry.ts) until shortly before the function's
+ * timeout, then answer that storage is unavailable.
+ */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .handler(async (event) => {
+  .handler(async (event, context) => {
     let dispatched: Dispatched;
     try {
-      dispatched = await dispatch(routes, requestFromEvent(event), await getApiRuntime(), logUnexpected, (identity) =>
+      const runtime = await getApiRuntime();
+      const deadline = Date.now() + context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS;
+      dispatched = await dispatch(routes, requestFromEvent(event), { ...runtime, db: runtime.db.until(deadline) }, logUnexpected, (identity) =>
         logger.appendKeys({ userId: identity.userId }),
       );
     } catch (err) {

@@ -62,6 +62,15 @@ const settingsSchema = z.object({
   /** Host names let through the base-URL guard (local development only). */
   MODEL_HOST_ALLOWLIST: list,
   CANCEL_POLL_MS: intFrom(250),
+  /**
+   * How long a write on a user's path waits out DynamoDB's passing faults (throttles,
+   * server errors, lost connections) before the path's fallback: a refusal that says
+   * storage is unavailable, or for a finished run the durable kept-runs path
+   * (chat/budget.ts). Never longer than the invocation's remaining time allows.
+   */
+  STORAGE_PATIENCE_MS: intFrom(15_000),
+  /** How long a stop waits for its run to be stored as stopped before it answers (sessions/request-cancel.ts). */
+  CANCEL_SETTLE_MS: intFrom(3_000),
   MAX_MESSAGE_LENGTH: intFrom(20_000),
   RUN_STATUS_TTL_SECONDS: intFrom(24 * 3600),
   UPSTREAM_IDLE_TIMEOUT_MS: intFrom(60_000),
@@ -76,6 +85,16 @@ const settingsSchema = z.object({
   UPLOAD_MB_PER_DAY: intFrom(200),
   IMAGE_BUCKET: optionalText,
   LOCAL_IMAGE_DIR: optionalText,
+  /**
+   * The kept-runs queue: a finished run DynamoDB could not take in time is sent here, for
+   * the drain to store once DynamoDB answers again (kept-runs/).
+   */
+  KEPT_RUNS_QUEUE_URL: optionalUrl,
+  /** The local queue's endpoint (the local stack, tests); absent in AWS, where the region's is used. */
+  SQS_ENDPOINT: optionalUrl,
+  /** Where a kept run too large for one message waits (S3), and the local stand-in for that bucket. */
+  KEPT_RUNS_BUCKET: optionalText,
+  LOCAL_KEPT_RUNS_DIR: optionalText,
   /** Where the local server answers, used for local upload and image URLs. */
   LOCAL_PUBLIC_URL: optionalText,
   /** RuoYi's `UPLOAD_PREFIX`: its public uploads' static mount. */

@@ -13,8 +13,10 @@ import { TEST_JWT_SECRET } from './tokens.ts';
  * Environment of a test: fresh tables in the shared DynamoDB Local, the local cipher,
  * the test secret. Returned so handler tests can set it on process.env.
  */
-export const createTestEnv = async (overrides: Record<string, string> = {}): Promise<Record<string, string>> => {
-  const endpoint = inject('ddbEndpoint');
+export const createTestEnv = async (overrides: Record<string, string> = {}): Promise<Record<string, string>> => createEnvOn(inject('ddbEndpoint'), overrides);
+
+/** The same on any DynamoDB Local (a process of its own: `npm run chaos`). */
+export const createEnvOn = async (endpoint: string, overrides: Record<string, string> = {}): Promise<Record<string, string>> => {
   const prefix = `t${randomUUID().slice(0, 8)}`;
   const client = new DynamoDBClient({
     endpoint,
@@ -30,6 +32,7 @@ export const createTestEnv = async (overrides: Record<string, string> = {}): Pro
     JWT_SECRET: TEST_JWT_SECRET,
     LOCAL_CIPHER_KEY_FILE: join(dir, 'cipher.key'),
     LOCAL_IMAGE_DIR: join(dir, 'images'),
+    LOCAL_KEPT_RUNS_DIR: join(dir, 'kept-runs'),
     ...tableEnv(prefix),
     ...overrides,
   };

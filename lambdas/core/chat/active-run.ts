@@ -8,14 +8,13 @@ import type { RunStream } from './run-stream.ts';
 import type { RunStop } from './stop/run-stop.ts';
 import { RUN_MSG } from '../wire/messages.ts';
 
-/** Time kept back from the Lambda timeout to stop the model and store the run. */
-export const SAFETY_MARGIN_MS = 10_000;
-
 export interface RunContext {
   log: RequestLog;
   /** Epoch ms the request arrived: `duration` and `timeToFirstToken` count from here. */
   startedAt: number;
   remainingTimeMs(): number;
+  /** Epoch ms past which nothing may wait to start the run (budget.ts `startBy`). */
+  startBy: number;
   /** The caller's `Authorization` header, which RuoYi images are read with. */
   authorization: string | undefined;
 }
@@ -43,8 +42,12 @@ export interface ActiveRun {
 
 /** How the run ended, once its status item exists. */
 export type RunEnd = { status: RunOutcome; error?: string };
-/** How the run ends; `not-started` when its status item was never written (nothing is stored then). */
-export type Outcome = RunEnd | { status: 'not-started'; error: string };
+/**
+ * How the run ends; `not-started` when its status item was never written (nothing is
+ * stored then). `statusUnsure`: its write failed without a sure answer, so the item may
+ * exist after all (finish marks it failed).
+ */
+export type Outcome = RunEnd | { status: 'not-started'; error: string; statusUnsure: boolean };
 
 /** The phases of a run after the checks, in order (execute-run.ts). */
 export type PhaseName = 'load inputs' | 'start the call' | 'supervise' | 'finish';
@@ -83,5 +86,5 @@ export const endOnFailure = (log: RequestLog, err: unknown, started: boolean): O
   const error = failure?.message ?? RUN_MSG.unexpected;
   if (failure) log.error('run phase failed', { phase: failure.phase, error: failure.cause as Error });
   else log.error('run failed unexpectedly', err as Error);
-  return started ? { status: 'failed', error } : { status: 'not-started', error };
+  return started ? { status: 'failed', error } : { status: 'not-started', error, statusUnsure: failure?.phase === 'start the call' };
 };

@@ -1,5 +1,7 @@
 import { cachingResolver, systemResolver, type HostResolver } from '../llm/base-url-guard.ts';
 import type { ImageReader } from '../images/image-store.ts';
+import { createKeptRuns } from '../kept-runs/create-kept-runs.ts';
+import type { KeptRuns } from '../kept-runs/kept-run.ts';
 import { createRuoyiImageReader, type RuoyiImageReader } from '../images/ruoyi-image-reader.ts';
 import type { Runtime } from '../runtime.ts';
 import { createHistorySizes, type HistorySizes } from './2-check/history-sizes.ts';
@@ -16,7 +18,12 @@ export interface ChatDeps {
   historySizes: HistorySizes;
   /** Reads the RuoYi page's uploads; only with a RuoYi configured. */
   ruoyiImages: RuoyiImageReader | undefined;
+  /** Where a finished run goes when DynamoDB cannot take it in time (6-finish/persist.ts). */
+  keptRuns: KeptRuns;
 }
+
+/** The same deps, each DynamoDB call of theirs bounded by `deadline` (epoch ms). */
+export const withDeadline = (deps: ChatDeps, deadline: number): ChatDeps => ({ ...deps, runtime: { ...deps.runtime, db: deps.runtime.db.until(deadline) } });
 
 export const createChatDeps = (runtime: Runtime<ImageReader>, overrides: Partial<Omit<ChatDeps, 'runtime'>> = {}): ChatDeps => ({
   runtime,
@@ -26,4 +33,5 @@ export const createChatDeps = (runtime: Runtime<ImageReader>, overrides: Partial
   ruoyiImages: runtime.settings.RUOYI_API_URL
     ? createRuoyiImageReader({ apiUrl: runtime.settings.RUOYI_API_URL, timeoutMs: runtime.settings.RUOYI_IMAGE_TIMEOUT_MS })
     : undefined,
+  keptRuns: overrides.keptRuns ?? createKeptRuns(runtime.settings),
 });

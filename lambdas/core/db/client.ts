@@ -26,8 +26,16 @@ export interface DbClientOptions {
   /** DynamoDB Local's URL; absent in AWS. */
   endpoint?: string;
   region?: string;
-  maxAttempts?: number;
+  /** Each call's time budget when the client is not bounded by `until`; DEFAULT_CALL_BUDGET_MS when absent. */
+  callBudgetMs?: number;
 }
+
+/**
+ * How long a call may take, retries included, when its caller gave no deadline: the
+ * reads and writes that are nobody's last chance (a status poll, a list). Paths that
+ * hold a user's request give their own (`until`), from the invocation's remaining time.
+ */
+export const DEFAULT_CALL_BUDGET_MS = 10_000;
 
 /** The DynamoDB operations the service uses, by their API names. */
 export type Operation = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'Scan' | 'TransactWriteItems' | 'BatchWriteItem';
@@ -49,8 +57,9 @@ type Out<T> = Omit<T, '$metadata'>;
  *   there) and DynamoDB Local's fixed ones: no profiles, SSO, IMDS or refresh;
  * - endpoint rules beyond `dynamodb.<region>.amazonaws.com(.cn)`: no FIPS, dual-stack,
  *   endpoint discovery or account-based endpoints;
- * - adaptive retry mode and the retry quota: attempts are the standard ones (full jitter,
- *   retry.ts, bounded by a deadline with `until`), no client-side rate limiting;
+ * - adaptive retry mode, the retry quota and the count of attempts: a call is retried
+ *   (full jitter, retry.ts) for as long as its time budget allows (`until`, or
+ *   DEFAULT_CALL_BUDGET_MS), no client-side rate limiting;
  * - the CRC32 check of answers (`x-amz-crc32`), HTTP proxies, custom TLS options;
  * - the middleware stack and `$metadata`: `use` wraps calls, which is all tests and the
  *   bench need;
@@ -76,6 +85,8 @@ export interface DocumentClient {
    * no backoff waits and no attempt waits for its answer past it (see retry.ts).
    */
   until(deadline: number): DocumentClient;
+  /** Epoch ms by which a call started now must end: the `until` deadline, or now plus the default budget. */
+  deadline(): number;
 }
 
 /** Members holding one item's attributes, in requests, answers and error details. */
@@ -134,14 +145,15 @@ export const createDocumentClient = (options: DbClientOptions = {}): DocumentCli
   const wire = createWire({
     region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
     endpoint: options.endpoint,
-    maxAttempts: options.maxAttempts ?? 3,
     credentials: options.endpoint ? () => LOCAL_CREDENTIALS : () => credentialsFromEnv(),
   });
   const wrappers: ((next: Send) => Send)[] = [];
+  const callBudgetMs = options.callBudgetMs ?? DEFAULT_CALL_BUDGET_MS;
   const bounded = (deadline?: number): DocumentClient => {
+    const callDeadline = () => deadline ?? Date.now() + callBudgetMs;
     const base: Send = async (operation, input) => {
       try {
-        return fromWire(await wire(operation, toWire(input), deadline));
+        return fromWire(await wire(operation, toWire(input), callDeadline()));
       } catch (err) {
         throw withPlainDetails(err);
       }
@@ -169,6 +181,7 @@ export const createDocumentClient = (options: DbClientOptions = {}): DocumentCli
         };
       },
       until: bounded,
+      deadline: callDeadline,
     };
   };
   return bounded();

@@ -1,3 +1,5 @@
+import { DeadlinePassedError } from '../retry.ts';
+
 /** What DynamoDB sends with some errors, beside its type and message. */
 export interface DynamoDbErrorFields {
   /** TransactionCanceledException: one reason per item, `Code` 'None' where that item was fine. */
@@ -20,7 +22,7 @@ export class DynamoDbError extends Error implements DynamoDbErrorFields {
     message: string,
     /** The HTTP status of the answer; absent when there was none. */
     readonly statusCode: number | undefined,
-    /** Worth another attempt: throttling, a server fault, a connection that failed. */
+    /** Worth another attempt (`isTransientAnswer`): it failed in passing, and may pass the next time. */
     readonly retryable: boolean,
     fields: DynamoDbErrorFields = {},
     options?: ErrorOptions,
@@ -32,5 +34,45 @@ export class DynamoDbError extends Error implements DynamoDbErrorFields {
   }
 }
 
+/** Error types DynamoDB means as "slow down" or "try again". */
+const TRANSIENT_TYPES = new Set([
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'TransactionInProgressException',
+  'InternalServerError',
+  'ServiceUnavailable',
+  // SQS's, for the kept-runs queue on the same wire.
+  'RequestThrottled',
+]);
+
+/** Why an item of a cancelled transaction was refused when nothing was applied and a new try may pass. */
+const TRANSIENT_REASONS = new Set(['ThrottlingError', 'TransactionConflict', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
+
+/**
+ * An answer that says the call failed in passing: a server fault (5xx), a throttle, or a
+ * transaction DynamoDB cancelled only for a throttled or contended item (it applied
+ * nothing; a condition that failed is no passing fault).
+ */
+export const isTransientAnswer = (status: number, name: string, fields: DynamoDbErrorFields): boolean => {
+  if (status >= 500 || TRANSIENT_TYPES.has(name)) return true;
+  if (name !== 'TransactionCanceledException') return false;
+  const codes = (fields.CancellationReasons ?? []).map((r) => r.Code ?? 'None').filter((c) => c !== 'None');
+  return codes.length > 0 && codes.every((c) => TRANSIENT_REASONS.has(c));
+};
+
 /** A write's condition was false: the item isn't what the caller required. */
 export const isConditionFailed = (err: unknown): boolean => (err as { name?: unknown } | undefined)?.name === 'ConditionalCheckFailedException';
+
+/** A transaction cancelled because one of its conditions was false (the other items may have been fine). */
+export const isTransactionConditionFailed = (err: unknown): boolean =>
+  err instanceof DynamoDbError &&
+  err.name === 'TransactionCanceledException' &&
+  (err.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed');
+
+/**
+ * DynamoDB did not serve the call within its time budget: every attempt failed in passing
+ * (or there was no time left for one). What the caller tells its user is "storage is
+ * unavailable, try again shortly", never an internal error.
+ */
+export const isStorageUnavailable = (err: unknown): boolean => (err instanceof DynamoDbError && err.retryable) || err instanceof DeadlinePassedError;

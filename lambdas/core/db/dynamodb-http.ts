@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { retry } from '../retry.ts';
-import { DynamoDbError } from './dynamodb-error.ts';
+import { DynamoDbError, type DynamoDbErrorFields, isTransientAnswer } from './dynamodb-error.ts';
 import { signRequest } from './sigv4.ts';
 
 export interface Credentials {
@@ -11,34 +11,38 @@ export interface Credentials {
   sessionToken?: string;
 }
 
+/** An AWS service with a JSON 1.0 API, as the wire signs and addresses it. */
+export interface JsonService {
+  /** The signing name, and the first label of the regional endpoint. */
+  name: string;
+  /** The `X-Amz-Target` prefix of its operations. */
+  target: string;
+}
+
+export const DYNAMODB: JsonService = { name: 'dynamodb', target: 'DynamoDB_20120810' };
+/** SQS speaks the same JSON protocol: the kept-runs queue is sent to over this wire (kept-runs/kept-run-queue.ts). */
+export const SQS: JsonService = { name: 'sqs', target: 'AmazonSQS' };
+
 export interface WireOptions {
   region: string;
-  /** DynamoDB Local's URL; absent in AWS, where the region's endpoint is used. */
+  /** A local stand-in's URL (DynamoDB Local, the local queue); absent in AWS, where the region's endpoint is used. */
   endpoint?: string;
-  maxAttempts: number;
   credentials: () => Credentials;
+  /** DYNAMODB unless given. */
+  service?: JsonService;
 }
 
 /**
  * One DynamoDB JSON API call: the operation's name and its (marshalled) request, and the
- * epoch ms past which none of its attempts may run (none: only the attempts bound it).
+ * epoch ms past which none of its attempts may run: its time budget (retry.ts).
  */
-export type WireCall = (operation: string, request: Record<string, unknown>, deadline?: number) => Promise<Record<string, unknown>>;
+export type WireCall = (operation: string, request: Record<string, unknown>, deadline: number) => Promise<Record<string, unknown>>;
 
 /** No answer to an attempt within this long (or by the deadline): the connection is dropped and the call tried again. */
 const ATTEMPT_TIMEOUT_MS = 5_000;
 
-/** Error types DynamoDB means as "slow down" or "try again": worth another attempt. */
-const RETRYABLE_TYPES = new Set([
-  'ThrottlingException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'TransactionInProgressException',
-  'InternalServerError',
-  'ServiceUnavailable',
-]);
-
-export const regionEndpoint = (region: string): string => `https://dynamodb.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
+export const regionEndpoint = (region: string, service = DYNAMODB.name): string =>
+  `https://${service}.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
 
 const errorOf = (status: number, text: string, typeHeader: string | undefined): DynamoDbError => {
   let body: Record<string, unknown> = {};
@@ -50,8 +54,8 @@ const errorOf = (status: number, text: string, typeHeader: string | undefined): 
   const type = String(body.__type ?? typeHeader ?? `HttpStatus${status}`);
   const name = type.slice(type.lastIndexOf('#') + 1).split(':')[0]!;
   const message = String(body.message ?? body.Message ?? `DynamoDB answered ${status}`);
-  const fields = body as ConstructorParameters<typeof DynamoDbError>[4];
-  return new DynamoDbError(name, message, status, status >= 500 || RETRYABLE_TYPES.has(name), fields);
+  const fields = body as DynamoDbErrorFields;
+  return new DynamoDbError(name, message, status, isTransientAnswer(status, name, fields), fields);
 };
 
 /** Blobs travel as base64 in DynamoDB's JSON (`B`, `BS`); on our side they are bytes, as with the SDK. */
@@ -107,13 +111,18 @@ const post = (url: URL, agent: http.Agent, headers: Record<string, string>, body
 /**
  * DynamoDB's JSON API over node's HTTP, signed with SigV4: what the SDK client does for
  * the calls this service makes, without its protocol machinery (which a cold start would
- * otherwise load and compile). Failed attempts worth repeating are repeated (retry.ts),
- * each bounded by ATTEMPT_TIMEOUT_MS and by the call's deadline; a transaction gets one
- * idempotency token for all its attempts, as the SDK gives it, so
- * a write that landed but whose answer was lost is not applied twice.
+ * otherwise load and compile). SQS's JSON API is the same protocol, and its one call
+ * here (SendMessage) goes over the same wire; its refusals come as DynamoDbError too. Failed attempts worth repeating are repeated until the
+ * call's deadline (retry.ts), each bounded by ATTEMPT_TIMEOUT_MS and by that deadline. A
+ * transaction gets one idempotency token for its attempts, as the SDK gives it, so a write
+ * that landed but whose answer was lost is not applied twice; a new one after DynamoDB
+ * cancelled it for a throttle or a conflict, which applied nothing (and whose token
+ * DynamoDB need not hold as unused). Past the token's ten minutes, and for a replay by
+ * another process, the writes' own conditions keep them single (sessions/final-write.ts).
  */
 export const createWire = (options: WireOptions): WireCall => {
-  const url = new URL(options.endpoint ?? regionEndpoint(options.region));
+  const service = options.service ?? DYNAMODB;
+  const url = new URL(options.endpoint ?? regionEndpoint(options.region, service.name));
   const agent = new (url.protocol === 'https:' ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: 50 });
   const host = url.port ? `${url.hostname}:${url.port}` : url.hostname;
 
@@ -125,27 +134,31 @@ export const createWire = (options: WireOptions): WireCall => {
         headers: {
           host,
           'content-type': 'application/x-amz-json-1.0',
-          'x-amz-target': `DynamoDB_20120810.${operation}`,
+          'x-amz-target': `${service.target}.${operation}`,
           'content-length': String(Buffer.byteLength(body)),
         },
         body,
       },
       options.credentials(),
       options.region,
-      'dynamodb',
+      service.name,
     );
     const answer = await post(url, agent, headers, body, Math.min(ATTEMPT_TIMEOUT_MS, deadline - Date.now()));
     if (answer.status !== 200) throw errorOf(answer.status, answer.text, answer.typeHeader);
     return parseAnswer(answer.text);
   };
 
-  return (operation, request, deadline = Number.POSITIVE_INFINITY) => {
-    const withToken = operation === 'TransactWriteItems' && !request.ClientRequestToken ? { ...request, ClientRequestToken: randomUUID() } : request;
-    const body = JSON.stringify(withToken, encodeBlobs);
-    return retry(() => attempt(operation, body, deadline), {
-      maxAttempts: options.maxAttempts,
-      deadline,
-      retryable: (err) => err instanceof DynamoDbError && err.retryable,
-    });
+  return (operation, request, deadline) => {
+    const tokened = operation === 'TransactWriteItems' && !request.ClientRequestToken;
+    const encode = () => JSON.stringify(tokened ? { ...request, ClientRequestToken: randomUUID() } : request, encodeBlobs);
+    let body = encode();
+    return retry(
+      () =>
+        attempt(operation, body, deadline).catch((err: unknown) => {
+          if (tokened && (err as Error).name === 'TransactionCanceledException') body = encode();
+          throw err;
+        }),
+      { deadline, retryable: (err) => err instanceof DynamoDbError && err.retryable },
+    );
   };
 };

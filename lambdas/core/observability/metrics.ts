@@ -21,6 +21,13 @@ export const METRIC = {
   outputTokens: 'OutputTokens',
   cancels: 'Cancels',
   rateLimitHits: 'RateLimitHits',
+  /** Finished runs DynamoDB could not take in time, handed to the kept-runs path (stream). */
+  runsKept: 'RunsKept',
+  /** Finished runs neither DynamoDB nor the kept-runs path took: the reply is lost (stream). */
+  runsLost: 'RunsLost',
+  /** Kept runs the drain stored, and those it let go as refused for good (their session deleted). */
+  keptRunsStored: 'KeptRunsStored',
+  keptRunsRefused: 'KeptRunsRefused',
   auditWriteFailures: 'AuditWriteFailures',
 } as const satisfies Record<string, string | Record<RunOutcome, string>>;
 
@@ -71,5 +78,11 @@ export const recordCancel = (): void => publish(METRIC.cancels, MetricUnit.Count
 
 export const recordRateLimitHit = (action: LimitedAction): void => publish(METRIC.rateLimitHits, MetricUnit.Count, 1, { [DIMENSION.action]: action });
 
+export const recordRunKept = (): void => publish(METRIC.runsKept, MetricUnit.Count, 1);
+
+export const recordRunLost = (): void => publish(METRIC.runsLost, MetricUnit.Count, 1);
+
+export const recordKeptRunDrained = (result: 'stored' | 'refused'): void =>
+  publish(result === 'stored' ? METRIC.keptRunsStored : METRIC.keptRunsRefused, MetricUnit.Count, 1);
 /** An audited operation whose record could not be appended (its log line still has it). */
 export const recordAuditWriteFailure = (): void => publish(METRIC.auditWriteFailures, MetricUnit.Count, 1);

@@ -1,105 +1,14 @@
 import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { batchWriteAll } from '../db/batch-write.ts';
 import { isConditionFailed } from '../db/dynamodb-error.ts';
 import { ServiceError } from '../errors/service-error.ts';
 import type { Runtime } from '../runtime.ts';
-import { HEADER_SK, PART_PREFIX, RUN_PREFIX, createdSk, partSk, runSk, sessionPk, userPk } from './keys.ts';
-import { finishRunStatusItem } from './run-status.ts';
+import { type RunText, SESSION_TYPE } from './final-write.ts';
+import { HEADER_SK, PART_PREFIX, RUN_PREFIX, sessionPk } from './keys.ts';
 import { sessionTitle } from './title.ts';
 import { SUMMED_METRICS, type RunRecord, type SessionHeader } from './types.ts';
 import { REFUSAL_MSG } from '../wire/messages.ts';
 
 type Deps = Pick<Runtime, 'db' | 'tables'>;
-
-/** Text kept inside the run item up to this many UTF-8 bytes; beyond, it goes to parts. */
-const INLINE_TEXT_BYTES = 300_000;
-/** UTF-16 units per part: at most 3 bytes each in UTF-8, well under the 400 KB item cap. */
-const PART_UNITS = 100_000;
-const SESSION_TYPE = 'agent';
-
-interface RunText {
-  userMessage: string;
-  content: string;
-  reasoning: string;
-}
-
-/** Splits text into parts without cutting a surrogate pair in two. */
-export const splitText = (text: string, units = PART_UNITS): string[] => {
-  const parts: string[] = [];
-  let at = 0;
-  while (at < text.length) {
-    let end = Math.min(at + units, text.length);
-    const last = text.charCodeAt(end - 1);
-    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end -= 1;
-    parts.push(text.slice(at, end));
-    at = end;
-  }
-  return parts;
-};
-
-/**
- * Stores a finished run, whatever its outcome, in a fixed number of writes however
- * long the session is: overflow parts first (only for very large replies; readers
- * ignore parts no run points at), then one transaction of run item, session header
- * and run-status item, so a reader never sees one without the others. A run that
- * continued a session (`followUp`) is stored only while that session still exists: one
- * deleted meanwhile is not brought back by a run that started before the delete saw it.
- * No call runs past `deadline` (epoch ms).
- */
-export const persistRun = async (deps: Deps, run: RunRecord, { followUp = false, deadline = Number.POSITIVE_INFINITY } = {}): Promise<void> => {
-  const db = deps.db.until(deadline);
-  const sk = runSk(run.startedAt, run.runId);
-  const pk = sessionPk(run.sessionId);
-  const text: RunText = { userMessage: run.userMessage, content: run.content, reasoning: run.reasoning };
-  const serialized = JSON.stringify(text);
-  const parts = Buffer.byteLength(serialized) > INLINE_TEXT_BYTES ? splitText(serialized) : [];
-  if (parts.length) {
-    await batchWriteAll(
-      db,
-      deps.tables.sessions,
-      parts.map((chunk, index) => ({ PutRequest: { Item: { pk, sk: partSk(sk, index), runId: run.runId, chunk } } })),
-      deadline,
-    );
-  }
-  const { userMessage: _m, content: _c, reasoning: _r, ...rest } = run;
-  const runItem = { pk, sk, type: 'run', ...rest, ...(parts.length ? { parts: parts.length } : text) };
-
-  const sums = SUMMED_METRICS.map((k, i) => ({ name: `sum_${k}`, value: `:m${i}`, amount: run.metrics?.[k] ?? 0 }));
-  const now = run.finishedAt;
-  await db.transactWrite({
-    TransactItems: [
-      { Put: { TableName: deps.tables.sessions, Item: runItem } },
-      {
-        Update: {
-          TableName: deps.tables.sessions,
-          Key: { pk, sk: HEADER_SK },
-          UpdateExpression:
-            'SET sessionId = :sid, userId = if_not_exists(userId, :uid), title = if_not_exists(title, :title), ' +
-            'sessionType = if_not_exists(sessionType, :type), createdAt = if_not_exists(createdAt, :started), ' +
-            'updatedAt = :now, model = :model, ' +
-            // Index keys are set once, so a later turn updates the index item in place.
-            'userPk = if_not_exists(userPk, :upk), createdSk = if_not_exists(createdSk, :csk) ' +
-            `ADD runCount :one, ${sums.map((s) => `${s.name} ${s.value}`).join(', ')}`,
-          ConditionExpression: followUp ? 'userId = :uid' : 'attribute_not_exists(pk) OR userId = :uid',
-          ExpressionAttributeValues: {
-            ':sid': run.sessionId,
-            ':uid': run.userId,
-            ':title': sessionTitle(run.userMessage),
-            ':type': SESSION_TYPE,
-            ':started': run.startedAt,
-            ':now': now,
-            ':upk': userPk(run.userId),
-            ':csk': createdSk(run.startedAt, run.sessionId),
-            ':model': run.model,
-            ':one': 1,
-            ...Object.fromEntries(sums.map((s) => [s.value, s.amount])),
-          },
-        },
-      },
-      finishRunStatusItem(deps, run),
-    ],
-  });
-};
 
 /** Every item a query matches, page by page, until `stop` says enough. */
 export const queryAll = async (deps: Deps, input: QueryCommandInput, stop?: (items: Record<string, unknown>[]) => boolean) => {

@@ -1,3 +1,4 @@
+import { isStorageUnavailable } from '../db/dynamodb-error.ts';
 import { isServiceError } from '../errors/service-error.ts';
 import { wireNow } from '../time.ts';
 import { OK_MSG, REFUSAL_MSG } from './messages.ts';
@@ -52,9 +53,13 @@ export const fail = (code: number, msg: string): Envelope => ({
   time: wireNow(),
 });
 
-/** Turns any thrown value into the envelope; `onUnexpected` receives what must only be logged. */
+/**
+ * Turns any thrown value into the envelope; `onUnexpected` receives what must only be
+ * logged. DynamoDB that did not answer within the request's time is no internal error:
+ * the caller is told storage is unavailable, and to retry shortly.
+ */
 export const errorEnvelope = (err: unknown, onUnexpected: (err: unknown) => void): Envelope => {
   if (isServiceError(err)) return fail(err.code, err.message);
   onUnexpected(err);
-  return fail(500, REFUSAL_MSG.generic);
+  return fail(500, isStorageUnavailable(err) ? REFUSAL_MSG.storageUnavailable : REFUSAL_MSG.generic);
 };

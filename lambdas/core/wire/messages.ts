@@ -43,6 +43,10 @@ export const REFUSAL_MSG = {
   cancelForbidden: '无权取消该运行',
   cancelFailed: '取消运行失败',
   configNotYours: '只允许修改当前用户的配置',
+  /** DynamoDB did not serve the request within its time budget: nothing was done, and a retry shortly may pass. */
+  storageUnavailable: '存储服务暂时不可用，请稍后重试',
+  /** A stop that could not be recorded: the reply may still be generating and will be stored whole. */
+  cancelNotRecorded: '存储服务暂时不可用，停止未能生效，回复可能仍在生成，请稍后重试',
 } as const;
 
 /**
@@ -66,9 +70,17 @@ export const RUN_MSG = {
   startFailed: '运行创建失败，请稍后重试',
   historyFailed: '加载会话历史失败，请稍后重试',
   saveFailed: '会话保存失败，本次回复未能保存',
+  /** The run's start could not be written: nothing was generated. */
+  storageUnavailable: '存储服务暂时不可用，本次对话未能开始，请稍后重试',
+  /** The run could not be stored in time but is kept durably; the session shows it once storage answers again. */
+  replyKept: '存储服务暂时不可用，本次回复已保留，稍后将出现在会话中',
   unexpected: '生成失败，请稍后重试',
   replyTooLong: '回复超过长度上限，已停止生成',
 } as const;
+
+/** The one closing line of a run that failed and whose store was also delayed or lost: both, in one line. */
+export const runErrorLine = (error: string | undefined, storage?: string): string | undefined =>
+  error && storage ? `${error}；${storage}` : (error ?? storage);
 
 /** A model call's failure as the user reads it: one message per class (llm/upstream-errors.ts recognises them). */
 export const UPSTREAM_MSG = {

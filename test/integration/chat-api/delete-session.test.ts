@@ -3,7 +3,8 @@ import { createDocumentClient, type Operation } from '../../../lambdas/core/db/c
 import type { Runtime } from '../../../lambdas/core/runtime.ts';
 import { deleteSession } from '../../../lambdas/core/sessions/delete-session.ts';
 import { createRunStatus } from '../../../lambdas/core/sessions/run-status.ts';
-import { getSessionHeader, loadRuns, persistRun } from '../../../lambdas/core/sessions/run-store.ts';
+import { storeFinishedRun } from '../../../lambdas/core/sessions/final-write.ts';
+import { getSessionHeader, loadRuns } from '../../../lambdas/core/sessions/run-store.ts';
 import { createTestRuntime } from '../../support/test-runtime.ts';
 import { partitionItems, runRecord, runStatusItem, seedSession } from './seed.ts';
 
@@ -74,7 +75,7 @@ describe('deleteSession', () => {
     const racing = withInterceptor(async (operation) => {
       if (operation === 'BatchWriteItem' && !persisted) {
         persisted = true;
-        await persistRun(rt, late);
+        await storeFinishedRun(rt, { run: late, followUp: true });
       }
     });
     await deleteSession(racing, sessionId, '303');
@@ -94,13 +95,13 @@ describe('deleteSession', () => {
     await deleteSession(rt, sessionId, '306');
     await createRunStatus(rt, { runId: late.runId, sessionId, userId: '306' }, 3600);
 
-    await expect(persistRun(rt, late, { followUp: true })).rejects.toMatchObject({ name: 'TransactionCanceledException' });
+    expect(await storeFinishedRun(rt, { run: late, followUp: true })).toBe('refused');
     expect(await getSessionHeader(rt, sessionId)).toBeUndefined();
     expect(await loadRuns(rt, sessionId)).toEqual([]);
     // A new session's first run is what creates the header.
     const fresh = runRecord(crypto.randomUUID(), '306', 1);
     await createRunStatus(rt, { runId: fresh.runId, sessionId: fresh.sessionId, userId: '306' }, 3600);
-    await persistRun(rt, fresh);
+    expect(await storeFinishedRun(rt, { run: fresh, followUp: false })).toBe('stored');
     expect(await getSessionHeader(rt, fresh.sessionId)).toMatchObject({ userId: '306', runCount: 1 });
   });
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Runtime } from '../../../lambdas/core/runtime.ts';
 import { sessionPk } from '../../../lambdas/core/sessions/keys.ts';
 import { createRunStatus, runStatusKey } from '../../../lambdas/core/sessions/run-status.ts';
-import { persistRun } from '../../../lambdas/core/sessions/run-store.ts';
+import { storeFinishedRun } from '../../../lambdas/core/sessions/final-write.ts';
 import type { RunRecord } from '../../../lambdas/core/sessions/types.ts';
 
 type Deps = Pick<Runtime, 'db' | 'tables'>;
@@ -41,7 +41,7 @@ export const runRecord = (sessionId: string, userId: string, n: number, extra: P
 /** One finished turn, written as the stream writes it: run status first, the run at the end. */
 export const seedRun = async (deps: Deps, run: RunRecord): Promise<RunRecord> => {
   await createRunStatus(deps, { runId: run.runId, sessionId: run.sessionId, userId: run.userId }, 3600);
-  await persistRun(deps, run);
+  if ((await storeFinishedRun(deps, { run, followUp: false })) !== 'stored') throw new Error(`seed: run ${run.runId} refused`);
   return run;
 };
 

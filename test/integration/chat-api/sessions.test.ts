@@ -4,7 +4,7 @@ import { createImageStore } from '../../../lambdas/core/images/create-image-stor
 import { createRuntime, type Runtime } from '../../../lambdas/core/runtime.ts';
 import { HEADER_SK, createdSk, sessionPk, userPk } from '../../../lambdas/core/sessions/keys.ts';
 import { createRunStatus, readRunState } from '../../../lambdas/core/sessions/run-status.ts';
-import { persistRun } from '../../../lambdas/core/sessions/run-store.ts';
+import { storeFinishedRun } from '../../../lambdas/core/sessions/final-write.ts';
 import { listSessions } from '../../../lambdas/core/sessions/session-list.ts';
 import { loadApiHandler, type ApiCall } from '../../support/api-call.ts';
 import { createTestEnv } from '../../support/test-runtime.ts';
@@ -283,7 +283,7 @@ describe('DELETE /ai/chat/session/{id}', () => {
 
     expect(await remove(212, sessionId)).toMatchObject({ msg: '删除成功' });
     expect(await readRunState(rt, running.runId)).toBeUndefined();
-    await expect(persistRun(rt, running)).rejects.toThrow();
+    expect(await storeFinishedRun(rt, { run: running, followUp: true })).toBe('refused');
     expect(
       await everything(
         sessionId,

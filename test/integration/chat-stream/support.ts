@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { vi } from 'vitest';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import '../../../local/lambda-stream-shim.ts';
+import { type LocalKeptRuns, type LocalKeptRunsOptions, startLocalKeptRuns } from '../../../local/kept-runs.ts';
 import { localContext } from '../../../local/lambda-context.ts';
 import { startModelServer, type ModelServer } from '../../../local/model-server.ts';
 import { nextModelId, insertModel } from '../../../lambdas/core/models/repository.ts';
@@ -9,6 +10,7 @@ import type { StoredModel } from '../../../lambdas/core/models/schema.ts';
 import type { ImageReader } from '../../../lambdas/core/images/image-store.ts';
 import type { Runtime } from '../../../lambdas/core/runtime.ts';
 import { httpApiEvent } from '../../support/api-call.ts';
+import { offlineModel } from '../../support/offline-model.ts';
 import { createTestEnv } from '../../support/test-runtime.ts';
 
 type StreamHandler = (event: APIGatewayProxyEventV2, stream: Writable, context: Context) => Promise<unknown>;
@@ -103,6 +105,8 @@ export interface SendOptions {
 export interface ChatStreamHarness {
   runtime: Runtime<ImageReader>;
   modelServer: ModelServer;
+  /** The kept-runs queue the handler falls back to; no drain runs on it unless a test starts one. */
+  keptRuns: LocalKeptRuns;
   /** Starts a call; `done` settles when the invocation ends. */
   open(body: unknown, options?: SendOptions): { capture: Capture; done: Promise<unknown> };
   /** A whole call. */
@@ -112,12 +116,13 @@ export interface ChatStreamHarness {
 
 /**
  * The real handler on fresh tables, the offline model server on loopback (allowed by
- * name, as the local stack allows it), and a fast cancel poll. One per test file:
- * the handler reads its environment once.
+ * name, as the local stack allows it), the local kept-runs queue, and a fast cancel
+ * poll. One per test file: the handler reads its environment once.
  */
-export const setUpChatStream = async (env: Record<string, string> = {}): Promise<ChatStreamHarness> => {
+export const setUpChatStream = async (env: Record<string, string> = {}, keptRunsOptions: LocalKeptRunsOptions = {}): Promise<ChatStreamHarness> => {
   const modelServer = await startModelServer();
-  Object.assign(process.env, await createTestEnv({ MODEL_HOST_ALLOWLIST: '127.0.0.1,localhost', CANCEL_POLL_MS: '25', ...env }));
+  const keptRuns = await startLocalKeptRuns(keptRunsOptions);
+  Object.assign(process.env, await createTestEnv({ MODEL_HOST_ALLOWLIST: '127.0.0.1,localhost', CANCEL_POLL_MS: '25', ...keptRuns.env, ...env }));
   const [{ handler }, { getStreamRuntime }] = await Promise.all([
     import('../../../lambdas/chat-stream/handler.ts'),
     import('../../../lambdas/chat-stream/runtime.ts'),
@@ -140,6 +145,7 @@ export const setUpChatStream = async (env: Record<string, string> = {}): Promise
   return {
     runtime,
     modelServer,
+    keptRuns,
     open,
     async send(body, options) {
       const { capture, done } = open(body, options);
@@ -149,25 +155,10 @@ export const setUpChatStream = async (env: Record<string, string> = {}): Promise
     async addModel(fields = {}) {
       const { apiKey, ...rest } = fields;
       const modelId = rest.modelId ?? (await nextModelId(runtime));
-      const model: StoredModel = {
-        modelCode: 'offline-echo',
-        modelName: 'Offline test model',
-        provider: 'OpenAI',
-        modelSort: 0,
-        baseUrl: modelServer.url,
-        maxTokens: null,
-        temperature: null,
-        supportReasoning: 'Y',
-        supportImages: 'Y',
-        modelType: 'chat',
-        status: '0',
-        remark: null,
-        userId: '1',
-        createTime: '2026-01-01T00:00:00',
+      const model = offlineModel(modelId, modelServer.url, {
         ...rest,
-        modelId,
         ...(apiKey ? { apiKeyCipher: await runtime.cipher.encrypt(apiKey, { modelId }) } : {}),
-      };
+      });
       await insertModel(runtime, model);
       return model;
     },

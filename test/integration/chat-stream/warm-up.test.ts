@@ -5,6 +5,7 @@ import { warmUp } from '../../../lambdas/core/chat/warm-up.ts';
 import { createImageReader } from '../../../lambdas/core/images/create-image-reader.ts';
 import { logger } from '../../../lambdas/core/observability/logger.ts';
 import { createRuntime } from '../../../lambdas/core/runtime.ts';
+import { type LocalKeptRuns, startLocalKeptRuns } from '../../../local/kept-runs.ts';
 import { startModelServer, type ModelServer } from '../../../local/model-server.ts';
 import { createTestEnv } from '../../support/test-runtime.ts';
 
@@ -14,14 +15,19 @@ import { createTestEnv } from '../../support/test-runtime.ts';
  * and a DynamoDB it cannot reach must not fail the function's start.
  */
 let modelServer: ModelServer;
+let keptRuns: LocalKeptRuns;
 let env: Record<string, string>;
 
 beforeAll(async () => {
   modelServer = await startModelServer();
-  env = await createTestEnv({ MODEL_HOST_ALLOWLIST: '127.0.0.1' });
+  keptRuns = await startLocalKeptRuns();
+  env = await createTestEnv({ MODEL_HOST_ALLOWLIST: '127.0.0.1', ...keptRuns.env });
 });
 
-afterAll(() => modelServer.close());
+afterAll(async () => {
+  await modelServer.close();
+  await keptRuns.stop();
+});
 
 const tableItems = async (names: string[]) => {
   const client = new DynamoDBClient({ endpoint: env.DYNAMODB_ENDPOINT, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });

@@ -285,8 +285,8 @@ describe('the wire', () => {
   it('sends a call signed as the SDK’s signer signs exactly what arrived, session token included', async () => {
     fake = await startFake(() => ({ status: 200, body: { Item: { pk: { S: 'p' } } } }));
     const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: EXAMPLE_SECRET, sessionToken: 'session-token' };
-    const wire = createWire({ region: 'eu-west-1', endpoint: fake.endpoint, maxAttempts: 1, credentials: () => credentials });
-    expect(await wire('GetItem', { TableName: 't', Key: { pk: { S: 'p' } } })).toEqual({ Item: { pk: { S: 'p' } } });
+    const wire = createWire({ region: 'eu-west-1', endpoint: fake.endpoint, credentials: () => credentials });
+    expect(await wire('GetItem', { TableName: 't', Key: { pk: { S: 'p' } } }, Date.now() + 5_000)).toEqual({ Item: { pk: { S: 'p' } } });
     const [{ headers, body }] = fake.received as [Received];
     expect(headers['x-amz-target']).toBe('DynamoDB_20120810.GetItem');
     const signedNames = /SignedHeaders=([^,]+),/.exec(String(headers.authorization))![1]!.split(';');
@@ -311,43 +311,64 @@ describe('the wire', () => {
     expect(headers.authorization).toBe(resigned.headers.authorization);
   });
 
+  const credentials = () => ({ accessKeyId: 'a', secretAccessKey: 'b' });
+  const soon = (ms = 5_000) => Date.now() + ms;
+  const throttle = { status: 400, body: { __type: 'com.amazonaws.dynamodb.v20120810#ThrottlingException', message: 'slow down' } } as const;
+
   it('retries a dropped connection and a throttle, keeping one idempotency token for a transaction', async () => {
-    fake = await startFake((n) =>
-      n === 1
-        ? 'reset'
-        : n === 2
-          ? { status: 400, body: { __type: 'com.amazonaws.dynamodb.v20120810#ThrottlingException', message: 'slow down' } }
-          : { status: 200, body: {} },
-    );
-    const wire = createWire({ region: 'us-east-1', endpoint: fake.endpoint, maxAttempts: 3, credentials: () => ({ accessKeyId: 'a', secretAccessKey: 'b' }) });
-    await wire('TransactWriteItems', { TransactItems: [] });
+    fake = await startFake((n) => (n === 1 ? 'reset' : n === 2 ? throttle : { status: 200, body: {} }));
+    const wire = createWire({ region: 'us-east-1', endpoint: fake.endpoint, credentials });
+    await wire('TransactWriteItems', { TransactItems: [] }, soon());
     const tokens = fake.received.map((r) => (JSON.parse(r.body) as { ClientRequestToken?: string }).ClientRequestToken);
     expect(tokens).toHaveLength(3);
     expect(tokens[0]).toMatch(/^[0-9a-f-]{36}$/);
     expect(new Set(tokens).size).toBe(1);
   });
 
-  it('does not repeat a refusal, and stops after the last attempt with the cause', async () => {
+  it('retries a transaction cancelled for a throttled item with a new token, and not one cancelled by a condition', async () => {
+    const cancelled = (code: string) => ({
+      status: 400,
+      body: {
+        __type: 'com.amazonaws.dynamodb.v20120810#TransactionCanceledException',
+        message: `Transaction cancelled, please refer cancellation reasons for specific reasons [None, ${code}]`,
+        CancellationReasons: [{ Code: 'None' }, { Code: code }],
+      },
+    });
+    fake = await startFake((n) => (n === 1 ? cancelled('ThrottlingError') : { status: 200, body: {} }));
+    const wire = createWire({ region: 'us-east-1', endpoint: fake.endpoint, credentials });
+    await wire('TransactWriteItems', { TransactItems: [] }, soon());
+    const tokens = fake.received.map((r) => (JSON.parse(r.body) as { ClientRequestToken?: string }).ClientRequestToken);
+    expect(new Set(tokens).size).toBe(2);
+
+    await fake.close();
+    fake = await startFake(() => cancelled('ConditionalCheckFailed'));
+    const refusing = createWire({ region: 'us-east-1', endpoint: fake.endpoint, credentials });
+    await expect(refusing('TransactWriteItems', { TransactItems: [] }, soon())).rejects.toMatchObject({
+      name: 'TransactionCanceledException',
+      retryable: false,
+    });
+    expect(fake.received).toHaveLength(1);
+  });
+
+  it('does not repeat a refusal; repeats a passing failure until the budget ends, then throws it', async () => {
     fake = await startFake(() => ({ status: 400, body: { __type: 'com.amazonaws.dynamodb.v20120810#ValidationException', message: 'bad key' } }));
-    const wire = createWire({ region: 'us-east-1', endpoint: fake.endpoint, maxAttempts: 3, credentials: () => ({ accessKeyId: 'a', secretAccessKey: 'b' }) });
-    await expect(wire('GetItem', {})).rejects.toMatchObject({ name: 'ValidationException', message: 'bad key', statusCode: 400, retryable: false });
+    const wire = createWire({ region: 'us-east-1', endpoint: fake.endpoint, credentials });
+    await expect(wire('GetItem', {}, soon())).rejects.toMatchObject({ name: 'ValidationException', message: 'bad key', statusCode: 400, retryable: false });
     expect(fake.received).toHaveLength(1);
 
     await fake.close();
     fake = await startFake(() => ({ status: 503, body: 'not json' }));
-    const failing = createWire({
-      region: 'us-east-1',
-      endpoint: fake.endpoint,
-      maxAttempts: 3,
-      credentials: () => ({ accessKeyId: 'a', secretAccessKey: 'b' }),
-    });
-    await expect(failing('GetItem', {})).rejects.toMatchObject({ name: 'HttpStatus503', retryable: true });
-    expect(fake.received).toHaveLength(3);
+    const failing = createWire({ region: 'us-east-1', endpoint: fake.endpoint, credentials });
+    const started = Date.now();
+    await expect(failing('GetItem', {}, soon(1_500))).rejects.toMatchObject({ name: 'HttpStatus503', retryable: true });
+    // No count stops it: attempts go on, with growing waits, until the budget is spent.
+    expect(fake.received.length).toBeGreaterThan(3);
+    expect(Date.now() - started).toBeLessThan(1_500 + 500);
   });
 
   it('runs no attempt and waits for no answer past the call’s deadline', async () => {
     fake = await startFake(() => 'hang');
-    const wire = createWire({ region: 'us-east-1', endpoint: fake.endpoint, maxAttempts: 3, credentials: () => ({ accessKeyId: 'a', secretAccessKey: 'b' }) });
+    const wire = createWire({ region: 'us-east-1', endpoint: fake.endpoint, credentials });
     // The answer never comes: the attempt is dropped at the deadline (not after its own 5 s) and none follows.
     const deadline = Date.now() + 300;
     await expect(wire('GetItem', {}, deadline)).rejects.toMatchObject({ name: 'NetworkError' });

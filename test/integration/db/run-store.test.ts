@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../../lambdas/core/runtime.ts';
-import { cancelRun, createRunStatus, markRunFailed, readRunState, stopRun, TRANSITIONS } from '../../../lambdas/core/sessions/run-status.ts';
-import { getSessionHeader, loadHistory, loadRuns, persistRun, requireOwnedSession, splitText } from '../../../lambdas/core/sessions/run-store.ts';
+import { buildFinalWrite, splitText, storeFinishedRun } from '../../../lambdas/core/sessions/final-write.ts';
+import { cancelRun, createRunStatus, markRunFailed, readRunState, stopRun, TRANSITIONS, waitUntilStored } from '../../../lambdas/core/sessions/run-status.ts';
+import { getSessionHeader, loadHistory, loadRuns, requireOwnedSession } from '../../../lambdas/core/sessions/run-store.ts';
 import { sessionTitle } from '../../../lambdas/core/sessions/title.ts';
 import type { RunRecord } from '../../../lambdas/core/sessions/types.ts';
 import { createTestRuntime } from '../../support/test-runtime.ts';
@@ -30,9 +31,11 @@ const run = (sessionId: string, n: number, extra: Partial<RunRecord> = {}): RunR
   ...extra,
 });
 
+const store = (r: RunRecord, followUp = false) => storeFinishedRun(rt, { run: r, followUp });
+
 const turn = async (r: RunRecord) => {
   await createRunStatus(rt, { runId: r.runId, sessionId: r.sessionId, userId: r.userId }, 60);
-  await persistRun(rt, r);
+  return store(r);
 };
 
 describe('run store', () => {
@@ -74,7 +77,7 @@ describe('run store', () => {
   it('refuses another user writing into a session', async () => {
     const sessionId = randomUUID();
     await turn(run(sessionId, 1));
-    await expect(turn(run(sessionId, 2, { userId: '8' }))).rejects.toThrow();
+    expect(await turn(run(sessionId, 2, { userId: '8' }))).toBe('refused');
     expect((await loadRuns(rt, sessionId)).length).toBe(1);
     await expect(requireOwnedSession(rt, sessionId, '8')).rejects.toThrow('无权访问该会话');
     await expect(requireOwnedSession(rt, randomUUID(), '7')).rejects.toThrow('会话不存在');
@@ -92,7 +95,71 @@ describe('run store', () => {
   });
 });
 
+describe('final write', () => {
+  it('is built from the finished run alone: the same run gives the same writes', () => {
+    const r = run(randomUUID(), 1, { content: '长'.repeat(120_000) });
+    const first = buildFinalWrite(rt.tables, { run: r, followUp: true });
+    expect(buildFinalWrite(rt.tables, structuredClone({ run: r, followUp: true }))).toEqual(first);
+    expect(first.parts.length).toBeGreaterThan(1);
+    expect(first.items).toHaveLength(3);
+  });
+
+  it('a replay applies nothing and finds the run stored as written', async () => {
+    const r = run(randomUUID(), 1);
+    expect(await turn(r)).toBe('stored');
+    expect(await store(r)).toBe('stored');
+    expect(await store(r, true)).toBe('stored');
+    expect(await getSessionHeader(rt, r.sessionId)).toMatchObject({ runCount: 1 });
+    expect((await getSessionHeader(rt, r.sessionId))!.metrics.inputTokens).toBe(10);
+    // The same run with another end is not the one stored: refused, nothing changed.
+    expect(await store({ ...r, finishedAt: r.finishedAt + 1 })).toBe('refused');
+    expect(await loadRuns(rt, r.sessionId)).toEqual([expect.objectContaining({ runId: r.runId, finishedAt: r.finishedAt })]);
+  });
+
+  it('a run whose status record is gone is refused for good', async () => {
+    expect(await store(run(randomUUID(), 1))).toBe('refused');
+  });
+});
+
 describe('run-status record', () => {
+  it('a create whose answer was lost is found created on its retry', async () => {
+    const item = { runId: randomUUID(), sessionId: randomUUID(), userId: '7' };
+    await createRunStatus(rt, item, 60);
+    await createRunStatus(rt, item, 60);
+    await expect(createRunStatus(rt, { ...item, userId: '8' }, 60)).rejects.toMatchObject({ name: 'TransactionCanceledException' });
+    expect(await readRunState(rt, item.runId)).toBe('RUNNING');
+  });
+
+  it('a cancel whose answer was lost stands on its retry; another cancel finds the run ended', async () => {
+    const runId = randomUUID();
+    await createRunStatus(rt, { runId, sessionId: randomUUID(), userId: '7' }, 60);
+    const at = Date.now();
+    await cancelRun(rt, runId, '7', at);
+    await cancelRun(rt, runId, '7', at);
+    await expect(cancelRun(rt, runId, '7', at + 1)).rejects.toThrow('取消运行失败');
+  });
+
+  it('a RUNNING run past its deadline reads as FAILED and cannot be cancelled', async () => {
+    const runId = randomUUID();
+    await createRunStatus(rt, { runId, sessionId: randomUUID(), userId: '7', deadline: Date.now() - 1 }, 60);
+    expect(await readRunState(rt, runId)).toBe('FAILED');
+    await expect(cancelRun(rt, runId, '7')).rejects.toThrow('取消运行失败');
+    const live = randomUUID();
+    await createRunStatus(rt, { runId: live, sessionId: randomUUID(), userId: '7', deadline: Date.now() + 60_000 }, 60);
+    expect(await readRunState(rt, live)).toBe('RUNNING');
+  });
+
+  it('waits until a cancelled run is stored, or gives up at its bound', async () => {
+    const r = run(randomUUID(), 1, { status: 'cancelled' });
+    await createRunStatus(rt, { runId: r.runId, sessionId: r.sessionId, userId: r.userId }, 60);
+    await cancelRun(rt, r.runId, '7');
+    expect(await waitUntilStored(rt, r.runId, Date.now() + 150, 50)).toBe(false);
+    const stored = waitUntilStored(rt, r.runId, Date.now() + 5_000, 50);
+    await store(r);
+    expect(await stored).toBe(true);
+    expect(await waitUntilStored(rt, randomUUID(), Date.now() + 5_000, 50)).toBe(true);
+  });
+
   it('no move leaves COMPLETED or FAILED', () => {
     const from = Object.values(TRANSITIONS).flatMap((t) => t.from as readonly string[]);
     expect(from).not.toContain('COMPLETED');
@@ -106,7 +173,7 @@ describe('run-status record', () => {
     expect(await readRunState(rt, r.runId)).toBe('RUNNING');
     await markRunFailed(rt, r);
     expect(await readRunState(rt, r.runId)).toBe('FAILED');
-    await expect(persistRun(rt, r)).rejects.toThrow();
+    expect(await store(r)).toBe('refused');
     await expect(cancelRun(rt, r.runId, '7')).rejects.toThrow('取消运行失败');
     expect(await readRunState(rt, r.runId)).toBe('FAILED');
     expect(await loadRuns(rt, r.sessionId)).toEqual([]);
@@ -116,7 +183,7 @@ describe('run-status record', () => {
     const r = run(randomUUID(), 1, { status: 'cancelled' });
     await createRunStatus(rt, { runId: r.runId, sessionId: r.sessionId, userId: r.userId }, 60);
     await cancelRun(rt, r.runId, '7');
-    await persistRun(rt, r);
+    expect(await store(r)).toBe('stored');
     expect(await readRunState(rt, r.runId)).toBe('CANCELLED');
     await expect(markRunFailed(rt, r)).rejects.toThrow();
     expect(await readRunState(rt, r.runId)).toBe('CANCELLED');

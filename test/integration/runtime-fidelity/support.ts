@@ -10,6 +10,7 @@ import { createRuntime, type Runtime } from '../../../lambdas/core/runtime.ts';
 import { createHttpFront, type FrontKind } from '../../support/lambda-runtime/http-front.ts';
 import { LambdaFunction, type FunctionConfig } from '../../support/lambda-runtime/lambda-function.ts';
 import { ricModule } from '../../support/lambda-runtime/ric.ts';
+import { startLocalKeptRuns } from '../../../local/kept-runs.ts';
 import { startModelServer, type ModelServer } from '../../../local/model-server.ts';
 import { createTestEnv } from '../../support/test-runtime.ts';
 
@@ -55,7 +56,9 @@ export const deploy = async (options: DeployOptions = {}): Promise<Deployment> =
   bundleFunction('lambdas/chat-stream/handler.ts', join(dir, 'stream'));
   bundleFunction('lambdas/api/handler.ts', join(dir, 'api'));
   const modelServer = await startModelServer();
+  const keptRuns = await startLocalKeptRuns();
   const shared = await createTestEnv({
+    ...keptRuns.env,
     MODEL_HOST_ALLOWLIST: '127.0.0.1,localhost',
     CANCEL_POLL_MS: '25',
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
@@ -95,7 +98,7 @@ export const deploy = async (options: DeployOptions = {}): Promise<Deployment> =
         server.closeAllConnections();
         server.close();
       }
-      await Promise.all([...functions.map((fn) => fn.stop()), modelServer.close()]);
+      await Promise.all([...functions.map((fn) => fn.stop()), modelServer.close(), keptRuns.stop()]);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -5,6 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PRODUCTION_STAGE } from '../../../lib/config.ts';
 import { APPEND_ONLY_ALLOW, APPEND_ONLY_DENY, TABLE_READ, TABLE_SCAN, TABLE_WRITE } from '../../../lib/data-tables.ts';
 import { IMAGE_KEY_PREFIX } from '../../../lib/image-bucket.ts';
+import { KEPT_RUNS_QUEUE } from '../../../lib/kept-runs.ts';
+import { KEPT_RUN_PREFIX } from '../../../lambdas/core/kept-runs/kept-run.ts';
 import { THRESHOLDS } from '../../../lib/monitoring.ts';
 import { tableDefinitions } from '../../../lib/table-definitions.ts';
 import { uploadPrefix } from '../../../lambdas/core/images/image-store.ts';
@@ -66,7 +68,12 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
     | 'streamRole'
     | 'apiLogs'
     | 'streamLogs'
-    | 'topic',
+    | 'topic'
+    | 'keptQueue'
+    | 'keptDeadLetters'
+    | 'keptBucket'
+    | 'drainFn'
+    | 'drainRole',
     string
   >;
 
@@ -89,6 +96,11 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
       apiLogs: logicalIdOf(t, 'AWS::Logs::LogGroup', 'ApiHandler'),
       streamLogs: logicalIdOf(t, 'AWS::Logs::LogGroup', 'ChatStreamHandler'),
       topic: logicalIdOf(t, 'AWS::SNS::Topic', 'Monitoring'),
+      keptQueue: logicalIdOf(t, 'AWS::SQS::Queue', 'KeptRunsQueue'),
+      keptDeadLetters: logicalIdOf(t, 'AWS::SQS::Queue', 'KeptRunsDeadLetters'),
+      keptBucket: logicalIdOf(t, 'AWS::S3::Bucket', 'KeptRunsBucket'),
+      drainFn: logicalIdOf(t, 'AWS::Lambda::Function', 'KeptRunsDrain'),
+      drainRole: logicalIdOf(t, 'AWS::IAM::Role', 'KeptRunsDrain'),
     });
   });
 
@@ -330,7 +342,9 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
         [ids.streamFn, 'ai-chat-stream-dev', {}],
       ] as const) {
         const env = fnEnv(t, fn);
+        const keptRuns = fn === ids.streamFn ? { KEPT_RUNS_QUEUE_URL: { Ref: ids.keptQueue }, KEPT_RUNS_BUCKET: { Ref: ids.keptBucket } } : {};
         expect(env).toEqual({
+          ...keptRuns,
           MODELS_TABLE: { Ref: ids.models },
           CONFIGS_TABLE: { Ref: ids.configs },
           SESSIONS_TABLE: { Ref: ids.sessions },
@@ -408,6 +422,8 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
           ...pairs(['s3:GetObject'], `${ids.images}.Arn/${IMAGE_KEY_PREFIX}*`),
           ...pairs(['s3:ListBucket'], `${ids.images}.Arn`),
           ...pairs(['secretsmanager:GetSecretValue'], ids.secret),
+          ...pairs(['sqs:SendMessage'], `${ids.keptQueue}.Arn`),
+          ...pairs(['s3:PutObject'], `${ids.keptBucket}.Arn/${KEPT_RUN_PREFIX}*`),
         ].sort(),
       );
       const list = statements.find((st) => [st.Action].flat().includes('s3:ListBucket'));
@@ -427,10 +443,11 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
   describe('alarms', () => {
     const alarm = (prefix: string) => t.toJSON().Resources[logicalIdOf(t, 'AWS::CloudWatch::Alarm', `Monitoring${prefix}`)].Properties;
 
-    it('cover function errors and throttles of both functions', () => {
+    it('cover function errors and throttles of every function', () => {
       for (const [prefix, fn] of [
         ['api', ids.apiFn],
         ['stream', ids.streamFn],
+        ['drain', ids.drainFn],
       ] as const) {
         for (const [suffix, metricName] of [
           ['Errors', 'Errors'],
@@ -512,7 +529,8 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
 
     it('all notify the SNS topic, which requires TLS and has no subscriber without an email', () => {
       const alarms = Object.values(t.findResources('AWS::CloudWatch::Alarm'));
-      expect(alarms.length).toBe(4 + 1 + 1 + 2 * tableDefinitions.length + 1 + 1);
+      // Errors and throttles of three functions, duration, 5xx, two per table, failed runs, audit, four of the kept-runs path.
+      expect(alarms.length).toBe(6 + 1 + 1 + 2 * tableDefinitions.length + 1 + 1 + 4);
       for (const a of alarms) {
         expect(a.Properties.AlarmActions).toEqual([{ Ref: ids.topic }]);
         expect(a.Properties.OKActions).toEqual([{ Ref: ids.topic }]);
@@ -538,10 +556,102 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
       METRIC.outputTokens,
       METRIC.cancels,
       METRIC.rateLimitHits,
+      METRIC.runsKept,
+      METRIC.runsLost,
+      METRIC.keptRunsStored,
+      METRIC.keptRunsRefused,
     ]) {
       expect(body).toContain(name);
     }
     expect(body).toContain(METRICS_NAMESPACE);
+  });
+
+  describe('kept-runs path (a run DynamoDB could not take in time)', () => {
+    it('is an encrypted, TLS-only queue with a dead-letter queue after the redrive count', () => {
+      const queue = t.toJSON().Resources[ids.keptQueue].Properties;
+      expect(queue).toMatchObject({
+        SqsManagedSseEnabled: true,
+        VisibilityTimeout: KEPT_RUNS_QUEUE.visibilityTimeoutSeconds,
+        MessageRetentionPeriod: KEPT_RUNS_QUEUE.retentionDays * 86_400,
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [ids.keptDeadLetters, 'Arn'] }, maxReceiveCount: KEPT_RUNS_QUEUE.maxReceiveCount },
+      });
+      expect(KEPT_RUNS_QUEUE.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(KEPT_RUNS_QUEUE.drainTimeoutSeconds);
+      expect(t.toJSON().Resources[ids.keptDeadLetters].Properties).toMatchObject({ SqsManagedSseEnabled: true });
+      for (const queueId of [ids.keptQueue, ids.keptDeadLetters]) {
+        t.hasResourceProperties('AWS::SQS::QueuePolicy', {
+          Queues: [{ Ref: queueId }],
+          PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+        });
+      }
+    });
+
+    it('feeds the drain in batches, reporting failed items, with a bounded concurrency', () => {
+      t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [ids.keptQueue, 'Arn'] },
+        FunctionName: { Ref: ids.drainFn },
+        BatchSize: KEPT_RUNS_QUEUE.batchSize,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: KEPT_RUNS_QUEUE.maxConcurrency },
+      });
+      expect(t.toJSON().Resources[ids.drainFn].Properties).toMatchObject({
+        Timeout: KEPT_RUNS_QUEUE.drainTimeoutSeconds,
+        Runtime: 'nodejs22.x',
+        Environment: { Variables: expect.objectContaining({ KEPT_RUNS_BUCKET: { Ref: ids.keptBucket }, SESSIONS_TABLE: { Ref: ids.sessions } }) },
+      });
+    });
+
+    it('lets the drain read and delete kept runs, write sessions and consume the queue, and nothing more', () => {
+      const { pairs: granted } = grantsOf(t, ids.drainRole);
+      const drainLogs = logicalIdOf(t, 'AWS::Logs::LogGroup', 'KeptRunsDrain');
+      expect([...granted].sort()).toEqual(
+        [
+          ...pairs(['logs:CreateLogStream', 'logs:PutLogEvents'], `${drainLogs}.Arn`),
+          ...pairs([...TABLE_READ, ...TABLE_WRITE], `${ids.sessions}.Arn`),
+          ...pairs(['dynamodb:Query'], `${ids.sessions}.Arn/index/byUser`),
+          ...pairs(['s3:GetObject', 's3:DeleteObject'], `${ids.keptBucket}.Arn/${KEPT_RUN_PREFIX}*`),
+          ...pairs(
+            ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+            `${ids.keptQueue}.Arn`,
+          ),
+        ].sort(),
+      );
+    });
+
+    it('keeps large runs in a private bucket that logs access and expires what was never drained', () => {
+      const bucket = t.toJSON().Resources[ids.keptBucket].Properties;
+      expect(bucket.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(bucket.LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: ids.accessLogs }, LogFilePrefix: 'kept-runs/' });
+      expect(bucket.LifecycleConfiguration.Rules).toContainEqual(
+        expect.objectContaining({ Prefix: KEPT_RUN_PREFIX, ExpirationInDays: KEPT_RUNS_QUEUE.retentionDays, Status: 'Enabled' }),
+      );
+    });
+
+    it('alarms on kept and lost runs, on a run waiting too long, and on dead letters', () => {
+      const alarm = (prefix: string) => t.toJSON().Resources[logicalIdOf(t, 'AWS::CloudWatch::Alarm', `Monitoring${prefix}`)].Properties;
+      for (const [prefix, name] of [
+        ['RunsKept', METRIC.runsKept],
+        ['RunsLost', METRIC.runsLost],
+      ] as const) {
+        expect(alarm(prefix)).toMatchObject({ Namespace: METRICS_NAMESPACE, MetricName: name, Threshold: 1, Statistic: 'Sum' });
+      }
+      expect(alarm('KeptRunsWaiting')).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.keptQueue, 'QueueName'] } }],
+        Threshold: THRESHOLDS.keptRunAgeSeconds,
+      });
+      expect(alarm('KeptRunsDeadLetters')).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.keptDeadLetters, 'QueueName'] } }],
+        Threshold: 1,
+      });
+    });
   });
 
   it('outputs the API URL, the function URL and the image origin the page admits', () => {
@@ -573,6 +683,7 @@ describe('the stack for production with JWKS, an alarm email and tuned settings'
       streamReservedConcurrency: '20',
       streamMemoryMb: '512',
       cancelPollMs: '500',
+      storagePatienceMs: '20000',
       uploadTicketsPerMinute: '5',
       uploadMbPerDay: '50',
       auditRetentionDays: '183',
@@ -612,6 +723,7 @@ describe('the stack for production with JWKS, an alarm email and tuned settings'
         LOG_LEVEL: 'DEBUG',
         POWERTOOLS_LOGGER_SAMPLE_RATE: '0.1',
         CANCEL_POLL_MS: '500',
+        STORAGE_PATIENCE_MS: '20000',
         TIME_ZONE: 'Europe/Berlin',
         RUOYI_UPLOAD_PREFIX: '/files/public',
         RUOYI_FILES_PREFIX: '/api/files',

@@ -4,7 +4,8 @@ import { CHAT_PERMISSION, requirePermission } from '../../auth/identity.ts';
 import { errorEnvelope, type Envelope } from '../../wire/envelope.ts';
 import { preloadOpenAi } from '../../llm/client.ts';
 import { parseJsonBody } from '../../validation/parse.ts';
-import type { ChatDeps } from '../deps.ts';
+import { startBy } from '../budget.ts';
+import { type ChatDeps, withDeadline } from '../deps.ts';
 import { executeRun } from '../execute-run.ts';
 import { type PreparedRun, prepareRun } from '../2-check/prepare-run.ts';
 import { chatRequestSchema } from './request-schema.ts';
@@ -32,11 +33,13 @@ export const requestSchema = (max: number) => {
 /**
  * Starts a chat run: token, permission, body and the pre-stream checks; any refusal is
  * an envelope. Past them the `meta` line is written at once and the rest of the run
- * goes on in the background, writing to the returned body.
+ * goes on in the background, writing to the returned body. Everything up to the run's
+ * start waits out DynamoDB's passing faults until one deadline (budget.ts `startBy`).
  */
 export const startChat = async (deps: ChatDeps, input: ChatInput): Promise<ChatStart> => {
   const startedAt = Date.now();
   const { log } = input;
+  const startDeadline = startBy(input.remainingTimeMs, deps.runtime.settings.STORAGE_PATIENCE_MS, startedAt);
   let plan: PreparedRun;
   try {
     const identity = await deps.runtime.verifyToken(input.authorization);
@@ -45,13 +48,19 @@ export const startChat = async (deps: ChatDeps, input: ChatInput): Promise<ChatS
     const request = parseJsonBody(requestSchema(deps.runtime.settings.MAX_MESSAGE_LENGTH), input.body);
     // The SDK loads while the reads below are in flight; a failed load shows up at the call.
     preloadOpenAi().catch(() => {});
-    plan = await prepareRun(deps, identity, request, log);
+    plan = await prepareRun(withDeadline(deps, startDeadline), identity, request, log);
   } catch (err) {
     return { kind: 'envelope', envelope: errorEnvelope(err, (e) => log.error('chat request failed before streaming', e as Error)) };
   }
   log.appendKeys({ sessionId: plan.sessionId });
   const stream = new RunStream();
   stream.meta(plan.sessionId);
-  const done = executeRun(deps, plan, stream, { log, startedAt, remainingTimeMs: input.remainingTimeMs, authorization: input.authorization });
+  const done = executeRun(deps, plan, stream, {
+    log,
+    startedAt,
+    remainingTimeMs: input.remainingTimeMs,
+    startBy: startDeadline,
+    authorization: input.authorization,
+  });
   return { kind: 'stream', body: stream.body, done };
 };

@@ -1,8 +1,10 @@
+import { isStorageUnavailable } from '../../db/dynamodb-error.ts';
 import { callModel } from '../../llm/call-model.ts';
 import { createRunStatus } from '../../sessions/run-status.ts';
 import { RUN_MSG } from '../../wire/messages.ts';
 import type { RunInputs } from '../3-load-inputs/load-inputs.ts';
-import { type ActiveRun, asPhase } from '../active-run.ts';
+import { type ActiveRun, asPhase, PhaseFailure } from '../active-run.ts';
+import { invocationEnd } from '../budget.ts';
 import type { CallEnd } from '../stop/stop-outcome.ts';
 import { type PlannedCall, planModelCall } from './plan-call.ts';
 import { createReplySink } from './reply-sink.ts';
@@ -20,14 +22,24 @@ const settleCall = (call: Promise<void>): Promise<CallEnd> =>
     (error: unknown) => ({ error }),
   );
 
-/** Writes the run's status item; once it exists, `run_info` goes out and the run can be cancelled. */
+/**
+ * Writes the run's status item, waiting out DynamoDB's passing faults until the run's
+ * start deadline; once it exists, `run_info` goes out and the run can be cancelled.
+ * Storage that stays unavailable is the user's to hear as such.
+ */
 const createStatus = async (active: ActiveRun): Promise<void> => {
-  const { deps, plan } = active;
-  await createRunStatus(
-    deps.runtime,
-    { runId: plan.runId, sessionId: plan.sessionId, userId: plan.identity.userId },
-    deps.runtime.settings.RUN_STATUS_TTL_SECONDS,
-  );
+  const { deps, plan, ctx } = active;
+  const { runtime } = deps;
+  try {
+    await createRunStatus(
+      { db: runtime.db.until(ctx.startBy), tables: runtime.tables },
+      { runId: plan.runId, sessionId: plan.sessionId, userId: plan.identity.userId, deadline: invocationEnd(ctx.remainingTimeMs) },
+      runtime.settings.RUN_STATUS_TTL_SECONDS,
+    );
+  } catch (err) {
+    if (isStorageUnavailable(err)) throw new PhaseFailure('start the call', RUN_MSG.storageUnavailable, { cause: err });
+    throw err;
+  }
   active.stream.runInfo(active.runId);
 };
 

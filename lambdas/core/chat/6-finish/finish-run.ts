@@ -2,15 +2,16 @@ import type { RequestLog } from '../../observability/request-log.ts';
 import { imageRefText } from '../../images/image-refs.ts';
 import type { TokenUsage } from '../../llm/types.ts';
 import { recordRunOutcome, recordStreamDuration, recordTimeToFirstToken, recordTokens } from '../../observability/metrics.ts';
+import { markRunFailed } from '../../sessions/run-status.ts';
 import type { ModelInfo, RunMetrics, RunRecord } from '../../sessions/types.ts';
 import type { ActiveRun, Outcome, RunEnd } from '../active-run.ts';
-import { persistWithRetry } from './persist.ts';
+import { keepBy, storeBy } from '../budget.ts';
+import { isStorageUnavailable } from '../../db/dynamodb-error.ts';
+import { keepFailedMark } from '../../kept-runs/kept-run.ts';
+import { persistFinishedRun, type Storage } from './persist.ts';
 import type { PreparedRun } from '../2-check/prepare-run.ts';
 import { effectiveTemperature } from '../4-start-call/prompt.ts';
-import { RUN_MSG } from '../../wire/messages.ts';
-
-/** Of the time SAFETY_MARGIN_MS keeps, kept back from the store: the closing line, the stream's end and the report. */
-const CLOSE_MARGIN_MS = 1_000;
+import { RUN_MSG, runErrorLine } from '../../wire/messages.ts';
 
 const seconds = (ms: number) => Math.round(ms) / 1000;
 
@@ -58,19 +59,32 @@ const runRecord = ({ plan, ctx, runId, progress }: ActiveRun, outcome: RunEnd, f
   ...(outcome.error ? { error: outcome.error } : {}),
 });
 
-/** Stores the run; never throws: undefined when it could not be stored, the cause logged. */
-const store = async (active: ActiveRun, outcome: RunEnd, finishedAt: number): Promise<RunRecord | undefined> => {
+/** What the user is told of where the reply went, beside how the run ended; nothing when it is stored. */
+const STORAGE_NOTE: Record<Storage, string | undefined> = {
+  stored: undefined,
+  kept: RUN_MSG.replyKept,
+  refused: RUN_MSG.saveFailed,
+  lost: RUN_MSG.saveFailed,
+};
+
+/**
+ * A run that never started may still have its status item, when that write's answer
+ * was lost: it is marked failed (a conditional move, nothing if there is no item), so
+ * no status stays RUNNING once the stream has ended; with the same budget and fallback
+ * as a run's store: storage that stays unavailable gets the mark kept for the drain.
+ */
+const settleUnsureStart = async (active: ActiveRun) => {
+  const { deps, ctx, plan } = active;
+  const run = { runId: active.runId, userId: plan.identity.userId };
+  const db = deps.runtime.db.until(storeBy(ctx.remainingTimeMs, deps.runtime.settings.STORAGE_PATIENCE_MS));
   try {
-    const record = runRecord(active, outcome, finishedAt);
-    // Bounded by the function's own time: a DynamoDB that hangs cannot outlast the function.
-    const deadline = Date.now() + active.ctx.remainingTimeMs() - CLOSE_MARGIN_MS;
-    const saved = await persistWithRetry(active.deps.runtime, record, !active.plan.isNewSession, deadline);
-    if (saved.stored) return record;
-    active.ctx.log.error('run could not be stored', saved.error as Error);
+    await markRunFailed({ db, tables: deps.runtime.tables }, run);
   } catch (err) {
-    active.ctx.log.error('run could not be stored', err as Error);
+    if (!isStorageUnavailable(err)) return;
+    await keepFailedMark(deps.keptRuns, run, keepBy(ctx.remainingTimeMs)).catch((kept: unknown) =>
+      ctx.log.error('unsure run start could be neither marked failed nor kept', kept as Error),
+    );
   }
-  return undefined;
 };
 
 /**
@@ -92,14 +106,17 @@ export const finish = async (active: ActiveRun, outcome: Outcome): Promise<void>
   if (outcome.status === 'not-started') {
     close(outcome.error);
     guarded(log, 'run could not be reported', () => recordRunOutcome('failed', modelNameOf(plan)));
+    if (outcome.statusUnsure) await settleUnsureStart(active);
     return;
   }
   // The reply's last lines go out before the store is called, not after its request is built and sent.
   guarded(log, 'run stream could not be flushed', () => stream.flush());
   const finishedAt = Date.now();
-  const stored = await store(active, outcome, finishedAt);
-  // Only once the store answered: a reply the session will not keep must not end on `metrics`.
-  close(outcome.error ?? (stored ? undefined : RUN_MSG.saveFailed), outcome.status === 'completed' ? (stored?.metrics ?? undefined) : undefined);
+  const record = runRecord(active, outcome, finishedAt);
+  const storage = await persistFinishedRun(active.deps, { run: record, followUp: !plan.isNewSession }, ctx);
+  // Only once the store answered: a reply the session does not hold yet must not end on `metrics`.
+  const note = STORAGE_NOTE[storage];
+  close(runErrorLine(outcome.error, note), outcome.status === 'completed' && !note ? (record.metrics ?? undefined) : undefined);
   guarded(log, 'run could not be reported', () => {
     const modelName = modelNameOf(plan);
     const usage = progress.usage ?? NO_USAGE;
@@ -109,14 +126,14 @@ export const finish = async (active: ActiveRun, outcome: Outcome): Promise<void>
     if (progress.usage) recordTokens(modelName, usage.inputTokens, usage.outputTokens);
     log.info('run finished', {
       outcome: outcome.status,
-      stored: stored !== undefined,
+      storage,
       clientGone: stream.clientGone,
       durationMs: finishedAt - ctx.startedAt,
       timeToFirstTokenMs: progress.firstTokenAt ? progress.firstTokenAt - ctx.startedAt : null,
       inputTokens: usage.inputTokens,
       outputTokens: usage.outputTokens,
       usageSource: progress.usageSource ?? null,
-      contentChars: stored?.content.length ?? null,
+      contentChars: record.content.length,
     });
   });
 };

@@ -1,5 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import { type ActiveRun, asPhase, endOnFailure, PhaseFailure, SAFETY_MARGIN_MS } from '../../../../lambdas/core/chat/active-run.ts';
+import { type ActiveRun, asPhase, endOnFailure, PhaseFailure } from '../../../../lambdas/core/chat/active-run.ts';
+import { SAFETY_MARGIN_MS } from '../../../../lambdas/core/chat/budget.ts';
+import { DynamoDbError } from '../../../../lambdas/core/db/dynamodb-error.ts';
+import { type KeptRuns, readKeptRun } from '../../../../lambdas/core/kept-runs/kept-run.ts';
 import { finish } from '../../../../lambdas/core/chat/6-finish/finish-run.ts';
 import { loadInputs } from '../../../../lambdas/core/chat/3-load-inputs/load-inputs.ts';
 import type { PreparedRun } from '../../../../lambdas/core/chat/2-check/prepare-run.ts';
@@ -21,7 +24,8 @@ import { RUN_MSG, UPSTREAM_MSG } from '../../../../lambdas/core/wire/messages.ts
  */
 
 const log = createRequestLog();
-const ctx = { log, startedAt: Date.now(), remainingTimeMs: () => 60_000, authorization: undefined };
+const ctx = { log, startedAt: Date.now(), remainingTimeMs: () => 60_000, startBy: Date.now() + 15_000, authorization: undefined };
+const settings = readSettings({ MODELS_TABLE: 'm', CONFIGS_TABLE: 'c', SESSIONS_TABLE: 's' });
 
 const plan = (overrides: Partial<PreparedRun> = {}): PreparedRun =>
   ({
@@ -38,20 +42,46 @@ const plan = (overrides: Partial<PreparedRun> = {}): PreparedRun =>
     ...overrides,
   }) as unknown as PreparedRun;
 
-/** A store whose every call fails: the run cannot be stored. */
+/** A store whose every call fails as an unreachable DynamoDB does: the run cannot be stored. */
 const failingDb = () => {
   const fail = vi.fn(async () => {
-    throw new Error('DynamoDB is down');
+    throw new DynamoDbError('NetworkError', 'DynamoDB call failed: connect ECONNREFUSED', undefined, true);
   });
   const db = { transactWrite: fail, batchWrite: fail, update: fail, until: () => db };
   return { db, fail };
+};
+
+/** A kept-runs queue and bucket in memory, refusing every call when `down`. */
+const memoryKeptRuns = (down = false) => {
+  const objects = new Map<string, string>();
+  const sent: string[] = [];
+  const up = () => {
+    if (down) throw new Error('SQS is down too');
+  };
+  const store: KeptRuns = {
+    queue: {
+      send: async (body) => {
+        up();
+        sent.push(body);
+      },
+    },
+    objects: {
+      put: async (key, body) => {
+        up();
+        objects.set(key, body);
+      },
+      get: async (key) => objects.get(key),
+      delete: async (key) => void objects.delete(key),
+    },
+  };
+  return { store, sent, objects };
 };
 
 const activeRun = (overrides: Partial<ActiveRun> = {}): ActiveRun => {
   const { db } = failingDb();
   const stream = new RunStream();
   return {
-    deps: { runtime: { db, tables: { sessions: 'sessions' } } } as unknown as ActiveRun['deps'],
+    deps: { runtime: { db, settings, tables: { sessions: 'sessions' } }, keptRuns: memoryKeptRuns(true).store } as unknown as ActiveRun['deps'],
     plan: plan(),
     stream,
     ctx,
@@ -74,7 +104,9 @@ const linesOf = async (stream: RunStream) => {
 describe('the failure rule', () => {
   it('a phase failure before the status item exists: not started, with the phase message', () => {
     const failure = new PhaseFailure('load inputs', RUN_MSG.historyFailed, { cause: new Error('read failed') });
-    expect(endOnFailure(log, failure, false)).toEqual({ status: 'not-started', error: RUN_MSG.historyFailed });
+    expect(endOnFailure(log, failure, false)).toEqual({ status: 'not-started', error: RUN_MSG.historyFailed, statusUnsure: false });
+    const unsure = new PhaseFailure('start the call', RUN_MSG.storageUnavailable);
+    expect(endOnFailure(log, unsure, false)).toEqual({ status: 'not-started', error: RUN_MSG.storageUnavailable, statusUnsure: true });
   });
 
   it('after it exists: failed, with the phase message', () => {
@@ -83,7 +115,7 @@ describe('the failure rule', () => {
   });
 
   it('a failure that is no phase’s ends the run the same way, as unexpected', () => {
-    expect(endOnFailure(log, new TypeError('bug'), false)).toEqual({ status: 'not-started', error: RUN_MSG.unexpected });
+    expect(endOnFailure(log, new TypeError('bug'), false)).toEqual({ status: 'not-started', error: RUN_MSG.unexpected, statusUnsure: false });
     expect(endOnFailure(log, new TypeError('bug'), true)).toEqual({ status: 'failed', error: RUN_MSG.unexpected });
   });
 
@@ -143,13 +175,13 @@ describe('stopping: how a call ended', () => {
 });
 
 describe('phase 5: supervise', () => {
-  const settings = { ...readSettings({ MODELS_TABLE: 'm', CONFIGS_TABLE: 'c', SESSIONS_TABLE: 's' }), CANCEL_POLL_MS: 5 };
+  const fastPoll = { ...settings, CANCEL_POLL_MS: 5 };
 
   /** A call that runs until stopped, over a status item the test sets. */
   const supervised = (item: Record<string, unknown> | undefined, remainingTimeMs: number) => {
     const db = { get: vi.fn(async () => ({ Item: item })) };
     const active = activeRun({
-      deps: { runtime: { settings, db, tables: { sessions: 's' } } } as unknown as ActiveRun['deps'],
+      deps: { runtime: { settings: fastPoll, db, tables: { sessions: 's' } } } as unknown as ActiveRun['deps'],
       ctx: { ...ctx, remainingTimeMs: () => remainingTimeMs },
     });
     const ended = new Promise<{ error?: unknown }>((resolve) => {
@@ -177,21 +209,74 @@ describe('phase 5: supervise', () => {
 });
 
 describe('phase 6: finish', () => {
+  const deps = (db: unknown, keptRuns: KeptRuns) => ({ runtime: { db, settings, tables: { sessions: 'sessions' } }, keptRuns }) as unknown as ActiveRun['deps'];
+
   it('a run that never started: its error line and the end, nothing stored', async () => {
     const { db, fail } = failingDb();
-    const active = activeRun({ deps: { runtime: { db, tables: { sessions: 'sessions' } } } as unknown as ActiveRun['deps'] });
+    const active = activeRun({ deps: deps(db, memoryKeptRuns().store) });
     const lines = linesOf(active.stream);
-    await finish(active, { status: 'not-started', error: RUN_MSG.startFailed });
-    expect(await lines).toEqual([{ error: RUN_MSG.startFailed, type: 'error' }]);
+    await finish(active, { status: 'not-started', error: RUN_MSG.historyFailed, statusUnsure: false });
+    expect(await lines).toEqual([{ error: RUN_MSG.historyFailed, type: 'error' }]);
     expect(fail).not.toHaveBeenCalled();
   });
 
-  it('a run that could not be stored ends on the save error, not on metrics', async () => {
+  it('a run whose status write may have landed is marked failed after its error line', async () => {
+    const update = vi.fn(async (_input: unknown) => ({}));
+    const db = { update, until: () => db };
+    const active = activeRun({ deps: deps(db, memoryKeptRuns().store) });
+    const lines = linesOf(active.stream);
+    await finish(active, { status: 'not-started', error: RUN_MSG.storageUnavailable, statusUnsure: true });
+    expect(await lines).toEqual([{ error: RUN_MSG.storageUnavailable, type: 'error' }]);
+    expect(update).toHaveBeenCalledTimes(1);
+    expect(update.mock.calls[0]![0]).toMatchObject({ ExpressionAttributeValues: { ':to': 'FAILED', ':uid': '7' } });
+  });
+
+  it('a run whose start is unsure and DynamoDB stays down: the mark that ends it is kept for the drain', async () => {
+    const { db } = failingDb();
+    const { store, sent } = memoryKeptRuns();
+    const active = activeRun({ deps: deps(db, store) });
+    const lines = linesOf(active.stream);
+    await finish(active, { status: 'not-started', error: RUN_MSG.storageUnavailable, statusUnsure: true });
+    expect(await lines).toEqual([{ error: RUN_MSG.storageUnavailable, type: 'error' }]);
+    expect(await readKeptRun(store.objects, sent[0]!)).toEqual({ kind: 'fail', run: { runId: 'run-1', userId: '7' } });
+  });
+
+  it('a run DynamoDB does not take is kept whole, and its one closing line says so', async () => {
+    const { db } = failingDb();
+    const { store, sent, objects } = memoryKeptRuns();
+    const active = activeRun({ deps: deps(db, store) });
+    active.progress.content.push('partial', ' reply');
+    const lines = linesOf(active.stream);
+    await finish(active, { status: 'failed', error: UPSTREAM_MSG.timeout });
+    expect(await lines).toEqual([{ error: `${UPSTREAM_MSG.timeout}；${RUN_MSG.replyKept}`, type: 'error' }]);
+    expect(sent).toHaveLength(1);
+    const kept = await readKeptRun(store.objects, sent[0]!);
+    expect(kept).toMatchObject({
+      kind: 'store',
+      finished: { followUp: false, run: { runId: 'run-1', status: 'failed', content: 'partial reply', error: UPSTREAM_MSG.timeout } },
+    });
+    expect(objects.size).toBe(0);
+  });
+
+  it('a run neither DynamoDB nor the kept-runs path takes ends on the save error, not on metrics', async () => {
     const active = activeRun();
     active.progress.content.push('partial');
     const lines = linesOf(active.stream);
     await finish(active, { status: 'completed' });
     expect(await lines).toEqual([{ error: RUN_MSG.saveFailed, type: 'error' }]);
+  });
+
+  it('a run DynamoDB refused as a replay would be refused again is not kept: lost, and said so', async () => {
+    const refusing = vi.fn(async () => {
+      throw new DynamoDbError('ValidationException', 'Item size has exceeded the maximum allowed size', 400, false);
+    });
+    const db = { transactWrite: refusing, update: refusing, until: () => db };
+    const { store, sent } = memoryKeptRuns();
+    const active = activeRun({ deps: deps(db, store) });
+    const lines = linesOf(active.stream);
+    await finish(active, { status: 'completed' });
+    expect(await lines).toEqual([{ error: RUN_MSG.saveFailed, type: 'error' }]);
+    expect(sent).toEqual([]);
   });
 
   it('never throws, even when the stream itself fails: the body is destroyed instead', async () => {

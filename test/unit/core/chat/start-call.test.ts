@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ActiveRun } from '../../../../lambdas/core/chat/active-run.ts';
 import type { PreparedRun } from '../../../../lambdas/core/chat/2-check/prepare-run.ts';
+import { DynamoDbError } from '../../../../lambdas/core/db/dynamodb-error.ts';
 import { RunStream } from '../../../../lambdas/core/chat/run-stream.ts';
 import { startCall } from '../../../../lambdas/core/chat/4-start-call/start-call.ts';
 import { defaultChatConfig } from '../../../../lambdas/core/configs/schema.ts';
@@ -47,11 +48,12 @@ const activeRun = (transactWrite: () => Promise<unknown>, message: string): Acti
     config: defaultChatConfig('7'),
     connection: { apiKey: 'sk-test', target: { url: new URL(server.url) }, profile: profileOf('OpenAI') },
   } as unknown as PreparedRun;
+  const db = { transactWrite, until: () => db };
   return {
-    deps: { runtime: { settings, db: { transactWrite }, tables: { sessions: 's' } } } as unknown as ActiveRun['deps'],
+    deps: { runtime: { settings, db, tables: { sessions: 's' } } } as unknown as ActiveRun['deps'],
     plan,
     stream,
-    ctx: { log: createRequestLog(), startedAt: Date.now(), remainingTimeMs: () => 60_000, authorization: undefined },
+    ctx: { log: createRequestLog(), startedAt: Date.now(), remainingTimeMs: () => 60_000, startBy: Date.now() + 15_000, authorization: undefined },
     runId: 'run-1',
     progress: { content: [], reasoning: [] },
     stop: createRunStop(stream),
@@ -105,5 +107,15 @@ describe('phase 4: start the call', () => {
     await vi.waitFor(() => expect(server.stats.aborted).toBe(aborted + 1), { timeout: 10_000 });
     active.stream.flush();
     expect(lines).toEqual([]);
+  });
+
+  it('a status write DynamoDB kept refusing in passing: the run did not start because storage is unavailable', async () => {
+    const gate = gatedStatusWrite();
+    const active = activeRun(gate.transactWrite, '[[delay=0 interval=50 chunks=200]] hi');
+    const starting = startCall(active, { history: [], images: [] });
+    await vi.waitFor(() => expect(gate.transactWrite).toHaveBeenCalled());
+    gate.fail(new DynamoDbError('ThrottlingException', 'Rate of requests exceeds the allowed throughput.', 400, true));
+    await expect(starting).rejects.toMatchObject({ name: 'PhaseFailure', phase: 'start the call', message: RUN_MSG.storageUnavailable });
+    expect(active.stop.signal.aborted).toBe(true);
   });
 });
