@@ -595,7 +595,7 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
       });
       expect(t.toJSON().Resources[ids.drainFn].Properties).toMatchObject({
         Timeout: KEPT_RUNS_QUEUE.drainTimeoutSeconds,
-        Runtime: 'nodejs22.x',
+        Runtime: LAMBDA_RUNTIME_NAME,
         Environment: { Variables: expect.objectContaining({ KEPT_RUNS_BUCKET: { Ref: ids.keptBucket }, SESSIONS_TABLE: { Ref: ids.sessions } }) },
       });
     });
