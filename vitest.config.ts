@@ -7,14 +7,14 @@ import { missingForOptionalSuites } from './test/support/optional-suites.ts';
  * (test/support/global-setup.ts), test/browser drives the page in Chromium.
  */
 const shared = {
-  setupFiles: ['test/support/setup-each-file.ts'],
+  setupFiles: ['test/support/setup-each-file.ts', 'test/support/quiet-output.ts'],
   testTimeout: 30_000,
   // A CDK synth or a JVM start can take minutes on a busy 2-core machine.
   hookTimeout: 180_000,
   pool: 'forks' as const,
   // No CloudWatch here: EMF metric lines and log lines would only bury the test output (the
   // metrics test re-enables metrics; tests that read the logs set their own LOG_LEVEL).
-  env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_METRICS_DISABLED: 'true', LOG_LEVEL: 'SILENT' },
+  env: { POWERTOOLS_METRICS_DISABLED: 'true', LOG_LEVEL: 'SILENT' },
 };
 
 /**
@@ -31,6 +31,9 @@ const floorApplies = process.env.CI === 'true' || missingForOptionalSuites().len
 export default defineConfig({
   test: {
     reporters: ['default', './test/support/summary-reporter.ts'],
+    // A test's console output only when it fails; what the handlers' logger writes past the
+    // console is held the same way (test/support/quiet-output.ts).
+    silent: 'passed-only',
     coverage: {
       provider: 'v8',
       include: ['lambdas/**/*.ts', 'lib/**/*.ts', 'local/**/*.ts'],

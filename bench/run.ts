@@ -51,7 +51,6 @@ const main = async () => {
   const started = Date.now();
   const selected = only();
   const wanted = (figure: Figure) => !selected || selected.has(figure);
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const results: Partial<Record<Figure, Measured>> = {};
   if (wanted('bundles')) results.bundles = await measureBundles(progress);
 

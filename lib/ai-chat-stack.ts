@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { AiDistribution } from './ai-distribution.ts';
 import { ApiKeyEncryption } from './api-key-encryption.ts';
@@ -10,7 +10,7 @@ import { KeptRuns } from './kept-runs.ts';
 import { Monitoring } from './monitoring.ts';
 import { PrivateNetwork } from './private-network.ts';
 import { RestApi } from './rest-api.ts';
-import type { FunctionDefaults, ServiceFunction } from './service-function.ts';
+import type { FunctionDefaults } from './service-function.ts';
 import { TokenAuth } from './token-auth.ts';
 
 export interface AiChatStackProps extends StackProps {
@@ -109,8 +109,6 @@ export class AiChatStack extends Stack {
     auth.allowRead(stream);
     this.keptRuns.allowKeeping(stream);
 
-    for (const fn of [api, stream, drain]) acknowledgeRuntime(fn);
-
     this.monitoring = new Monitoring(this, 'Monitoring', {
       api: this.restApi.api,
       apiFunction: { label: 'api', handler: api, serviceName: serviceName('api') },
@@ -150,9 +148,3 @@ export class AiChatStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
   }
 }
-
-const acknowledgeRuntime = (fn: ServiceFunction) =>
-  Validations.of(fn.function).acknowledge({
-    id: 'AwsSolutions-L1',
-    reason: 'Node.js 22 is the runtime the project builds, tests and benchmarks against; moving on is a deliberate, tested change.',
-  });

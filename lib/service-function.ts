@@ -5,6 +5,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../lambdas/core/observability/metrics.ts';
 import { splitBundleCode } from './bundling/function-code.ts';
+import { LAMBDA_RUNTIME_NAME } from './lambda-node.ts';
 import type { FunctionNetwork } from './private-network.ts';
 
 /** What every function of the stack shares: how it logs and how long logs are kept. */
@@ -50,8 +51,15 @@ export interface ServiceFunctionProps {
   reservedConcurrentExecutions?: number;
 }
 
+/** CDK's fixed runtime of that name (not NODEJS_LATEST, which moves with CDK); a major CDK does not list fails the synth. */
+const LAMBDA_RUNTIME = (() => {
+  const runtime = Runtime.ALL.find((r) => r.name === LAMBDA_RUNTIME_NAME && !r.isVariable);
+  if (!runtime) throw new Error(`aws-cdk-lib lists no Lambda runtime ${LAMBDA_RUNTIME_NAME}`);
+  return runtime;
+})();
+
 /**
- * A Node.js 22 arm64 function with its own role and log group, its code the split
+ * An arm64 function on Lambda's Node (lambda-node.ts) with its own role and log group, its code the split
  * ESM bundle of `entry` (lib/bundling/function-bundle.ts). The role starts
  * empty, not with the managed AWSLambdaBasicExecutionRole (whose log permissions
  * cover every log group): it may write to its own log group only, and each
@@ -82,7 +90,7 @@ export class ServiceFunction extends Construct {
     this.function = new LambdaFunction(this, 'Function', {
       code: splitBundleCode(props.entry),
       handler: 'index.handler',
-      runtime: Runtime.NODEJS_22_X,
+      runtime: LAMBDA_RUNTIME,
       architecture: Architecture.ARM_64,
       description: props.description,
       timeout: props.timeout,

@@ -9,8 +9,6 @@ const main = async () => {
     console.error(JAVA_MISSING);
     process.exit(1);
   }
-  // Lambda runs Node 22; the SDK's notice about Node 20 is noise on a dev machine.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // No CloudWatch locally: embedded-metric lines would bury the console.
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const ownSecret = !!process.env.JWT_SECRET;

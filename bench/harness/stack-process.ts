@@ -40,7 +40,6 @@ if (!modelBaseUrl) throw new Error('usage: stack-process <model base URL>');
 
 // The offline model server is on loopback, which the base-URL guard refuses unless allowed by name.
 process.env.MODEL_HOST_ALLOWLIST = '127.0.0.1';
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.POWERTOOLS_SERVICE_NAME = 'chat-bench';
 
 /** Rate limits are the deployment's business, not the bench's: every send must go through. */

@@ -4,10 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { buildSync, type BuildOptions, type Metafile, type OutputFile } from 'esbuild';
 import { ENTRY_FILE, reachableFrom } from './bundle-graph.ts';
 import { trimSourceMap, type SourceMapV3 } from './source-map.ts';
+import { LAMBDA_NODE_MAJOR } from '../lambda-node.ts';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** node:http without the ES module facade that loads undici on Node 22 (see node-http.ts). */
+/** node:http without the ES module facade that loads undici (see node-http.ts). */
 const NODE_HTTP = fileURLToPath(new URL('./node-http.ts', import.meta.url));
 /** Run first in every function: stack traces mapped to our sources when they are formatted. */
 const SOURCE_MAPPED_STACKS = fileURLToPath(new URL('./source-mapped-stacks.ts', import.meta.url));
@@ -37,7 +38,7 @@ export const functionBuildOptions = (entry: string) =>
     splitting: true,
     platform: 'node',
     format: 'esm',
-    target: 'node22',
+    target: `node${LAMBDA_NODE_MAJOR}`,
     mainFields: ['module', 'main'],
     minify: true,
     charset: 'utf8',

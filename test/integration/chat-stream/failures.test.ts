@@ -80,7 +80,7 @@ describe('upstream failures', () => {
     expect(out.ofType('content')).toHaveLength(3);
     expectOneErrorLine(out, UPSTREAM_MSG.timeout);
     expect((await storedRun(out)).content).toBe(out.text('content'));
-    await vi.waitFor(() => expect(h.modelServer.stats.aborted).toBe(aborted + 1));
+    await vi.waitFor(() => expect(h.modelServer.stats.aborted).toBe(aborted + 1), { timeout: 10_000 });
   });
 
   it('an upstream slow to send its first token is aborted the same way', async () => {
@@ -119,7 +119,7 @@ describe('stopping a run', () => {
     const run = await storedRun(out);
     expect(run).toMatchObject({ runId, status: 'cancelled', content: out.text('content') });
     expect(await readRunState(h.runtime, runId)).toBe('CANCELLED');
-    await vi.waitFor(() => expect(h.modelServer.stats.aborted).toBe(aborted + 1));
+    await vi.waitFor(() => expect(h.modelServer.stats.aborted).toBe(aborted + 1), { timeout: 10_000 });
   });
 
   it("someone else's cancel is refused and the run completes", async () => {
@@ -149,7 +149,7 @@ describe('stopping a run', () => {
     expect(run.content.startsWith(seen)).toBe(true);
     expect(run.content.length).toBeLessThan(2000 * 3);
     expect(await readRunState(h.runtime, run.runId)).toBe('CANCELLED');
-    await vi.waitFor(() => expect(h.modelServer.stats.aborted).toBe(aborted + 1));
+    await vi.waitFor(() => expect(h.modelServer.stats.aborted).toBe(aborted + 1), { timeout: 10_000 });
   });
 });
 

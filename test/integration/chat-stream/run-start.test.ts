@@ -153,7 +153,7 @@ describe('run start', () => {
     expect(seen.requestsAfter).toBe(sent + 1);
     expect(out.lines.map((l) => l.type)).toEqual(['meta', 'error']);
     expect(out.ofType('error')[0]!.error).toBe(RUN_MSG.startFailed);
-    await vi.waitFor(() => expect(h.modelServer.stats.aborted).toBe(aborted + 1));
+    await vi.waitFor(() => expect(h.modelServer.stats.aborted).toBe(aborted + 1), { timeout: 10_000 });
     expect(await loadRuns(h.runtime, out.lines[0]!.session_id as string)).toEqual([]);
   });
 });

@@ -405,7 +405,7 @@ describe.each(CASES)('fault: $name ($api)', (c) => {
 
     // (3) The run-status item, as readers take it: a run nobody could store reads FAILED once its invocation is over.
     await vi.waitFor(async () => expect(await readRunState(store, runId)).toBe(expected.state), { timeout: 20_000, interval: 200 });
-    if (expected.upstreamAborted) await vi.waitFor(() => expect(h.modelServer.stats.aborted).toBe(aborted + 1));
+    if (expected.upstreamAborted) await vi.waitFor(() => expect(h.modelServer.stats.aborted).toBe(aborted + 1), { timeout: 10_000 });
     // (4) is checked after each case by failCaseOnUnhandledRejection.
   });
 });

@@ -165,7 +165,7 @@ describe('the stream bundle under the runtime client', () => {
     const run = await storedRun(res);
     expect(run).toMatchObject({ runId, status: 'cancelled' });
     expect(await readRunState(d.runtime, runId)).toBe('CANCELLED');
-    await vi.waitFor(() => expect(d.modelServer.stats.aborted).toBe(aborted + 1));
+    await vi.waitFor(() => expect(d.modelServer.stats.aborted).toBe(aborted + 1), { timeout: 10_000 });
   });
 
   it('a client that hangs up is not noticed: the run goes on to its end and is stored as completed', async () => {

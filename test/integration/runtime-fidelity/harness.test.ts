@@ -90,7 +90,7 @@ describe('the function URL front', () => {
     await expect.poll(() => fn.environments[0]!.pid && processGone(fn.environments[0]!.pid!)).toBe(true);
 
     const again = await call(url, { body: {} });
-    await vi.waitFor(() => expect(again.chunks).toEqual(['started\n']));
+    await vi.waitFor(() => expect(again.chunks).toEqual(['started\n']), { timeout: 10_000 });
     expect(fn.environments.map((env) => env.invocations)).toEqual([1, 1]);
     again.hangUp();
   });
@@ -130,7 +130,7 @@ describe('an execution environment', () => {
       await res.ended;
       bodies.push(res.chunks.join(''));
       // Warm only once the runtime asked for more work; a call before that starts another environment.
-      await vi.waitFor(() => expect(fn.environments.filter((env) => env.busy)).toEqual([]));
+      await vi.waitFor(() => expect(fn.environments.filter((env) => env.busy)).toEqual([]), { timeout: 10_000 });
     }
     expect(bodies).toEqual(['1', '2', '3']);
     const [environment] = fn.environments;

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { RuntimeApi, type Invocation, type InvocationRequest } from './runtime-api.ts';
+import { LAMBDA_RUNTIME_NAME } from '../../../lib/lambda-node.ts';
 
 export interface FunctionConfig {
   name: string;
@@ -99,7 +100,7 @@ export class ExecutionEnvironment {
         ...config.env,
         AWS_REGION: config.region,
         AWS_DEFAULT_REGION: config.region,
-        AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+        AWS_EXECUTION_ENV: `AWS_Lambda_${LAMBDA_RUNTIME_NAME}`,
         AWS_LAMBDA_FUNCTION_NAME: config.name,
         AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(config.memoryMb),

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
  * optional dependency: its native part builds at install time with cmake and a C++
  * compiler, and where that fails npm leaves the package out instead of failing.
  */
-export const RIC_INSTALL = 'apt-get install -y cmake g++ make autoconf automake libtool && npm install';
+export const RIC_INSTALL = 'apt-get install -y cmake g++ make autoconf automake libtool python3 && npm install';
 
 const require = createRequire(import.meta.url);
 

@@ -11,6 +11,7 @@ import { THRESHOLDS } from '../../../lib/monitoring.ts';
 import { tableDefinitions } from '../../../lib/table-definitions.ts';
 import { uploadPrefix } from '../../../lambdas/core/images/image-store.ts';
 import { METRIC, METRICS_NAMESPACE } from '../../../lambdas/core/observability/metrics.ts';
+import { LAMBDA_RUNTIME_NAME } from '../../../lib/lambda-node.ts';
 import { logicalIdOf, synth, type Synthesized } from '../../support/synth.ts';
 
 const ORIGINS = ['https://admin.example.com', 'http://localhost'];
@@ -320,13 +321,13 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
       expect(memory(ids.apiFn)).toBe(512);
     });
 
-    it('run Node.js 22 on arm64, log to their own group with retention', () => {
+    it('run on Lambda’s Node (lib/lambda-node.ts) on arm64, log to their own group with retention', () => {
       for (const [fn, logs] of [
         [ids.apiFn, ids.apiLogs],
         [ids.streamFn, ids.streamLogs],
       ] as const) {
         const props = t.toJSON().Resources[fn].Properties;
-        expect(props.Runtime).toBe('nodejs22.x');
+        expect(props.Runtime).toBe(LAMBDA_RUNTIME_NAME);
         expect(props.Architectures).toEqual(['arm64']);
         expect(props.Handler).toBe('index.handler');
         expect(props.LoggingConfig).toEqual({ LogGroup: { Ref: logs } });
@@ -600,7 +601,7 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
       });
       expect(t.toJSON().Resources[ids.drainFn].Properties).toMatchObject({
         Timeout: KEPT_RUNS_QUEUE.drainTimeoutSeconds,
-        Runtime: 'nodejs22.x',
+        Runtime: LAMBDA_RUNTIME_NAME,
         Environment: { Variables: expect.objectContaining({ KEPT_RUNS_BUCKET: { Ref: ids.keptBucket }, SESSIONS_TABLE: { Ref: ids.sessions } }) },
       });
     });

@@ -77,7 +77,7 @@ describe('phase 4: start the call', () => {
     const starting = startCall(active, { history: [], images: [] });
 
     // The provider sent its whole reply while the status write was out; none of it reached the run.
-    await vi.waitFor(() => expect(server.stats.completed).toBe(completed + 1));
+    await vi.waitFor(() => expect(server.stats.completed).toBe(completed + 1), { timeout: 10_000 });
     expect(active.progress.content).toEqual([]);
     expect(lines).toEqual([]);
 
@@ -97,14 +97,14 @@ describe('phase 4: start the call', () => {
     const aborted = server.stats.aborted;
     const requests = server.stats.requests.length;
     const starting = startCall(active, { history: [], images: [] });
-    await vi.waitFor(() => expect(server.stats.requests.length).toBe(requests + 1));
+    await vi.waitFor(() => expect(server.stats.requests.length).toBe(requests + 1), { timeout: 10_000 });
 
     gate.fail(new Error('status write refused'));
     await expect(starting).rejects.toMatchObject({ name: 'PhaseFailure', phase: 'start the call', message: RUN_MSG.startFailed });
     expect(active.progress.content).toEqual([]);
     expect(active.stop.signal.aborted).toBe(true);
     expect(active.stop.reason()).toBeUndefined();
-    await vi.waitFor(() => expect(server.stats.aborted).toBe(aborted + 1));
+    await vi.waitFor(() => expect(server.stats.aborted).toBe(aborted + 1), { timeout: 10_000 });
     active.stream.flush();
     expect(lines).toEqual([]);
   });
