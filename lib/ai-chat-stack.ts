@@ -88,7 +88,11 @@ export class AiChatStack extends Stack {
 
     const streamTimeout = Duration.seconds(config.streamTimeoutSeconds);
     this.chatStream = new ChatStream(this, 'ChatStream', {
-      defaults: { ...defaults, environment: { ...defaults.environment, ...this.keptRuns.environment } },
+      // The monthly cost alarm reads the month's cost, which the stream reports after each run it stores.
+      defaults: {
+        ...defaults,
+        environment: { ...defaults.environment, ...this.keptRuns.environment, ...(config.costAlarm ? { REPORT_MONTH_COST: 'true' } : {}) },
+      },
       serviceName: serviceName('stream'),
       allowedOrigins: config.allowedOrigins,
       timeout: streamTimeout,
@@ -117,6 +121,7 @@ export class AiChatStack extends Stack {
       streamTimeout,
       tables: tables.all(),
       alarmEmail: config.alarmEmail,
+      costAlarm: config.costAlarm,
       dashboardName: id,
     });
 

@@ -61,6 +61,9 @@ const TUNABLE_SETTINGS = {
   rateLimitCancelsPerMinute: 'RATE_LIMIT_CANCELS_PER_MINUTE',
   ruoyiIdentityCacheMs: 'RUOYI_IDENTITY_CACHE_MS',
   ruoyiIdentityTimeoutMs: 'RUOYI_IDENTITY_TIMEOUT_MS',
+  quotaReserveTokens: 'QUOTA_RESERVE_TOKENS',
+  quotaCacheMs: 'QUOTA_CACHE_MS',
+  usageOnStopMs: 'USAGE_ON_STOP_MS',
 } as const;
 
 /** Tunables only the api function reads (upload bounds, how long audit records are kept): the stream function never sees them. */
@@ -132,6 +135,12 @@ const contextShape = z.object({
   modelHostAllowlist: stringList.pipe(z.array(z.string().superRefine(refuseAllowlistHost).transform(plainHost))).optional(),
   /** The zone every time on the wire is local to (RuoYi's server zone). */
   timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai').default(DEFAULT_TIME_ZONE),
+  /** A monthly cost alarm: it fires once this month's cost of every run, in `costAlarmCurrency`, reaches the amount. */
+  costAlarmAmount: z.coerce.number().positive().max(1_000_000_000).optional(),
+  costAlarmCurrency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be a currency code such as CNY or USD, as the models’ prices name it')
+    .default('CNY'),
   ruoyiUploadPrefix: z.string().regex(RUOYI_PREFIX_PATTERN, 'must be a path such as /profile').optional(),
   ruoyiFilesPrefix: z.string().regex(RUOYI_PREFIX_PATTERN, 'must be a path such as /common/files').optional(),
   ...tunableShape,
@@ -187,6 +196,8 @@ const contextSchema = contextShape
       ? { mode: 'jwks' as const, jwksUrl: ctx.jwksUrl, issuer: ctx.jwtIssuer!, audience: ctx.jwtAudience! }
       : { mode: 'hs256' as const, secretArn: ctx.jwtSecretArn, ruoyiApiUrl: ctx.ruoyiApiUrl },
     alarmEmail: ctx.alarmEmail,
+    /** The monthly cost alarm's threshold, in units of its currency; absent: no alarm. */
+    costAlarm: ctx.costAlarmAmount === undefined ? undefined : { amount: ctx.costAlarmAmount, currency: ctx.costAlarmCurrency },
     logLevel: ctx.logLevel,
     logSampleRate: ctx.logSampleRate,
     logRetention: ctx.logRetentionDays as RetentionDays,

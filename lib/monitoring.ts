@@ -3,6 +3,7 @@ import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
   AlarmStatusWidget,
+  type CfnAlarm,
   ComparisonOperator,
   Dashboard,
   GraphWidget,
@@ -70,6 +71,8 @@ export interface MonitoringProps {
   streamTimeout: Duration;
   tables: Table[];
   alarmEmail?: string;
+  /** The monthly cost alarm: this month's cost of every run, in `currency`, at or above `amount`. */
+  costAlarm?: { amount: number; currency: string };
   dashboardName: string;
 }
 
@@ -143,6 +146,8 @@ export class Monitoring extends Construct {
       "audit trail: an operation's record was not written (the api function's log line 'audit record not written' holds it)",
     );
 
+    if (props.costAlarm) this.costAlarm(props.costAlarm);
+
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: props.dashboardName, defaultInterval: Duration.hours(3) });
     this.addWidgets();
   }
@@ -161,6 +166,29 @@ export class Monitoring extends Construct {
     alarm.addOkAction(action);
     this.alarms.push(alarm);
     return alarm;
+  }
+
+  /**
+   * The month's cost so far is a gauge the stream reports after each run it stores (read
+   * from the counter of everything, usage/month-cost.ts), so the alarm compares its latest
+   * value with the amount. It stays in its state while no run reports (nothing is spent
+   * then) and returns to OK when a new month starts from zero.
+   */
+  private costAlarm({ amount, currency }: { amount: number; currency: string }): void {
+    const alarm = this.alarm('MonthlyCost', this.monthToDateCost(currency), amount, `chat runs: this month's cost reached ${amount} ${currency}`);
+    (alarm.node.defaultChild as CfnAlarm).treatMissingData = TreatMissingData.IGNORE;
+  }
+
+  /** Labelled for the dashboard only: a label makes an alarm's metric a metric-math one. */
+  private monthToDateCost(currency: string, label?: string): Metric {
+    return new Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: METRIC.monthToDateCost,
+      dimensionsMap: { service: this.props.streamFunction.serviceName, [DIMENSION.currency]: currency },
+      statistic: 'Maximum',
+      period: PERIOD,
+      label,
+    });
   }
 
   /** One of our EMF metrics, as the given function emits it. */
@@ -249,6 +277,21 @@ export class Monitoring extends Construct {
         left: [this.search(METRIC.inputTokens, DIMENSION.model, streamFunction, 'input')],
         right: [this.search(METRIC.outputTokens, DIMENSION.model, streamFunction, 'output')],
         width: 8,
+      }),
+    );
+    // What the ledger counts, as money: each run's cost by model and currency, and the month so far when the alarm is on.
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Cost by model',
+        left: [
+          new MathExpression({
+            expression: `SEARCH('{${METRICS_NAMESPACE},service,${DIMENSION.model},${DIMENSION.currency}} MetricName="${METRIC.cost}" service="${streamFunction.serviceName}"', 'Sum', ${PERIOD.toSeconds()})`,
+            label: `\${PROP('Dim.${DIMENSION.model}')} (\${PROP('Dim.${DIMENSION.currency}')})`,
+            period: PERIOD,
+          }),
+        ],
+        ...(this.props.costAlarm ? { right: [this.monthToDateCost(this.props.costAlarm.currency, `this month (${this.props.costAlarm.currency})`)] } : {}),
+        width: 24,
       }),
     );
     this.dashboard.addWidgets(

@@ -7,11 +7,15 @@ import {
   auditRowSchema,
   chatConfigSchema,
   envelopeSchema,
+  ledgerRowSchema,
   modelSchema,
+  myUsageSchema,
   modelTestResultSchema,
   pageEnvelopeSchema,
+  quotaSchema,
   sessionDetailSchema,
   sessionListItemSchema,
+  usageSummarySchema,
 } from '../lambdas/core/wire/responses.ts';
 import { streamLineSchemas } from '../lambdas/core/wire/stream-lines.ts';
 
@@ -22,8 +26,8 @@ import { streamLineSchemas } from '../lambdas/core/wire/stream-lines.ts';
  * openapi.json and served by the local stack at /openapi.json; never by a Lambda.
  */
 
-/** What each REST route answers on success: `data`, a page of `rows`, or only the envelope. */
-export type RouteAnswer = { data: z.ZodMiniType } | { page: z.ZodMiniType } | { envelope: true };
+/** What each REST route answers on success: `data`, a page of `rows`, only the envelope, or a file of a media type. */
+export type RouteAnswer = { data: z.ZodMiniType } | { page: z.ZodMiniType } | { envelope: true } | { file: string };
 
 export const ROUTE_ANSWERS: Record<string, RouteAnswer> = {
   'GET /ai/chat/config': { data: chatConfigSchema },
@@ -40,6 +44,15 @@ export const ROUTE_ANSWERS: Record<string, RouteAnswer> = {
   'PUT /ai/model': { envelope: true },
   'POST /ai/model/test': { data: modelTestResultSchema },
   'DELETE /ai/model/{ids}': { envelope: true },
+  'GET /ai/usage/summary': { data: usageSummarySchema },
+  'GET /ai/usage/list': { page: ledgerRowSchema },
+  'POST /ai/usage/export': { file: 'text/csv' },
+  'GET /ai/usage/my': { data: myUsageSchema },
+  'GET /ai/quota/list': { page: quotaSchema },
+  'GET /ai/quota/{quotaId}': { data: z.union([quotaSchema, z.strictObject({})]) },
+  'POST /ai/quota': { envelope: true },
+  'PUT /ai/quota': { envelope: true },
+  'DELETE /ai/quota/{ids}': { envelope: true },
   'GET /ai/audit/list': { page: auditRowSchema },
 };
 
@@ -52,9 +65,11 @@ export const successSchema = (data?: z.ZodMiniType) =>
 /** A refusal: HTTP 200 (404 for an unknown route) with the outcome in `code` and the reason in `msg`. */
 export const failureSchema = z.extend(envelopeSchema, { success: z.literal(false), data: z.optional(z.never()) });
 
-/** Schema of the success answer a route gives, as its entry in ROUTE_ANSWERS says. */
+/** Schema of the success envelope a route gives, as its entry in ROUTE_ANSWERS says (a file route's is its refusal only). */
 export const answerSchema = (answer: RouteAnswer): z.ZodMiniType =>
   'page' in answer ? pageEnvelopeSchema(answer.page) : successSchema('data' in answer ? answer.data : undefined);
+
+const FILE_BODY = { type: 'string', description: 'the file (its name in Content-Disposition)' };
 
 /** The stream's path on the function URL as the page calls it (POST / answers the same). */
 export const STREAM_PATH = '/ai/chat/send';
@@ -90,16 +105,24 @@ const restOperation = (route: AnyRoute) => {
   const answer = ROUTE_ANSWERS[routeKey(route)];
   if (!answer) throw new Error(`openapi: no answer schema for ${routeKey(route)} (openapi/document.ts ROUTE_ANSWERS)`);
   const parameters = [...pathParams(route), ...queryParams(route)];
+  const bodySchema = route.body && jsonSchema(route.body, 'input');
+  const bodyTypes = route.formBody ? ['application/x-www-form-urlencoded', 'application/json'] : ['application/json'];
   return {
     summary: route.summary,
     'x-permission': route.permission ?? null,
     ...(parameters.length ? { parameters } : {}),
-    ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } } : {}),
+    ...(bodySchema ? { requestBody: { required: true, content: Object.fromEntries(bodyTypes.map((type) => [type, { schema: bodySchema }])) } } : {}),
     responses: {
-      200: {
-        description: 'The envelope: the answer, or a refusal',
-        content: { 'application/json': { schema: { oneOf: [jsonSchema(answerSchema(answer), 'output'), failureJson()] } } },
-      },
+      200:
+        'file' in answer
+          ? {
+              description: 'The file, or a refusal as the envelope',
+              content: { [answer.file]: { schema: FILE_BODY }, 'application/json': { schema: failureJson() } },
+            }
+          : {
+              description: 'The envelope: the answer, or a refusal',
+              content: { 'application/json': { schema: { oneOf: [jsonSchema(answerSchema(answer), 'output'), failureJson()] } } },
+            },
       404: { description: 'No such route', content: { 'application/json': { schema: failureJson() } } },
     },
   };

@@ -11,7 +11,7 @@ import { newImageKey } from '../../lambdas/core/images/image-policy.ts';
 import { imageFilePath } from '../../lambdas/core/images/local-protocol.ts';
 import { synth } from '../../test/support/synth.ts';
 import type { ApiCall } from '../../test/support/api-call.ts';
-import { STATUS_POLL, startUnitsProxy, type Units } from '../harness/aws-units.ts';
+import { LEDGER_WRITE, QUOTA_READ, QUOTA_RESERVE, STATUS_POLL, startUnitsProxy, type Units } from '../harness/aws-units.ts';
 import { lambdaShare } from '../harness/cpu-quota.ts';
 import { deployedFunction, localEnvironment, type DeployedFunction, type Handler } from '../harness/deployed.ts';
 import type { Invocation, ProbeCommand, ProbeReady } from '../harness/function-probe.ts';
@@ -237,6 +237,20 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
 
     const peak = (name: Handler) => (name === 'stream' ? Math.max(burst.peakRssMb, image.peakRssMb, ...turns.map((t) => t.stream.peakRssMb)) : list.peakRssMb);
     const turnCpu = average(turns.map((t) => t.stream.cpuMs));
+    // What #25 adds to a turn: the ledger's items in the final write, and the quota check's requests (the bench user has a hard and a soft quota).
+    const unitsOf = (label: string) => ({
+      read: average(turns.map((t) => t.units.byOperation[label]?.read ?? 0)),
+      write: average(turns.map((t) => t.units.byOperation[label]?.write ?? 0)),
+    });
+    const ledger = unitsOf(LEDGER_WRITE);
+    const quotaCheck = { reserve: unitsOf(QUOTA_RESERVE), read: unitsOf(QUOTA_READ) };
+    const usagePer1000 = {
+      ledger: 1000 * ledger.write * PRICES.dynamoWriteUnit,
+      quotas:
+        1000 *
+        ((quotaCheck.reserve.write + quotaCheck.read.write) * PRICES.dynamoWriteUnit +
+          (quotaCheck.reserve.read + quotaCheck.read.read) * PRICES.dynamoReadUnit),
+    };
     const rows: Row[] = [
       {
         figure: `8. infrastructure cost per 1,000 turns (10 s, 1,000-token replies; ${PRICES.region} list prices of ${PRICES.date})`,
@@ -254,6 +268,11 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
         figure: '   DynamoDB per turn, by AWS rules ($0.125/M RRU, $0.625/M WRU)',
         value: `${perTurn.readUnits.toFixed(1)} RRU, ${perTurn.writeUnits.toFixed(1)} WRU`,
         baseline: breakdown(turns.map((t) => t.units)),
+      },
+      {
+        figure: '   of which the usage ledger and quotas (#25), per turn',
+        value: `ledger ${ledger.write.toFixed(0)} WRU in the final write (its entry and 6 counters: user, model, all × day, month; each department level adds 2 counters, 4 WRU); quota check ${quotaCheck.reserve.write.toFixed(0)} WRU (a hard quota's reservation) + ${quotaCheck.read.read.toFixed(1)} RRU (a soft quota's read)`,
+        baseline: `${usd(usagePer1000.ledger)} + ${usd(usagePer1000.quotas)} per 1,000 turns; the check rides in the checks' round (figure 1's rounds)`,
       },
       {
         figure: '   logs per turn ($0.50/GB ingested), KMS, metrics',
@@ -303,6 +322,7 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
         memory,
         perTurn,
         per1000,
+        usage: { ledger, quotaCheck, per1000: usagePer1000 },
         total,
         turns,
         list,

@@ -61,9 +61,21 @@ const emptyUnits = (): Units => ({ read: 0, write: 0, byOperation: {} });
 
 /** Reads of a run-status item: the stream's cancel poll, which grows with the reply's length. */
 export const STATUS_POLL = 'GetItem (run status)';
+/** The usage ledger's items of a run's final write: its entry and counters (lambdas/core/usage/ledger-write.ts). */
+export const LEDGER_WRITE = 'usage ledger (in the final write)';
+/** A send's quota check: a hard quota's reservation, a soft quota's read. */
+export const QUOTA_RESERVE = 'UpdateItem (quota reservation)';
+export const QUOTA_READ = 'BatchGetItem (soft quotas)';
 
-const labelOf = (operation: string, input: Record<string, any>) =>
-  operation === 'GetItem' && String(input.Key?.pk?.S).startsWith('RUNSTATUS#') ? STATUS_POLL : operation;
+const isUsageItem = (key: Item | undefined) => /^(USAGE|CNT)#/.test(String(key?.pk?.S));
+
+const labelOf = (operation: string, input: Record<string, any>) => {
+  if (operation === 'GetItem' && String(input.Key?.pk?.S).startsWith('RUNSTATUS#')) return STATUS_POLL;
+  if (operation === 'UpdateItem' && isUsageItem(input.Key)) return QUOTA_RESERVE;
+  if (operation === 'BatchGetItem' && Object.values(input.RequestItems as Record<string, { Keys: Item[] }>).every((r) => r.Keys.every(isUsageItem)))
+    return QUOTA_READ;
+  return operation;
+};
 
 interface Call {
   operation: string;
@@ -213,12 +225,18 @@ export const startUnitsProxy = async (targetEndpoint: string, tables: Record<str
       const answer = await post(operation, input, req.headers);
       const output = JSON.parse(answer.body.toString('utf8') || '{}') as Record<string, any>;
       const after = await Promise.all(touched.map((t) => fetchItem(t, req.headers)));
-      const write = touched.reduce(
-        (sum, t, i) =>
-          sum + writeUnits(Math.max(itemBytes(before[i]), itemBytes(after[i]))) * (t.transactional ? 2 : 1) + indexWrites(t.table, before[i], after[i]),
-        0,
-      );
+      const unitsOf = (t: Touched, i: number) =>
+        writeUnits(Math.max(itemBytes(before[i]), itemBytes(after[i]))) * (t.transactional ? 2 : 1) + indexWrites(t.table, before[i], after[i]);
+      // A final write's usage items are counted apart, so the ledger's share of it shows.
+      const ledger = operation === 'TransactWriteItems' && touched.some((t) => !isUsageItem(t.key));
+      const write = touched.reduce((sum, t, i) => sum + (ledger && isUsageItem(t.key) ? 0 : unitsOf(t, i)), 0);
       add(labelOf(operation, input), answer.status === 200 ? await readsOf({ operation, input, output }, req.headers) : 0, write);
+      if (ledger)
+        add(
+          LEDGER_WRITE,
+          0,
+          touched.reduce((sum, t, i) => sum + (isUsageItem(t.key) ? unitsOf(t, i) : 0), 0),
+        );
       res.writeHead(answer.status, answer.headers);
       res.end(answer.body);
     } catch {

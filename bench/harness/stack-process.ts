@@ -57,11 +57,36 @@ const { createChatDeps } = await import('../../lambdas/core/chat/deps.ts');
 const { prepareRun } = await import('../../lambdas/core/chat/2-check/prepare-run.ts');
 const { chatRequestSchema } = await import('../../lambdas/core/chat/1-accept/request-schema.ts');
 const { createRequestLog } = await import('../../lambdas/core/observability/request-log.ts');
+const { getModel, replaceModel } = await import('../../lambdas/core/models/repository.ts');
+const { addQuota } = await import('../../lambdas/core/quotas/service.ts');
+const { quotaInputSchema } = await import('../../lambdas/core/quotas/schema.ts');
 const relay = await startPassThroughRelay(modelBaseUrl);
 // Each handler has its own runtime, so both clients are metered; seeding goes through the API's.
 const runtime = await getApiRuntime();
 const streamRuntime = await getStreamRuntime();
 const capacity = meterCapacity([runtime.db, streamRuntime.db]);
+
+/**
+ * A deployment that uses what #25 offers: the model priced (gpt-4o-mini's list price), and
+ * the bench users (2: latency, 3: cost) under a hard daily and a soft monthly token quota,
+ * neither reached, so every send's checks reserve and read and every run is charged.
+ */
+const BENCH_USERS = ['2', '3'];
+const useQuotas = async () => {
+  const model = (await getModel(runtime, stack.modelId))!;
+  await replaceModel(runtime, { ...model, prices: [{ currency: 'USD', inputMicros: 150_000, outputMicros: 600_000, cachedMicros: 75_000, effectiveFrom: 0 }] });
+  const admin = { userId: '1', userName: 'bench', perms: [], roles: ['admin'], dataScopes: ['1' as const], deptAncestors: [], isAdmin: true };
+  for (const userId of BENCH_USERS) {
+    for (const [period, enforcement] of [
+      ['day', 'hard'],
+      ['month', 'soft'],
+    ]) {
+      const input = quotaInputSchema.parse({ subjectType: 'user', subjectId: userId, period, metric: 'tokens', limit: 1e12, enforcement });
+      await addQuota(runtime, admin, input);
+    }
+  }
+};
+await useQuotas();
 
 /** One finished run, stored by the same two writes a real run makes (in a new session unless one is given). */
 const seedRun = async (userId: string, index: number, sessionId = randomUUID(), startedAt = Date.now() - 1000) => {

@@ -1,11 +1,11 @@
 import type * as z from 'zod/mini';
 import type { Identity } from '../core/auth/identity.ts';
 import { requirePermission } from '../core/auth/identity.ts';
-import { errorEnvelope, fail, type Envelope } from '../core/wire/envelope.ts';
+import { errorEnvelope, fail, ok, type Envelope } from '../core/wire/envelope.ts';
 import { auditOperation } from '../core/audit/write.ts';
 import type { AuditSpec } from '../core/audit/operation.ts';
 import type { Runtime } from '../core/runtime.ts';
-import { parseInput, parseJsonBody } from '../core/validation/parse.ts';
+import { parseFormBody, parseInput, parseJsonBody } from '../core/validation/parse.ts';
 import { REFUSAL_MSG } from '../core/wire/messages.ts';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -48,10 +48,25 @@ export interface Route<Params = RawParams, Query = undefined, Body = undefined> 
   params?: z.ZodMiniType<Params>;
   query?: z.ZodMiniType<Query>;
   body?: z.ZodMiniType<Body>;
+  /**
+   * The body may come as a form (`application/x-www-form-urlencoded`), as RuoYi's
+   * `proxy.download` posts an export's filters; JSON is taken too.
+   */
+  formBody?: boolean;
   /** Audited as RuoYi's `@Log` logs it: once past authentication, permission and parsing, whatever the outcome. */
   audit?: AuditSpec;
-  handle(ctx: RouteContext<Params, Query, Body>): Promise<Envelope>;
+  handle(ctx: RouteContext<Params, Query, Body>): Promise<Envelope | FileReply>;
 }
+
+/** A download instead of the envelope (an export); a refusal is still the envelope. */
+export interface FileReply {
+  kind: 'file';
+  contentType: string;
+  fileName: string;
+  body: string;
+}
+
+export const isFileReply = (answer: Envelope | FileReply): answer is FileReply => (answer as FileReply).kind === 'file';
 
 /** A route of the table, whatever its parts parse to. */
 // biome-ignore lint/suspicious/noExplicitAny: the table holds routes whose parts parse to different types; `route()` checks each
@@ -63,8 +78,12 @@ export const route = <Params = RawParams, Query = undefined, Body = undefined>(r
 export interface Dispatched {
   status: number;
   envelope: Envelope;
+  /** Set when the route answered with a file; `envelope` is then the success it stands for. */
+  file?: FileReply;
   identity?: Identity;
 }
+
+const isForm = (headers: ApiRequest['headers']) => /^application\/x-www-form-urlencoded\b/i.test(headers['content-type'] ?? '');
 
 const matchPath = (pattern: string, path: string): Record<string, string> | undefined => {
   const want = pattern.split('/');
@@ -116,7 +135,7 @@ export const dispatch = async (
       runtime,
       params: route.params ? parseInput(route.params, params) : params,
       query: route.query ? parseInput(route.query, req.query) : undefined,
-      body: route.body ? parseJsonBody(route.body, req.body) : undefined,
+      body: route.body ? (route.formBody && isForm(req.headers) ? parseFormBody : parseJsonBody)(route.body, req.body) : undefined,
       auditItem: (id) => {
         itemId = String(id);
       },
@@ -125,7 +144,9 @@ export const dispatch = async (
     return { status: 200, envelope: errorEnvelope(err, onUnexpected) };
   }
   const startedAt = Date.now();
-  const envelope = await route.handle(ctx).catch((err: unknown) => errorEnvelope(err, onUnexpected));
+  const answer = await route.handle(ctx).catch((err: unknown) => errorEnvelope(err, onUnexpected));
+  const file = isFileReply(answer) ? answer : undefined;
+  const envelope = file ? ok() : (answer as Envelope);
   if (route.audit) {
     await auditOperation(runtime, {
       spec: route.audit,
@@ -146,5 +167,5 @@ export const dispatch = async (
       finishedAt: Date.now(),
     });
   }
-  return { status: 200, envelope, identity: ctx.identity };
+  return { status: 200, envelope, ...(file ? { file } : {}), identity: ctx.identity };
 };

@@ -102,6 +102,17 @@ const settingsSchema = z.object({
   /** Where RuoYi serves registered files, `{prefix}/{fileId}/download/{name}`, to whom its rules allow. */
   RUOYI_FILES_PREFIX: pathPrefix('/common/files'),
   RUOYI_IMAGE_TIMEOUT_MS: intFrom(10_000),
+  /** A hard quota's reservation for a run of a model without `maxTokens` (docs/usage.md: the bound). */
+  QUOTA_RESERVE_TOKENS: intFrom(4_000),
+  /** How long an instance serves its copy of the quotas before refreshing it in the background. */
+  QUOTA_CACHE_MS: intFrom(10_000),
+  /** How long a stopped reply of a `usageOnStop` model keeps reading its provider for the usage. */
+  USAGE_ON_STOP_MS: intFrom(3_000),
+  /** The stack's monthly cost alarm is on: after each run it stores, the stream reports the month's cost so far (usage/month-cost.ts). */
+  REPORT_MONTH_COST: z.pipe(
+    z._default(z.enum(['true', 'false']), 'false'),
+    z.transform((v: 'true' | 'false') => v === 'true'),
+  ),
   /** IANA zone of every time on the wire, as RuoYi sends its server's local time. */
   TIME_ZONE: z._default(z.string().check(z.refine(isTimeZone, 'not an IANA time zone')), 'Asia/Shanghai'),
 });

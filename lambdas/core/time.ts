@@ -75,3 +75,15 @@ export const wireTimeOfUtc = <T extends string | null | undefined>(text: T): T |
   const instant = Date.parse(`${text}Z`);
   return Number.isNaN(instant) ? text : wireTime(instant);
 };
+
+/**
+ * The instant a wire time (`2026-11-24T20:00:00`, local to the configured zone) stands for.
+ * Two corrections of the zone's offset settle it, daylight saving included; a local time
+ * the clocks skip lands an hour later, one they repeat takes its first instant.
+ */
+export const wireInstant = (local: string): number => {
+  const asUtc = Date.parse(`${local}Z`);
+  let instant = asUtc;
+  for (let i = 0; i < 2; i++) instant += asUtc - Date.parse(`${wireTime(instant)}Z`);
+  return instant;
+};

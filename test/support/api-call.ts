@@ -45,10 +45,11 @@ export const httpApiEvent = (call: ApiCall): APIGatewayProxyEventV2 => {
 
 type ApiHandler = (event: APIGatewayProxyEventV2, context: ReturnType<typeof localContext>) => Promise<APIGatewayProxyStructuredResultV2>;
 
-/** Calls the real api handler (imported after the test set process.env) and parses the envelope. */
+/** Calls the real api handler (imported after the test set process.env) and parses the envelope (a file's `json` is null; `body` holds it). */
 export const callApi = async (handler: ApiHandler, call: ApiCall) => {
   const out = await handler(httpApiEvent(call), localContext('api', 30_000));
-  return { status: out.statusCode, headers: out.headers, json: JSON.parse(out.body ?? 'null') as Record<string, any> };
+  const isJson = String(out.headers?.['content-type'] ?? '').startsWith('application/json');
+  return { status: out.statusCode, headers: out.headers, body: out.body ?? '', json: (isJson ? JSON.parse(out.body ?? 'null') : null) as Record<string, any> };
 };
 
 /** Loads the api handler with the given environment in place (one runtime per test file). */

@@ -83,6 +83,9 @@ export const createChat = (options: ChatOptions) => {
         current.view.setNote(event.error, 'error');
         showError(event.error);
         break;
+      case 'notice':
+        current.view.setNote(event.notice, 'notice');
+        break;
       default:
         // A line type added to the contract (wire/stream-lines.ts) must be handled here too.
         event satisfies never;

@@ -3,7 +3,7 @@ import { streamUrl, type Connection } from './connection.ts';
 import type { StreamEvent, StreamRequest } from './types.ts';
 
 /** The line types the page handles: the schema's, all of them, or this does not compile. */
-const EVENT_TYPES: Record<StreamEvent['type'], true> = { meta: true, run_info: true, reasoning: true, content: true, metrics: true, error: true };
+const EVENT_TYPES: Record<StreamEvent['type'], true> = { meta: true, run_info: true, reasoning: true, content: true, metrics: true, error: true, notice: true };
 
 const parseLine = (line: string): StreamEvent | undefined => {
   let value: unknown;

@@ -31,3 +31,6 @@ const GRANTS: Record<DataScope, (identity: Identity, record: ScopedRecord) => bo
  */
 export const inDataScope = (identity: Identity, record: ScopedRecord): boolean =>
   identity.isAdmin || identity.dataScopes.some((scope) => GRANTS[scope](identity, record));
+
+/** Admins and scope 1 see every record. */
+export const seesAllData = (identity: Identity): boolean => identity.isAdmin || identity.dataScopes.includes('1');

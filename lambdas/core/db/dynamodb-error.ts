@@ -40,6 +40,8 @@ const TRANSIENT_TYPES = new Set([
   'ProvisionedThroughputExceededException',
   'RequestLimitExceeded',
   'TransactionInProgressException',
+  // A single write that met an item in another transaction's hands (a quota reservation on a counter a final write holds).
+  'TransactionConflictException',
   'InternalServerError',
   'ServiceUnavailable',
   // SQS's, for the kept-runs queue on the same wire.

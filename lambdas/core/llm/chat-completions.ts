@@ -25,7 +25,8 @@ const toMessage = (message: PromptMessage): ChatCompletionMessageParam => {
 
 /**
  * Streams one reply through `/chat/completions`, its usage asked for where the provider
- * accepts the option (provider-profiles.ts) and read by usage.ts. The `openai` client
+ * accepts the option (provider-profiles.ts) and the model is not set against it
+ * (`streamUsage`), and read by usage.ts. The `openai` client
  * makes the request (retry, timeout, errors before the stream); the stream itself is
  * read by event-stream.ts. A reply the provider's filter cut off (`finish_reason:
  * content_filter`) ends as a failure once the stream is read, so its usage still counts
@@ -46,7 +47,7 @@ export const streamChatCompletions = async (
         model: request.model,
         messages: request.messages.map(toMessage),
         stream: true,
-        ...(profile.includeUsage ? { stream_options: { include_usage: true } } : {}),
+        ...(profile.includeUsage && request.streamUsage !== false ? { stream_options: { include_usage: true } } : {}),
         ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
         ...(request.maxTokens === undefined ? {} : { [profile.maxTokensParam]: request.maxTokens }),
         ...(request.reasoning ? { reasoning_effort: 'medium' as const } : {}),

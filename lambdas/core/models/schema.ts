@@ -3,6 +3,7 @@ import { publicUserId } from '../wire/public-user-id.ts';
 import { wireTimeOfUtc } from '../time.ts';
 import { PROVIDERS } from './providers.ts';
 import { pageQueryShape, queryText } from '../validation/page-query.ts';
+import { pricesInputSchema, toPublicPrice, type StoredPrice } from '../usage/prices.ts';
 
 /** What every response shows instead of a stored API key. */
 export const API_KEY_MASK = '*'.repeat(24);
@@ -46,6 +47,11 @@ export const modelInputSchema = z.object({
   modelType: optionalText(50, 'modelType'),
   status: z._default(flag(['0', '1'], 'status'), '0'),
   remark: optionalText(500, 'remark'),
+  /** Absent (RuoYi's own form never sends it) keeps what is stored; `[]` clears the schedule. */
+  prices: z.nullish(pricesInputSchema),
+  /** Absent keeps what is stored; a new model asks for usage in the stream (`Y`) and does not wait for it on a stop (`N`). */
+  streamUsage: z.optional(flag(['Y', 'N'], 'streamUsage')),
+  usageOnStop: z.optional(flag(['Y', 'N'], 'usageOnStop')),
 });
 
 export const modelUpdateSchema = z.extend(modelInputSchema, {
@@ -66,9 +72,17 @@ export type ModelInput = z.output<typeof modelInputSchema>;
 export type ModelTestInput = z.output<typeof modelTestSchema>;
 export type ModelUpdate = z.output<typeof modelUpdateSchema>;
 
+type UsageSettings = 'prices' | 'streamUsage' | 'usageOnStop';
+
 /** The stored model: the input plus ownership, audit fields and the encrypted key. */
-export interface StoredModel extends Omit<ModelInput, 'apiKey'> {
+export interface StoredModel extends Omit<ModelInput, 'apiKey' | UsageSettings> {
   modelId: number;
+  /** Oldest first (usage/prices.ts); absent on models saved before prices existed. */
+  prices?: StoredPrice[];
+  /** `Y`/`N`; absent: `Y`. */
+  streamUsage?: string;
+  /** `Y`/`N`; absent: `N`. */
+  usageOnStop?: string;
   apiKeyCipher?: string;
   userId: string;
   deptId?: string;
@@ -90,6 +104,9 @@ export const toPublicModel = (model: StoredModel) => {
     updateTime: wireTimeOfUtc(rest.updateTime),
     userId: publicUserId(userId),
     deptId: deptId ? publicUserId(deptId) : null,
+    prices: (rest.prices ?? []).map(toPublicPrice),
+    streamUsage: rest.streamUsage ?? 'Y',
+    usageOnStop: rest.usageOnStop ?? 'N',
   };
 };
 

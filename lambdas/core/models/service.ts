@@ -8,6 +8,8 @@ import { deleteModelItems, getModel, insertModel, nextModelId, replaceModel, sca
 import { API_KEY_MASK, toPublicModel, type ModelInput, type ModelListQuery, type ModelUpdate, type PublicModel, type StoredModel } from './schema.ts';
 import { modelInScope, requireModelInScope } from './scope.ts';
 import { REFUSAL_MSG } from '../wire/messages.ts';
+import { priceSchedule } from '../usage/prices.ts';
+import { parseIdList } from '../validation/id-list.ts';
 
 type Deps = Pick<Runtime, 'db' | 'tables' | 'cipher'>;
 
@@ -50,9 +52,21 @@ const resolveKeyCipher = async (deps: Deps, modelId: number, apiKey: string | nu
   return deps.cipher.encrypt(key, { modelId });
 };
 
-const fieldsOf = (input: ModelInput) => {
-  const { apiKey: _key, ...fields } = input;
-  return fields;
+/**
+ * The stored fields of a saved form: the key left out (it is encrypted apart), and the usage
+ * settings the form left out kept as they were (RuoYi's own dialog knows none of them, and
+ * sends back on edit what the detail showed it). A price without a start applies from now.
+ */
+const fieldsOf = (input: ModelInput, current?: StoredModel) => {
+  const { apiKey: _key, prices, streamUsage, usageOnStop, ...fields } = input;
+  const schedule = prices == null ? (current?.prices ?? []) : priceSchedule(prices, Date.now());
+  if (typeof schedule === 'string') throw ServiceError.invalid(schedule);
+  return {
+    ...fields,
+    prices: schedule,
+    streamUsage: streamUsage ?? current?.streamUsage ?? 'Y',
+    usageOnStop: usageOnStop ?? current?.usageOnStop ?? 'N',
+  };
 };
 
 /** Creates the model and returns its new id. */
@@ -109,7 +123,7 @@ export const editModel = async (deps: Deps, identity: Identity, input: ModelUpda
   requireKeyStaysWithEndpoint(current, input);
   const { modelId: _id, ...rest } = input;
   await replaceModel(deps, {
-    ...fieldsOf(rest),
+    ...fieldsOf(rest, current),
     modelId: current.modelId,
     apiKeyCipher: await resolveKeyCipher(deps, current.modelId, input.apiKey, current.apiKeyCipher),
     userId: current.userId,
@@ -123,23 +137,7 @@ export const editModel = async (deps: Deps, identity: Identity, input: ModelUpda
 };
 
 /** Parses `1,2,3`; every id must be a positive integer. */
-export const parseModelIds = (raw: string): number[] => {
-  const parts = raw
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean);
-  if (!parts.length) throw ServiceError.service(REFUSAL_MSG.modelIdsEmpty);
-  if (parts.length > 100) throw ServiceError.invalid('modelIds: 一次最多删除100个');
-  return [
-    ...new Set(
-      parts.map((p) => {
-        const id = Number(p);
-        if (!/^\d+$/.test(p) || !Number.isSafeInteger(id) || id <= 0) throw ServiceError.invalid('modelIds: 必须是正整数');
-        return id;
-      }),
-    ),
-  ];
-};
+export const parseModelIds = (raw: string): number[] => parseIdList(raw, 'modelIds', REFUSAL_MSG.modelIdsEmpty);
 
 /** Deletes the models in the caller's scope; nothing is deleted if any named one is outside it. */
 export const removeModels = async (deps: Deps, identity: Identity, modelIds: number[]): Promise<void> => {

@@ -6,6 +6,8 @@ import { HEADER_SK, createdSk, partSk, runSk, sessionPk, userPk } from './keys.t
 import { finishRunStatusItem } from './run-status.ts';
 import { sessionTitle } from './title.ts';
 import { SUMMED_METRICS, type RunRecord } from './types.ts';
+import { writeUsageAlone } from '../usage/final-write.ts';
+import { ledgerWriteItems } from '../usage/ledger-write.ts';
 
 type Deps = Pick<Runtime, 'db' | 'tables'>;
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -71,7 +73,7 @@ export const buildFinalWrite = (tables: Tables, { run, followUp }: FinishedRun):
   const text: RunText = { userMessage: run.userMessage, content: run.content, reasoning: run.reasoning };
   const serialized = JSON.stringify(text);
   const chunks = Buffer.byteLength(serialized) > INLINE_TEXT_BYTES ? splitText(serialized) : [];
-  const { userMessage: _m, content: _c, reasoning: _r, ...rest } = run;
+  const { userMessage: _m, content: _c, reasoning: _r, usage, ...rest } = run;
   const runItem = { pk, sk, type: 'run', ...rest, ...(chunks.length ? { parts: chunks.length } : text) };
   const sums = SUMMED_METRICS.map((k, i) => ({ name: `sum_${k}`, value: `:m${i}`, amount: run.metrics?.[k] ?? 0 }));
   return {
@@ -106,6 +108,8 @@ export const buildFinalWrite = (tables: Tables, { run, followUp }: FinishedRun):
         },
       },
       finishRunStatusItem(tables, run),
+      // The run's usage: its ledger entry (itself put on condition it is absent) and counters.
+      ...(usage ? ledgerWriteItems(tables.sessions, usage) : []),
     ],
   };
 };
@@ -127,7 +131,10 @@ export const isStoredAsWritten = async (deps: Deps, run: RunRecord): Promise<boo
   return item?.runId === run.runId && item.status === run.status && item.finishedAt === run.finishedAt;
 };
 
-/** Stored: now, or earlier (a write whose answer was lost, a replay). Refused: not storable, for good (its session was deleted meanwhile). */
+/**
+ * Stored: now, or earlier (a write whose answer was lost, a replay). Refused: not storable,
+ * for good (its session was deleted meanwhile); its usage is written alone then.
+ */
 export type StoreResult = 'stored' | 'refused';
 
 /**
@@ -145,6 +152,9 @@ export const storeFinishedRun = async (deps: Deps, finished: FinishedRun): Promi
     return 'stored';
   } catch (err) {
     if (!isTransactionConditionFailed(err)) throw err;
-    return (await isStoredAsWritten(deps, finished.run)) ? 'stored' : 'refused';
+    if (await isStoredAsWritten(deps, finished.run)) return 'stored';
+    // The session went, its content with it; what the run used still counts.
+    if (finished.run.usage) await writeUsageAlone(deps.db, ledgerWriteItems(deps.tables.sessions, finished.run.usage));
+    return 'refused';
   }
 };

@@ -35,3 +35,7 @@ export const parseJsonBody = <S extends z.ZodMiniType>(schema: S, body: string |
   }
   return parseInput(schema, value);
 };
+
+/** Parses a form body (`a=1&b=2`) as an object of strings; a name given twice keeps its last value. */
+export const parseFormBody = <S extends z.ZodMiniType>(schema: S, body: string | undefined | null): z.output<S> =>
+  parseInput(schema, Object.fromEntries(new URLSearchParams(body ?? '')));

@@ -43,6 +43,9 @@ export const REFUSAL_MSG = {
   cancelForbidden: '无权取消该运行',
   cancelFailed: '取消运行失败',
   configNotYours: '只允许修改当前用户的配置',
+  quotaAbsent: '限额不存在',
+  quotaIdsEmpty: '传入限额id为空',
+  usageOutOfScope: '没有权限访问该用量数据',
   /** DynamoDB did not serve the request within its time budget: nothing was done, and a retry shortly may pass. */
   storageUnavailable: '存储服务暂时不可用，请稍后重试',
   /** A stop that could not be recorded: the reply may still be generating and will be stored whole. */
@@ -57,6 +60,8 @@ export const AUDIT_MSG = {
   modelTitle: 'AI模型管理',
   chatConfigTitle: 'AI对话配置管理',
   chatSessionTitle: 'AI对话会话管理',
+  quotaTitle: 'AI限额管理',
+  usageTitle: 'AI用量',
   paramTooLong: '请求参数过长',
   resultTooLong: '返回参数过长',
 } as const;
@@ -106,3 +111,23 @@ export const MODEL_TEST_MSG = {
 
 /** The error line of a provider's failure: the class, then the provider's own short reason. */
 export const upstreamErrorLine = (message: string, reason?: string): string => (reason ? `${message}（服务商：${reason}）` : message);
+
+/** A quota as its messages name it: whose, which period and measure, the limit and when its period ends. */
+export interface QuotaWords {
+  /** `用户 zhangsan`, `部门 研发部门`, `角色 common`, `模型 gpt-4o`. */
+  subject: string;
+  period: 'day' | 'month';
+  metric: 'tokens' | 'cost';
+  /** `100000 Token` or `100.00 CNY`. */
+  limit: string;
+  /** `2026-11-25 00:00:00`. */
+  resetsAt: string;
+}
+
+const quotaName = (q: QuotaWords) => `${q.subject} 的${q.period === 'day' ? '每日' : '每月'}${q.metric === 'tokens' ? 'Token' : '费用'}`;
+
+/** A send refused by a hard quota, before any provider contact. */
+export const quotaReachedMessage = (q: QuotaWords): string => `已达到${quotaName(q)}限额（${q.limit}），将于 ${q.resetsAt} 重置`;
+
+/** The stream's notice once a soft quota is passed, once per user, quota and period. */
+export const quotaNoticeMessage = (q: QuotaWords): string => `已超过${quotaName(q)}提醒额度（${q.limit}），本周期内不再提醒，将于 ${q.resetsAt} 重置`;

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { runMetricsSchema, wireTimeSchema as wireTime } from './types.ts';
 import { PROVIDERS } from '../models/providers.ts';
+import { usageSourceSchema } from '../llm/usage.ts';
 import { UPSTREAM_MSG } from './messages.ts';
 
 /**
@@ -93,6 +94,17 @@ export const sessionDetailSchema = z.extend(sessionListItemSchema, {
   messages: z.array(messageSchema),
 });
 
+const currencyCode = z.string().check(z.regex(/^[A-Z]{3}$/), z.describe('ISO 4217 code'));
+
+/** A model's price from a time on: per million tokens, in units of `currency`, at most 6 decimals. */
+export const modelPriceSchema = z.strictObject({
+  currency: currencyCode,
+  inputPerMillion: z.number(),
+  outputPerMillion: z.number(),
+  cachedPerMillion: z.nullable(z.number().check(z.describe('cached input; null: charged as input'))),
+  effectiveFrom: wireTime,
+});
+
 export const modelSchema = z.strictObject({
   modelId: z.number().check(z.int()),
   modelCode: z.string(),
@@ -114,6 +126,127 @@ export const modelSchema = z.strictObject({
   updateBy: z.optional(z.string()),
   updateTime: z.optional(wireTime),
   remark: z.nullish(z.string()),
+  prices: z.array(modelPriceSchema).check(z.describe('price schedule, oldest first; a run is charged the one in effect when it started')),
+  streamUsage: flagYN.check(z.describe("'N' for providers that refuse stream_options.include_usage")),
+  usageOnStop: flagYN.check(z.describe("'Y': a stopped reply keeps reading the provider briefly for its usage")),
+});
+
+/** `2026-11-24`: a day of TIME_ZONE. */
+const wireDay = z.string().check(z.regex(/^\d{4}-\d\d-\d\d$/), z.describe('a day of TIME_ZONE'));
+const count = z.number().check(z.int(), z.nonnegative());
+
+/** Money as integers: millionths of each currency's unit (1.5 CNY is `{"CNY": 1500000}`), summed exactly. */
+export const costMicrosSchema = z.record(currencyCode, z.number().check(z.int())).check(z.describe('cost in millionths of the currency, by currency'));
+
+/** What a run, or a sum of runs, used. `totalTokens` is input + output (reasoning is inside output, cached inside input). */
+export const usageFiguresSchema = z.strictObject({
+  runs: count,
+  completedRuns: count,
+  cancelledRuns: count,
+  failedRuns: count,
+  estimatedRuns: count.check(z.describe('runs whose tokens were estimated (no usage from the provider)')),
+  inputTokens: count,
+  outputTokens: count,
+  reasoningTokens: count,
+  cachedTokens: count,
+  totalTokens: count,
+  costMicros: costMicrosSchema,
+});
+
+export const USAGE_GROUPS = ['user', 'dept', 'model', 'day'] as const;
+
+/** One row of a summary: a user, a department (with everything below it), a model or a day. */
+export const usageRowSchema = z.extend(usageFiguresSchema, {
+  key: z.string().check(z.describe('userId, deptId, modelId or the day')),
+  name: z.nullable(z.string().check(z.describe('user name, department name or model name, as last seen'))),
+});
+
+export const usageSummarySchema = z.strictObject({
+  groupBy: z.enum(USAGE_GROUPS),
+  beginTime: wireDay,
+  endTime: wireDay,
+  rows: z.array(usageRowSchema),
+  total: usageFiguresSchema,
+});
+
+export const USAGE_OUTCOMES = ['completed', 'cancelled', 'failed'] as const;
+export const USAGE_SOURCES = ['provider', 'estimated'] as const;
+/**
+ * How estimated numbers were made: `streamed-text` from the prompt's and the streamed
+ * reply's text; `zero-output` the provider's input with the output estimated, as it counted
+ * none for a reply that streamed text; `no-reply` nothing streamed and the run failed, so
+ * nothing is counted.
+ */
+export const USAGE_ESTIMATES = ['streamed-text', 'zero-output', 'no-reply'] as const;
+
+/** One run in the ledger: who, which model, how it ended, what it used and what it cost at the prices it was charged. */
+export const ledgerRowSchema = z.strictObject({
+  runId: z.uuid(),
+  sessionId: z.uuid(),
+  userId,
+  userName: z.nullable(z.string()),
+  deptId: z.nullable(userId),
+  deptAncestors: z.array(z.string()).check(z.describe("the department's ancestors at run time, root first")),
+  modelId: z.number().check(z.int()),
+  modelCode: z.string(),
+  modelName: z.string(),
+  provider: z.string(),
+  outcome: z.enum(USAGE_OUTCOMES),
+  source: z.enum(USAGE_SOURCES),
+  estimate: z.nullable(z.enum(USAGE_ESTIMATES)),
+  provenance: z.nullable(usageSourceSchema.check(z.describe("where in the provider's stream its numbers were read, and how they were decided"))),
+  inputTokens: count,
+  outputTokens: count,
+  reasoningTokens: count,
+  cachedTokens: count,
+  totalTokens: count,
+  price: z.nullable(modelPriceSchema),
+  currency: z.nullable(currencyCode),
+  costMicros: z.number().check(z.int(), z.describe('millionths of `currency`; 0 for an unpriced model')),
+  startTime: wireTime,
+  endTime: wireTime,
+});
+
+export const QUOTA_SUBJECTS = ['user', 'dept', 'role', 'model'] as const;
+export const QUOTA_PERIODS = ['day', 'month'] as const;
+export const QUOTA_METRICS = ['tokens', 'cost'] as const;
+export const QUOTA_ENFORCEMENTS = ['hard', 'soft'] as const;
+
+export const quotaSchema = z.strictObject({
+  quotaId: z.number().check(z.int()),
+  subjectType: z.enum(QUOTA_SUBJECTS),
+  subjectId: z.string().check(z.describe('userId, deptId, roleKey or modelId')),
+  period: z.enum(QUOTA_PERIODS),
+  metric: z.enum(QUOTA_METRICS),
+  currency: z.nullable(currencyCode),
+  limit: z.number().check(z.int(), z.describe('tokens, or millionths of `currency`')),
+  enforcement: z.enum(QUOTA_ENFORCEMENTS),
+  status: flag01,
+  remark: z.nullable(z.string()),
+  createBy: z.string(),
+  createTime: wireTime,
+  updateBy: z.nullable(z.string()),
+  updateTime: z.nullable(wireTime),
+});
+
+/** The caller's use in one period, the figures of their own counter. */
+const periodUsageSchema = z.extend(usageFiguresSchema, {
+  period: z.string().check(z.describe('2026-11-24 or 2026-11')),
+  resetsAt: wireTime,
+});
+
+/** A quota that applies to the caller, against what it counts now. */
+export const quotaStandingSchema = z.extend(quotaSchema, {
+  used: z.number().check(z.int(), z.describe('what the quota counts in its current period: tokens, or millionths of `currency`')),
+  remaining: z.number().check(z.int()),
+  reached: z.boolean(),
+  resetsAt: wireTime,
+});
+
+export const myUsageSchema = z.strictObject({
+  today: periodUsageSchema,
+  month: periodUsageSchema,
+  quotas: z.array(quotaStandingSchema),
 });
 
 /** A row of `GET /ai/audit/list`: RuoYi's operation-log row, and who, which item and which client. */

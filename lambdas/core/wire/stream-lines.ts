@@ -14,10 +14,12 @@ export const streamLineSchemas = {
   content: z.strictObject({ content: z.string(), type: z.literal('content') }),
   metrics: z.strictObject({ metrics: runMetricsSchema, type: z.literal('metrics') }),
   error: z.strictObject({ error: z.string(), type: z.literal('error') }),
+  /** Something the user should know that does not stop the run (a soft quota passed); RuoYi's page ignores unknown types. */
+  notice: z.strictObject({ notice: z.string(), type: z.literal('notice') }),
 };
 
-const { meta, run_info, reasoning, content, metrics, error } = streamLineSchemas;
-export const streamLineSchema = z.discriminatedUnion('type', [meta, run_info, reasoning, content, metrics, error]);
+const { meta, run_info, reasoning, content, metrics, error, notice } = streamLineSchemas;
+export const streamLineSchema = z.discriminatedUnion('type', [meta, run_info, reasoning, content, metrics, error, notice]);
 export type StreamLine = z.output<typeof streamLineSchema>;
 
 /**
@@ -37,6 +39,8 @@ export const encodeLine = (line: StreamLine): string => {
       return `{"metrics":${JSON.stringify(line.metrics)},"type":"metrics"}\n`;
     case 'error':
       return `{"error":${JSON.stringify(line.error)},"type":"error"}\n`;
+    case 'notice':
+      return `{"notice":${JSON.stringify(line.notice)},"type":"notice"}\n`;
     default:
       return line satisfies never;
   }

@@ -87,6 +87,7 @@ const main = async () => {
     'runs RUNNING after their stream ended': total((r) => r.verdict.running.length),
     'outcomes not told in exactly one line': total((r) => r.verdict.toldBadly.length),
     '系统内部错误 for a storage fault': total((r) => r.verdict.internalErrors.length),
+    'stored runs without exactly one ledger entry, counters off their entries': total((r) => r.verdict.usage.length),
     'unhandled rejections': unhandled.length,
     [`kept replies later than ${KEPT_WITHIN_MS / 1000} s after DynamoDB answered`]: results.filter((r) => r.verdict.keptDelayMaxMs > KEPT_WITHIN_MS).length,
   };

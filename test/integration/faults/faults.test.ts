@@ -47,7 +47,7 @@ describe.each(schedules(SEED).map((schedule, i) => ({ schedule, i })))('schedule
     // Across the outage: a quarter of the chats end inside it, early enough that their store gives up and keeps them.
     const endInside = outage ? { fromMs: SCALE.outageAfterMs, toMs: SCALE.outageAfterMs + SCALE.outageMs - PATIENCE_MS - 1_000 } : undefined;
     const run = await runSchedule(world, schedule, chatMix(SEED + i, CHATS, 2_000 + 10 * i, 3, spread, endInside), SCALE);
-    expect(misses(run.verdict)).toEqual({ lost: [], reportedWrongly: [], running: [], toldBadly: [], internalErrors: [] });
+    expect(misses(run.verdict)).toEqual({ lost: [], reportedWrongly: [], running: [], toldBadly: [], internalErrors: [], usage: [] });
     // The schedule did meet the chats: faults were answered, and every chat came to an outcome.
     expect(run.faultsInjected).toBeGreaterThan(0);
     if (outage) expect(run.verdict.kept).toBeGreaterThan(0);

@@ -401,7 +401,12 @@ describe.each(CASES)('fault: $name ($api)', (c) => {
       expect(after.sessions.filter((item) => item.pk === `SESSION#${sessionId}`).map((item) => item.sk)).toEqual([`ACTIVE#${runId}`]);
     }
     if (c.finalWriteAttempts) expect(proxy.calls.slice(callsBefore).filter(isFinalWrite)).toHaveLength(c.finalWriteAttempts);
-    expect(changedItems(before, after)).toEqual(runItems.sort());
+    const changed = changedItems(before, after);
+    const isUsage = (key: string) => key.startsWith('CNT#') || key.startsWith('USAGE#');
+    expect(changed.filter((key) => !isUsage(key))).toEqual(runItems.sort());
+    // The run's usage rides in its final write: its ledger entry and counters exactly when the run is stored.
+    expect(changed.filter((key) => key.startsWith('USAGE#') && key.endsWith(`#${runId}`))).toHaveLength(expected.stored ? 1 : 0);
+    expect(changed.some((key) => key.startsWith('CNT#'))).toBe(Boolean(expected.stored));
 
     // (3) The run-status item, as readers take it: a run nobody could store reads FAILED once its invocation is over.
     await vi.waitFor(async () => expect(await readRunState(store, runId)).toBe(expected.state), { timeout: 20_000, interval: 200 });

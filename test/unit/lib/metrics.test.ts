@@ -68,6 +68,21 @@ describe('metric helpers', () => {
     ]);
   });
 
+  it('record a run’s tokens by model and its cost by model and currency, in the currency’s units; the month’s cost by currency', () => {
+    m.recordUsage('gpt-4o', { inputTokens: 10, outputTokens: 20, costMicros: 1_500_000, price: { currency: 'CNY' } });
+    m.recordUsage('free', { inputTokens: 1, outputTokens: 2, costMicros: 0 });
+    m.recordMonthToDateCost('USD', 12_345_678);
+    const dims = (extra: Record<string, string>) => ({ service: 'ai-chat-stream-test', ...extra });
+    expect(lines().map(metricOf)).toEqual([
+      { name: m.METRIC.inputTokens, unit: 'Count', value: 10, dimensions: dims({ model: 'gpt-4o' }) },
+      { name: m.METRIC.outputTokens, unit: 'Count', value: 20, dimensions: dims({ model: 'gpt-4o' }) },
+      { name: m.METRIC.cost, unit: 'None', value: 1.5, dimensions: dims({ model: 'gpt-4o', currency: 'CNY' }) },
+      { name: m.METRIC.inputTokens, unit: 'Count', value: 1, dimensions: dims({ model: 'free' }) },
+      { name: m.METRIC.outputTokens, unit: 'Count', value: 2, dimensions: dims({ model: 'free' }) },
+      { name: m.METRIC.monthToDateCost, unit: 'None', value: 12.345678, dimensions: dims({ currency: 'USD' }) },
+    ]);
+  });
+
   it('record cancels and rate-limit hits by action', () => {
     m.recordCancel();
     m.recordRateLimitHit('send');

@@ -443,6 +443,11 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
   describe('alarms', () => {
     const alarm = (prefix: string) => t.toJSON().Resources[logicalIdOf(t, 'AWS::CloudWatch::Alarm', `Monitoring${prefix}`)].Properties;
 
+    it('have no monthly cost alarm unless the context sets an amount, and the stream reports no month then', () => {
+      expect(JSON.stringify(t.findResources('AWS::CloudWatch::Alarm'))).not.toContain(METRIC.monthToDateCost);
+      expect(fnEnv(t, ids.streamFn).REPORT_MONTH_COST).toBeUndefined();
+    });
+
     it('cover function errors and throttles of every function', () => {
       for (const [prefix, fn] of [
         ['api', ids.apiFn],
@@ -556,6 +561,7 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
       METRIC.outputTokens,
       METRIC.cancels,
       METRIC.rateLimitHits,
+      METRIC.cost,
       METRIC.runsKept,
       METRIC.runsLost,
       METRIC.keptRunsStored,
@@ -693,7 +699,28 @@ describe('the stack for production with JWKS, an alarm email and tuned settings'
       timeZone: 'Europe/Berlin',
       ruoyiUploadPrefix: '/files/public',
       ruoyiFilesPrefix: '/api/files',
+      costAlarmAmount: '5000',
+      costAlarmCurrency: 'USD',
     });
+  });
+
+  it('alarms once the month’s cost reaches the amount, from the figure only the stream reports', () => {
+    const t = s.template;
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: METRICS_NAMESPACE,
+      MetricName: METRIC.monthToDateCost,
+      Dimensions: Match.arrayWith([
+        { Name: 'currency', Value: 'USD' },
+        { Name: 'service', Value: 'ai-chat-stream-prod' },
+      ]),
+      Statistic: 'Maximum',
+      Threshold: 5000,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'ignore',
+    });
+    expect(fnEnv(t, logicalIdOf(t, 'AWS::Lambda::Function', 'ChatStreamHandler')).REPORT_MONTH_COST).toBe('true');
+    expect(fnEnv(t, logicalIdOf(t, 'AWS::Lambda::Function', 'ApiHandler')).REPORT_MONTH_COST).toBeUndefined();
+    expect(JSON.stringify(Object.values(t.findResources('AWS::CloudWatch::Dashboard'))[0]!.Properties.DashboardBody)).toContain(METRIC.monthToDateCost);
   });
 
   it('passes cdk-nag as well', () => {
@@ -869,6 +896,8 @@ describe('context checks', () => {
     [{ ruoyiApiUrl: 'https://ruoyi.example.com', jwksUrl: 'https://issuer.example.com/jwks.json', jwtIssuer: 'i', jwtAudience: 'a' }, /HS256/],
     [{ ruoyiIdentityCacheMs: '5000' }, /context ruoyiIdentityCacheMs: needs ruoyiApiUrl/],
     [{ ruoyiApiUrl: 'https://ruoyi.example.com', ruoyiIdentityTimeoutMs: '0' }, /ruoyiIdentityTimeoutMs/],
+    [{ costAlarmAmount: '0' }, /costAlarmAmount/],
+    [{ costAlarmAmount: '500', costAlarmCurrency: 'yuan' }, /costAlarmCurrency: must be a currency code/],
   ])('refuses %j', (context, message) => {
     expect(() => synth(context)).toThrow(message);
   });

@@ -32,7 +32,7 @@ export interface AssistantView {
   appendReasoning(text: string): void;
   appendContent(text: string): void;
   setMetrics(metrics: RunMetrics): void;
-  setNote(text: string, kind: 'stopped' | 'error'): void;
+  setNote(text: string, kind: 'stopped' | 'error' | 'notice'): void;
   finish(): void;
 }
 

@@ -1,7 +1,10 @@
 import type { RequestLog } from '../../observability/request-log.ts';
 import { imageRefText } from '../../images/image-refs.ts';
 import type { TokenUsage } from '../../llm/types.ts';
-import { recordRunOutcome, recordStreamDuration, recordTimeToFirstToken, recordTokens } from '../../observability/metrics.ts';
+import { recordRunOutcome, recordStreamDuration, recordTimeToFirstToken, recordUsage } from '../../observability/metrics.ts';
+import { releaseReservations } from '../../quotas/reservation.ts';
+import { reportMonthCost } from '../../usage/month-cost.ts';
+import { usageEntry } from './run-usage-entry.ts';
 import { markRunFailed } from '../../sessions/run-status.ts';
 import type { ModelInfo, RunMetrics, RunRecord } from '../../sessions/types.ts';
 import type { ActiveRun, Outcome, RunEnd } from '../active-run.ts';
@@ -68,6 +71,19 @@ const STORAGE_NOTE: Record<Storage, string | undefined> = {
 };
 
 /**
+ * The run with its ledger entry (usage/ledger-entry.ts), which its final write stores with it;
+ * without one, the defect logged, if the entry cannot be made: the run is stored regardless.
+ */
+const withUsage = (active: ActiveRun, record: RunRecord): RunRecord => {
+  try {
+    return { ...record, usage: usageEntry(active, record) };
+  } catch (err) {
+    active.ctx.log.error('run usage could not be counted', err as Error);
+    return record;
+  }
+};
+
+/**
  * A run that never started may still have its status item, when that write's answer
  * was lost: it is marked failed (a conditional move, nothing if there is no item), so
  * no status stays RUNNING once the stream has ended; with the same budget and fallback
@@ -107,33 +123,43 @@ export const finish = async (active: ActiveRun, outcome: Outcome): Promise<void>
     close(outcome.error);
     guarded(log, 'run could not be reported', () => recordRunOutcome('failed', modelNameOf(plan)));
     if (outcome.statusUnsure) await settleUnsureStart(active);
+    // No final write will settle what the send reserved.
+    await Promise.resolve()
+      .then(() => releaseReservations(active.deps.runtime, plan.quota.reservations))
+      .catch((err: unknown) => log.warn('run not started: its quota reservation is left held', { errorName: (err as Error)?.name }));
     return;
   }
   // The reply's last lines go out before the store is called, not after its request is built and sent.
   guarded(log, 'run stream could not be flushed', () => stream.flush());
   const finishedAt = Date.now();
-  const record = runRecord(active, outcome, finishedAt);
+  const record = withUsage(active, runRecord(active, outcome, finishedAt));
   const storage = await persistFinishedRun(active.deps, { run: record, followUp: !plan.isNewSession }, ctx);
   // Only once the store answered: a reply the session does not hold yet must not end on `metrics`.
   const note = STORAGE_NOTE[storage];
   close(runErrorLine(outcome.error, note), outcome.status === 'completed' && !note ? (record.metrics ?? undefined) : undefined);
   guarded(log, 'run could not be reported', () => {
     const modelName = modelNameOf(plan);
-    const usage = progress.usage ?? NO_USAGE;
+    const { usage } = record;
     recordRunOutcome(outcome.status, modelName);
     recordStreamDuration(seconds(finishedAt - ctx.startedAt));
     if (progress.firstTokenAt) recordTimeToFirstToken(seconds(progress.firstTokenAt - ctx.startedAt));
-    if (progress.usage) recordTokens(modelName, usage.inputTokens, usage.outputTokens);
+    if (usage) recordUsage(modelName, usage);
     log.info('run finished', {
       outcome: outcome.status,
       storage,
       clientGone: stream.clientGone,
       durationMs: finishedAt - ctx.startedAt,
       timeToFirstTokenMs: progress.firstTokenAt ? progress.firstTokenAt - ctx.startedAt : null,
-      inputTokens: usage.inputTokens,
-      outputTokens: usage.outputTokens,
+      inputTokens: usage?.inputTokens ?? null,
+      outputTokens: usage?.outputTokens ?? null,
       usageSource: progress.usageSource ?? null,
+      usageCounted: usage ? (usage.estimate ?? usage.source) : null,
       contentChars: record.content.length,
     });
   });
+  if (storage === 'stored' && active.deps.runtime.settings.REPORT_MONTH_COST) {
+    await reportMonthCost(active.deps.runtime, record.startedAt).catch((err: unknown) =>
+      log.warn("month's cost could not be reported", { errorName: (err as Error)?.name }),
+    );
+  }
 };

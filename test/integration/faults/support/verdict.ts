@@ -2,6 +2,7 @@ import { loadRuns } from '../../../../lambdas/core/sessions/run-store.ts';
 import { RUN_STATUS_ATTRIBUTES, RunStatus } from '../../../../lambdas/core/sessions/run-status.ts';
 import type { RunRecord } from '../../../../lambdas/core/sessions/types.ts';
 import { OK_MSG, REFUSAL_MSG, RUN_MSG } from '../../../../lambdas/core/wire/messages.ts';
+import { counterDifferences, readUsageState } from '../../usage/support/audit.ts';
 import type { FaultWorld, Observation } from './world.ts';
 
 /** How long after DynamoDB answers again a kept reply may take to reach its session (the target). */
@@ -32,6 +33,8 @@ export interface Verdict {
   toldBadly: string[];
   /** Target 0: 系统内部错误 for a storage fault. */
   internalErrors: string[];
+  /** Target 0: a stored run without exactly one ledger entry, or a counter that is not the sum of its entries. */
+  usage: string[];
 }
 
 const isInternal = (text: string | undefined) => !!text && text.includes(REFUSAL_MSG.generic);
@@ -78,7 +81,9 @@ export const judge = async (
     running: [],
     toldBadly: [],
     internalErrors: [],
+    usage: [],
   };
+  const storedRuns: { name: string; runId: string }[] = [];
   const name = (o: Observation) => `#${o.spec.index} (${o.spec.reply}, ${o.spec.session})`;
   const runOf = async (o: Observation): Promise<RunRecord | undefined> => (await loadRuns(world.store, o.sessionId!)).find((run) => run.runId === o.runId);
 
@@ -133,6 +138,7 @@ export const judge = async (
       verdict.keptDelayMaxMs = Math.max(verdict.keptDelayMaxMs, delay);
       if (delay > KEPT_WITHIN_MS) verdict.lost.push(`${name(o)}: kept, in its session only after ${delay} ms`);
     } else verdict.stored++;
+    storedRuns.push({ name: name(o), runId: run.runId });
     if (run.content !== o.content || run.reasoning !== o.reasoning) {
       verdict.lost.push(`${name(o)}: stored ${run.content.length}/${run.reasoning.length} chars, seen ${o.content.length}/${o.reasoning.length}`);
     }
@@ -159,6 +165,13 @@ export const judge = async (
       verdict.running.push(`run ${String(item.runId)} of user ${String(item[RUN_STATUS_ATTRIBUTES.owner])}`);
     }
   }
+  // The run's usage rode in its final write, however often that was tried or replayed.
+  const usage = await readUsageState(world.store);
+  for (const { name: chat, runId } of storedRuns) {
+    const entries = usage.entries.filter((e) => e.runId === runId).length;
+    if (entries !== 1) verdict.usage.push(`${chat}: ${entries} ledger entries`);
+  }
+  verdict.usage.push(...counterDifferences(usage, { settled: false }));
   return verdict;
 };
 
@@ -186,4 +199,5 @@ export const misses = (v: Verdict) => ({
   running: v.running,
   toldBadly: v.toldBadly,
   internalErrors: v.internalErrors,
+  usage: v.usage,
 });

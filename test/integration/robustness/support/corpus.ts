@@ -14,7 +14,7 @@ export interface Answer {
   streamed: boolean;
 }
 
-export type Api = (call: ApiCall) => Promise<{ status?: number; json: Record<string, any> }>;
+export type Api = (call: ApiCall) => Promise<{ status?: number; headers?: Record<string, unknown>; body: string; json: Record<string, any> }>;
 
 export interface BothFunctions {
   /** The stream handler, the offline model and the runtime (see test/integration/chat-stream/support.ts). */
