@@ -11,6 +11,16 @@ export interface Row {
   pass?: boolean;
 }
 
+/** bench/results.json: the machine, every row of the table, and each figure's data. */
+export interface BenchResults {
+  date: string;
+  machine: { cores: number; cpu: string; node: string; platform: string };
+  durationS: number;
+  table: string;
+  rows: Row[];
+  figures: Record<string, unknown>;
+}
+
 export const fmt = (value: number | undefined, unit = 'ms', digits = 1): string =>
   value === undefined || Number.isNaN(value) ? 'n/a' : `${value.toFixed(digits)}${unit ? ` ${unit}` : ''}`;
 
@@ -30,7 +40,7 @@ const COLUMNS: [keyof Row, string][] = [
 
 const cell = (row: Row, key: keyof Row): string => (key === 'pass' ? (row.pass === undefined ? '' : row.pass ? 'pass' : 'MISS') : String(row[key] ?? ''));
 
-/** A Markdown table: readable in a terminal and pasteable into the README as is. */
+/** A Markdown table: readable in a terminal, and the table of docs/performance.md (results-doc.ts). */
 export const renderTable = (rows: Row[]): string => {
   const widths = COLUMNS.map(([key, title]) => Math.max(title.length, ...rows.map((r) => cell(r, key).length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;

@@ -13,16 +13,17 @@ import { measureLoad } from './figures/load.ts';
 import { measureMemory } from './figures/memory.ts';
 import { measureStorage } from './figures/storage.ts';
 import { startModelProcess, startStackProcess } from './harness/processes.ts';
-import { renderTable, type Row } from './report.ts';
+import { type BenchResults, renderTable, type Row } from './report.ts';
+import { RESULTS_FILE, writeResultsDoc } from './results-doc.ts';
 import { closeClientSockets } from './harness/stream-client.ts';
 
 /**
  * `npm run bench`: the local stack (DynamoDB Local, the offline model server with fixed
  * timings) measured against its baselines, one table on stdout, every figure in
- * bench/results.json. Three processes, as in AWS three machines: this one is the
- * client (and runs the direct `openai` baseline), one runs the stack, one the model.
+ * bench/results.json and its table in docs/performance.md. Three processes, as in AWS
+ * three machines: this one is the client (and runs the direct `openai` baseline), one
+ * runs the stack, one the model.
  */
-const RESULTS = new URL('./results.json', import.meta.url);
 
 const FIGURES = ['bundles', 'latency', 'burst', 'cancel', 'storage', 'load', 'cost', 'memory'] as const;
 type Figure = (typeof FIGURES)[number];
@@ -87,9 +88,11 @@ const main = async () => {
   process.stdout.write(`\nnpm run bench — ${date.slice(0, 10)}, ${machine.cores} cores (${machine.cpu}), node ${machine.node}\n\n${table}\n`);
   const durationS = Math.round((Date.now() - started) / 1000);
   const figures = Object.fromEntries(order.flatMap((figure) => (results[figure] ? [[figure, results[figure].data]] : [])));
-  const file = selected ? pathToFileURL(join(tmpdir(), 'bench-partial.json')) : RESULTS;
-  writeFileSync(file, `${JSON.stringify({ date, machine, durationS, table, rows, figures }, null, 2)}\n`);
-  progress(`done in ${durationS} s; results in ${fileURLToPath(file)}`);
+  const file = selected ? pathToFileURL(join(tmpdir(), 'bench-partial.json')) : RESULTS_FILE;
+  const output: BenchResults = { date, machine, durationS, table, rows, figures };
+  writeFileSync(file, `${JSON.stringify(output, null, 2)}\n`);
+  if (!selected) writeResultsDoc(output);
+  progress(`done in ${durationS} s; results in ${fileURLToPath(file)}${selected ? '' : ' and docs/performance.md'}`);
 };
 
 main().catch((err: unknown) => {

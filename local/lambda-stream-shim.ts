@@ -7,8 +7,8 @@ import { Writable } from 'node:stream';
  * called with (event, responseStream, context), and `HttpResponseStream.from` hands the
  * status and headers to the stream (locally a node:http response or a test sink; on
  * Lambda, the JSON prelude the function URL turns into status and headers).
- * test/integration/runtime-fidelity/ runs the bundles under AWS's runtime client itself, and the
- * README lists where this shim still differs from it.
+ * test/integration/runtime-fidelity/ runs the bundles under AWS's runtime client itself, and
+ * docs/testing.md lists where this shim still differs from it.
  */
 export interface LocalResponseStream extends Writable {
   setPrelude(prelude: { statusCode?: number; headers?: Record<string, string> }): void;

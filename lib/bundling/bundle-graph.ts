@@ -10,9 +10,10 @@ const closure = (graph: ImportGraph, entry: string, follow: (kind: string) => bo
   const reached = new Set<string>();
   const pending = [entry];
   for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
-    if (reached.has(file) || !graph[file]) continue;
+    const node = graph[file];
+    if (reached.has(file) || !node) continue;
     reached.add(file);
-    for (const imported of graph[file].imports) if (follow(imported.kind)) pending.push(imported.path);
+    for (const imported of node.imports) if (follow(imported.kind)) pending.push(imported.path);
   }
   return reached;
 };

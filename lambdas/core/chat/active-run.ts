@@ -1,5 +1,6 @@
 import type { RequestLog } from '../observability/request-log.ts';
 import type { TokenUsage } from '../llm/types.ts';
+import type { UsageSource } from '../llm/usage.ts';
 import type { RunOutcome } from '../sessions/types.ts';
 import type { ChatDeps } from './deps.ts';
 import type { PreparedRun } from './2-check/prepare-run.ts';
@@ -24,6 +25,8 @@ export interface Progress {
   content: string[];
   reasoning: string[];
   usage?: TokenUsage;
+  /** Where `usage` was read from and how reasoning was counted (the usage record keeps it). */
+  usageSource?: UsageSource;
   firstTokenAt?: number;
 }
 

@@ -28,5 +28,5 @@ export interface ModelCall {
 export const callModel = async (call: ModelCall, sink: UpstreamSink, signal: AbortSignal): Promise<void> => {
   const client = await createModelClient({ target: call.target, apiKey: call.apiKey, timeoutMs: call.headersTimeoutMs });
   if (call.profile.api === 'responses') await streamResponses(client, call.request, call.ready, sink, signal);
-  else await streamChatCompletions(client, call.request, call.profile.maxTokensParam, call.ready, sink, signal);
+  else await streamChatCompletions(client, call.request, call.profile, call.ready, sink, signal);
 };

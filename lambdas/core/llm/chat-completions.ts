@@ -1,9 +1,11 @@
 import type OpenAI from 'openai';
 import type { ChatCompletionContentPart, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { APIError } from 'openai/core/error';
-import { chunkUsage, deltaText } from './chat-delta.ts';
+import { deltaText } from './chat-delta.ts';
 import { readEventStream } from './event-stream.ts';
+import type { ChatProfile } from './provider-profiles.ts';
 import type { LlmRequest, PromptMessage, UpstreamSink } from './types.ts';
+import { createUsageReader } from './usage.ts';
 
 /** The parts of a chunk read here; everything else about its shape is chat-delta.ts's business. */
 interface Chunk {
@@ -22,16 +24,18 @@ const toMessage = (message: PromptMessage): ChatCompletionMessageParam => {
 };
 
 /**
- * Streams one reply through `/chat/completions`, usage included in the last chunk. The
- * `openai` client makes the request (retry, timeout, errors before the stream); the
- * stream itself is read by event-stream.ts. A reply the provider's filter cut off
- * (`finish_reason: content_filter`) ends as a failure once the stream is read, so its
- * usage still counts and the user learns why the reply stopped.
+ * Streams one reply through `/chat/completions`, its usage asked for where the provider
+ * accepts the option (provider-profiles.ts) and read by usage.ts. The `openai` client
+ * makes the request (retry, timeout, errors before the stream); the stream itself is
+ * read by event-stream.ts. A reply the provider's filter cut off (`finish_reason:
+ * content_filter`) ends as a failure once the stream is read, so its usage still counts
+ * and the user learns why the reply stopped; a stream that fails or is stopped keeps the
+ * usage it carried so far.
  */
 export const streamChatCompletions = async (
   client: OpenAI,
   request: LlmRequest,
-  maxTokensParam: 'max_tokens' | 'max_completion_tokens',
+  profile: Pick<ChatProfile, 'maxTokensParam' | 'includeUsage'>,
   ready: Promise<boolean>,
   sink: UpstreamSink,
   signal: AbortSignal,
@@ -42,9 +46,9 @@ export const streamChatCompletions = async (
         model: request.model,
         messages: request.messages.map(toMessage),
         stream: true,
-        stream_options: { include_usage: true },
+        ...(profile.includeUsage ? { stream_options: { include_usage: true } } : {}),
         ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-        ...(request.maxTokens === undefined ? {} : { [maxTokensParam]: request.maxTokens }),
+        ...(request.maxTokens === undefined ? {} : { [profile.maxTokensParam]: request.maxTokens }),
         ...(request.reasoning ? { reasoning_effort: 'medium' as const } : {}),
       },
       { signal },
@@ -56,17 +60,22 @@ export const streamChatCompletions = async (
     return;
   }
   let filtered = false;
-  await readEventStream<Chunk>(response, signal, sink, (chunk) => {
-    sink.seen();
-    const choice = Array.isArray(chunk?.choices) ? chunk.choices[0] : undefined;
-    if (choice) {
-      const text = deltaText(choice.delta);
-      if (text.reasoning) sink.reasoning(text.reasoning);
-      if (text.content) sink.content(text.content);
-      if (choice.finish_reason === 'content_filter') filtered = true;
-    }
-    const usage = chunkUsage(chunk);
-    if (usage) sink.usage(usage);
-  });
+  const usage = createUsageReader();
+  try {
+    await readEventStream<Chunk>(response, signal, sink, (chunk) => {
+      sink.seen();
+      const choice = Array.isArray(chunk?.choices) ? chunk.choices[0] : undefined;
+      if (choice) {
+        const text = deltaText(choice.delta);
+        if (text.reasoning) sink.reasoning(text.reasoning);
+        if (text.content) sink.content(text.content);
+        if (choice.finish_reason === 'content_filter') filtered = true;
+      }
+      usage.chunk(chunk);
+    });
+  } finally {
+    const billed = usage.result();
+    if (billed) sink.usage(billed);
+  }
   if (filtered && !signal.aborted) throw new APIError(undefined, { code: 'content_filter' }, undefined, undefined);
 };

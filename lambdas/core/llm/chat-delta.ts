@@ -1,16 +1,13 @@
-import type { TokenUsage } from './types.ts';
-
 /**
- * What one chat-completions chunk carries, read from wherever the OpenAI-compatible
- * family puts it. Providers send JSON the openai types do not describe, so every field
- * is read as unknown and only strings and finite numbers come out.
+ * The text one chat-completions chunk carries, read from wherever the OpenAI-compatible
+ * family puts it (its usage is usage.ts's business). Providers send JSON the openai
+ * types do not describe, so every field is read as unknown and only strings come out.
  */
 
 type Json = Record<string, unknown>;
 
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 const str = (value: unknown): string => (typeof value === 'string' ? value : '');
-const count = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined);
 
 export interface DeltaText {
   content: string;
@@ -80,57 +77,4 @@ export const deltaText = (delta: unknown): DeltaText => {
   out.content += str(delta.refusal);
   out.reasoning += thinkingText(delta.reasoning_content) || thinkingText(delta.reasoning) || detailsText(delta.reasoning_details);
   return out;
-};
-
-/**
- * Token usage of a chunk, if it has any: `usage`, else Groq's `x_groq.usage`, else
- * llama.cpp's `timings`. Providers that send running totals on every chunk
- * (Perplexity, vLLM with continuous usage) are handled by the caller keeping the last.
- *
- * What each figure means, whatever the provider:
- * - inputTokens: the prompt, cached part included;
- * - outputTokens: everything generated, reasoning included. xAI and Gemini count
- *   reasoning beside `completion_tokens`, not in it, and only their total shows it:
- *   what the total holds above prompt + completion is that reasoning (xAI also names
- *   it in `reasoning_tokens`, Gemini does not);
- * - totalTokens: the provider's total, else input + output;
- * - reasoningTokens: the part of outputTokens spent reasoning;
- * - cacheReadTokens: the part of inputTokens read from the provider's prompt cache.
- */
-export const chunkUsage = (chunk: unknown): TokenUsage | undefined => {
-  if (!isObject(chunk)) return undefined;
-  const groq = isObject(chunk.x_groq) ? chunk.x_groq.usage : undefined;
-  const usage = isObject(chunk.usage) ? chunk.usage : isObject(groq) ? groq : undefined;
-  const timings = isObject(chunk.timings) ? chunk.timings : undefined;
-  if (usage) return fromUsage(usage, timings);
-  if (timings && count(timings.predicted_n) !== undefined) return fromTimings(timings);
-  return undefined;
-};
-
-const fromUsage = (usage: Json, timings: Json | undefined): TokenUsage => {
-  const input = count(usage.prompt_tokens) ?? 0;
-  const completion = count(usage.completion_tokens) ?? 0;
-  const details = isObject(usage.completion_tokens_details) ? usage.completion_tokens_details : {};
-  const promptDetails = isObject(usage.prompt_tokens_details) ? usage.prompt_tokens_details : {};
-  const reported = count(details.reasoning_tokens) ?? 0;
-  const total = count(usage.total_tokens);
-  const beyond = total === undefined ? 0 : Math.max(0, total - input - completion);
-  // A reported count that is not what the total holds beyond prompt + completion was counted inside the completion.
-  const beside = reported === 0 || reported === beyond ? beyond : 0;
-  const output = completion + beside;
-  return {
-    inputTokens: input,
-    outputTokens: output,
-    totalTokens: total ?? input + output,
-    reasoningTokens: beside || reported,
-    cacheReadTokens: count(promptDetails.cached_tokens) ?? count(usage.prompt_cache_hit_tokens) ?? (timings ? count(timings.cache_n) : undefined) ?? 0,
-  };
-};
-
-/** llama.cpp counts the prompt tokens it evaluated (`prompt_n`) apart from those its cache held (`cache_n`). */
-const fromTimings = (timings: Json): TokenUsage => {
-  const cached = count(timings.cache_n) ?? 0;
-  const input = (count(timings.prompt_n) ?? 0) + cached;
-  const output = count(timings.predicted_n) ?? 0;
-  return { inputTokens: input, outputTokens: output, totalTokens: input + output, reasoningTokens: 0, cacheReadTokens: cached };
 };

@@ -1,8 +1,9 @@
 import type OpenAI from 'openai';
 import { APIError } from 'openai/core/error';
-import type { ResponseInputContent, ResponseInputItem, ResponseStreamEvent, ResponseUsage } from 'openai/resources/responses/responses';
+import type { ResponseInputContent, ResponseInputItem, ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { readEventStream } from './event-stream.ts';
-import type { LlmRequest, PromptMessage, TokenUsage, UpstreamSink } from './types.ts';
+import type { LlmRequest, PromptMessage, UpstreamSink } from './types.ts';
+import { responsesUsage } from './usage.ts';
 
 const toInput = (message: PromptMessage): ResponseInputItem => {
   if (message.role !== 'user') return { role: message.role, content: message.text };
@@ -14,14 +15,6 @@ const toInput = (message: PromptMessage): ResponseInputItem => {
   ];
   return { role: 'user', content };
 };
-
-export const usageFromResponses = (usage: ResponseUsage): TokenUsage => ({
-  inputTokens: usage.input_tokens ?? 0,
-  outputTokens: usage.output_tokens ?? 0,
-  totalTokens: usage.total_tokens ?? (usage.input_tokens ?? 0) + (usage.output_tokens ?? 0),
-  reasoningTokens: usage.output_tokens_details?.reasoning_tokens ?? 0,
-  cacheReadTokens: usage.input_tokens_details?.cached_tokens ?? 0,
-});
 
 /**
  * Streams one reply through the Responses API (`OpenAIResponses`); the system prompt goes
@@ -64,12 +57,14 @@ export const streamResponses = async (client: OpenAI, request: LlmRequest, ready
         if (typeof event.delta === 'string') sink.reasoning(event.delta);
         break;
       case 'response.completed':
-      case 'response.incomplete':
-        if (event.response?.usage) sink.usage(usageFromResponses(event.response.usage));
+      case 'response.incomplete': {
+        const billed = responsesUsage(event.response?.usage);
+        if (billed) sink.usage(billed);
         if (event.response?.incomplete_details?.reason === 'content_filter') {
           throw new APIError(undefined, { code: 'content_filter' }, undefined, undefined);
         }
         break;
+      }
       case 'response.failed':
         throw new APIError(undefined, event.response?.error ?? { code: 'response_failed' }, undefined, undefined);
       default:

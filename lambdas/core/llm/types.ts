@@ -1,5 +1,6 @@
 import type { TokenUsage } from '../wire/types.ts';
 import type { ReadDemand } from './event-stream.ts';
+import type { BilledUsage } from './usage.ts';
 
 /** A prompt as the run builds it, free of any one provider API's shape. */
 export interface PromptImage {
@@ -33,5 +34,6 @@ export interface UpstreamSink extends ReadDemand {
   seen(): void;
   content(text: string): void;
   reasoning(text: string): void;
-  usage(usage: TokenUsage): void;
+  /** The reply's usage as the provider billed it, once the stream ends (or stops) having carried any. */
+  usage(usage: BilledUsage): void;
 }

@@ -2,8 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { readRunState } from '../../../lambdas/core/sessions/run-status.ts';
 import { loadRuns } from '../../../lambdas/core/sessions/run-store.ts';
 import { ADMIN, bearer, CHAT_USER } from '../../support/tokens.ts';
-import { call, deploy, runtimeClientMissing, type ClientResponse, type Deployment } from './support.ts';
+import { call, deploy, type ClientResponse, type Deployment } from './support.ts';
 import { RUN_MSG, UPSTREAM_MSG } from '../../../lambdas/core/wire/messages.ts';
+import { ricMissing } from '../../support/lambda-runtime/ric.ts';
 
 /**
  * The api and stream bundles the stack deploys, run by AWS's Lambda runtime client
@@ -13,7 +14,7 @@ import { RUN_MSG, UPSTREAM_MSG } from '../../../lambdas/core/wire/messages.ts';
  * one deployment: the first invocation of each function is its cold start.
  */
 
-const missing = runtimeClientMissing();
+const missing = ricMissing();
 let d: Deployment;
 let user: string;
 let modelId: number;

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHttpFront, type FrontKind } from '../../support/lambda-runtime/http-front.ts';
 import { LambdaFunction } from '../../support/lambda-runtime/lambda-function.ts';
-import { ricModule } from '../../support/lambda-runtime/ric.ts';
-import { call, runtimeClientMissing } from './support.ts';
+import { ricMissing, ricModule } from '../../support/lambda-runtime/ric.ts';
+import { call } from './support.ts';
 
 /**
  * The harness itself, with small handlers of the kinds Lambda's documentation shows:
@@ -15,7 +15,7 @@ import { call, runtimeClientMissing } from './support.ts';
  * times out, cannot start, or answers in the buffered format.
  */
 
-const missing = runtimeClientMissing();
+const missing = ricMissing();
 const dir = mkdtempSync(join(tmpdir(), 'harness-test-'));
 const servers: Server[] = [];
 const functions: LambdaFunction[] = [];

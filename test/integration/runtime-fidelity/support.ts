@@ -9,20 +9,9 @@ import { METRICS_NAMESPACE } from '../../../lambdas/core/observability/metrics.t
 import { createRuntime, type Runtime } from '../../../lambdas/core/runtime.ts';
 import { createHttpFront, type FrontKind } from '../../support/lambda-runtime/http-front.ts';
 import { LambdaFunction, type FunctionConfig } from '../../support/lambda-runtime/lambda-function.ts';
-import { ricMissing, ricModule } from '../../support/lambda-runtime/ric.ts';
+import { ricModule } from '../../support/lambda-runtime/ric.ts';
 import { startModelServer, type ModelServer } from '../../../local/model-server.ts';
 import { createTestEnv } from '../../support/test-runtime.ts';
-
-/**
- * Why this machine cannot run the suite, or undefined. In CI a missing runtime client is
- * a failure (CI installs what it needs); elsewhere the suite is skipped and the summary
- * names the line that installs it.
- */
-export const runtimeClientMissing = (): string | undefined => {
-  const missing = ricMissing();
-  if (missing && process.env.CI === 'true') throw new Error(`CI must run the runtime-fidelity suite: ${missing}`);
-  return missing;
-};
 
 export interface Deployment {
   stream: LambdaFunction;

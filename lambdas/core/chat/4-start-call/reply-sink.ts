@@ -29,8 +29,9 @@ export const createReplySink = (active: Pick<ActiveRun, 'deps' | 'progress' | 's
     reasoning(text) {
       if (reasoning && !stop.reason()) bounded(text, progress.reasoning, (kept) => stream.reasoning(kept));
     },
-    usage(usage) {
-      progress.usage = usage;
+    usage({ tokens, source }) {
+      progress.usage = tokens;
+      progress.usageSource = source;
     },
     demand() {
       const behind = stream.demand();

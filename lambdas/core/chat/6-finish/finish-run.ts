@@ -115,6 +115,7 @@ export const finish = async (active: ActiveRun, outcome: Outcome): Promise<void>
       timeToFirstTokenMs: progress.firstTokenAt ? progress.firstTokenAt - ctx.startedAt : null,
       inputTokens: usage.inputTokens,
       outputTokens: usage.outputTokens,
+      usageSource: progress.usageSource ?? null,
       contentChars: stored?.content.length ?? null,
     });
   });

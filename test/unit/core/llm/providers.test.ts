@@ -51,7 +51,7 @@ const call = async (provider: string, baseUrl: string, reasoning = false) => {
         got.reasoning += t;
       },
       usage: (u) => {
-        got.usage = u;
+        got.usage = u.tokens;
       },
       demand: () => undefined,
     },
@@ -66,12 +66,28 @@ describe('the provider registry', () => {
     expect(Object.keys(PROVIDER_PROFILES).sort()).toEqual([...PROVIDERS].sort());
   });
 
-  it.each([...PROVIDERS])('%s streams a reply with usage through its OpenAI-compatible API', async (provider) => {
+  it('leaves stream_options out only for the providers known to refuse it', () => {
+    const refusing = PROVIDERS.filter((p) => {
+      const profile = PROVIDER_PROFILES[p];
+      return profile.api === 'chat' && !profile.includeUsage;
+    });
+    expect(refusing).toEqual(['Cohere', 'Fireworks', 'Mistral']);
+  });
+
+  it.each([...PROVIDERS])('%s streams a reply through its OpenAI-compatible API, usage asked for where it may be', async (provider) => {
     const baseUrl = provider === 'Ollama' ? server.url.replace(/\/v1$/, '') : server.url;
     const got = await call(provider, baseUrl);
     expect(got.content).toBe('This is the offline test server, not a real model. You said: hello');
-    expect(got.usage?.outputTokens).toBeGreaterThan(0);
     const received = server.stats.requests.at(-1)!;
+    const profile = profileOf(provider);
+    if (profile.api === 'chat' && !profile.includeUsage) {
+      // Refused by this provider: never sent. The offline server, like OpenAI, sends no usage unasked.
+      expect(received.body).not.toHaveProperty('stream_options');
+      expect(got.usage).toBeUndefined();
+    } else {
+      if (profile.api === 'chat') expect(received.body.stream_options).toEqual({ include_usage: true });
+      expect(got.usage?.outputTokens).toBeGreaterThan(0);
+    }
     expect(received.path).toBe(provider === 'OpenAIResponses' ? '/v1/responses' : '/v1/chat/completions');
     expect(received.body.model).toBe(`${provider}-model`);
     expect(received.authorization).toBe('Bearer sk-provider-test');
