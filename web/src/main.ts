@@ -1,19 +1,23 @@
+import { probeAccess } from './access.ts';
 import { createApi, uploadToTicket } from './api.ts';
 import { createChat } from './chat.ts';
 import { currentConnection, loadDefaults, type Connection } from './connection.ts';
 import { byId, h } from './dom.ts';
 import type { ChatConfig, ChatModel, SessionItem } from './types.ts';
+import { type AdminTab, createAdminView } from './ui/admin-view.ts';
 import { createComposer } from './ui/composer.ts';
 import { createConfigDialog } from './ui/config-dialog.ts';
 import { confirmAction } from './ui/confirm.ts';
 import { createConnectionDialog } from './ui/connection-dialog.ts';
 import { fillIcons } from './ui/icons.ts';
 import { errorText, isAuthError, showError, showInfo } from './ui/notices.ts';
+import { createMyUsage } from './ui/my-usage.ts';
 import { createSidebar } from './ui/sidebar.ts';
 import './styles.css';
 
 const MODEL_KEY = 'ai-chat.model';
 const SESSION_HASH = /^#session=([\w-]+)$/;
+const ADMIN_HASH = /^#(usage|quotas)$/;
 
 const start = async () => {
   fillIcons(document);
@@ -73,6 +77,7 @@ const start = async () => {
   const openSession = async (sessionId: string) => {
     if (busy()) return;
     setSidebarOpen(false);
+    admin.close();
     try {
       chat.show(await api.session(sessionId));
       sidebar.setActive(sessionId);
@@ -85,6 +90,7 @@ const start = async () => {
   const newChat = () => {
     if (busy()) return;
     setSidebarOpen(false);
+    admin.close();
     chat.show(null);
     sidebar.setActive(null);
     setSessionHash(null);
@@ -114,7 +120,10 @@ const start = async () => {
       setSessionHash(sessionId);
       void refreshSessions();
     },
-    runEnded: () => void refreshSessions(),
+    runEnded() {
+      void refreshSessions();
+      void myUsage.refresh();
+    },
     runningChanged: (running) => composer.setRunning(running),
     failed,
   });
@@ -139,6 +148,23 @@ const start = async () => {
     },
   });
 
+  const modelName = (modelId: string) => {
+    const model = models.find((m) => String(m.modelId) === modelId);
+    return model ? model.modelName || model.modelCode : undefined;
+  };
+  const myUsage = createMyUsage({ api, modelName });
+
+  const admin = createAdminView({
+    api,
+    models: () => models,
+    failed,
+    quotasChanged: () => void myUsage.refresh(),
+    closed() {
+      admin.close();
+      setSessionHash(chat.sessionId());
+    },
+  });
+
   const renderModels = () => {
     const remembered = localStorage.getItem(MODEL_KEY);
     modelSelect.replaceChildren(...models.map((m) => h('option', { value: m.modelId }, m.modelName || m.modelCode)));
@@ -151,15 +177,18 @@ const start = async () => {
   const loadAll = async () => {
     connection = currentConnection(defaults);
     if (!connection.token) return connectionDialog.open('请填写访问令牌（Bearer token）');
+    const adminTab = ADMIN_HASH.exec(location.hash)?.[1] as AdminTab | undefined;
     try {
-      const [modelList, chatConfig] = await Promise.all([api.models(), api.config()]);
+      const [modelList, chatConfig, access] = await Promise.all([api.models(), api.config(), probeAccess(api)]);
       models = modelList;
       renderModels();
       applyConfig(chatConfig);
-      await refreshSessions();
+      admin.setAccess(access);
+      await Promise.all([refreshSessions(), myUsage.refresh()]);
       const hashed = SESSION_HASH.exec(location.hash)?.[1];
       if (hashed) await openSession(hashed);
       else newChat();
+      if (adminTab) admin.open(adminTab);
     } catch (err) {
       failed(err);
     }
@@ -173,6 +202,7 @@ const start = async () => {
   });
   byId('new-chat').addEventListener('click', newChat);
   byId('open-config').addEventListener('click', () => configDialog.open());
+  byId('open-admin').addEventListener('click', () => admin.open());
   byId('open-connection').addEventListener('click', () => connectionDialog.open());
   toggleSidebar.addEventListener('click', () => setSidebarOpen(!sidebarEl.classList.contains('open')));
   scrim.addEventListener('click', () => setSidebarOpen(false));
