@@ -28,6 +28,8 @@ export interface Progress {
   /** Where `usage` was read from and how reasoning was counted (the usage record keeps it). */
   usageSource?: UsageSource;
   firstTokenAt?: number;
+  /** The prompt's tokens, estimated when the call was made: counted if the provider gives no usage (usage/run-usage.ts). */
+  promptTokens?: number;
 }
 
 /** One run in flight: what it was given, what it produced, how it is stopped. */

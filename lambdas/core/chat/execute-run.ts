@@ -7,6 +7,7 @@ import type { ChatDeps } from './deps.ts';
 import type { PreparedRun } from './2-check/prepare-run.ts';
 import type { RunStream } from './run-stream.ts';
 import { createRunStop } from './stop/run-stop.ts';
+import { claimNotices } from '../quotas/soft-notice.ts';
 
 /**
  * A run's phases, in the order of the folders beside this file. Phases 1 and 2 (accept
@@ -26,8 +27,21 @@ export const executeRun = async (deps: ChatDeps, plan: PreparedRun, stream: RunS
   const stop = createRunStop(stream);
   const active: ActiveRun = { deps, plan, stream, ctx, runId: plan.runId, progress: { content: [], reasoning: [] }, stop };
   ctx.log.appendKeys({ runId: active.runId });
-  await finish(active, await runPhases(active));
+  const notices = showNotices(active);
+  const outcome = await runPhases(active);
+  // Before the closing line: a notice after it would never be read.
+  await notices;
+  await finish(active, outcome);
 };
+
+/** The soft quotas the checks found passed, each told once per user and period: marked, then written to the stream. */
+const showNotices = ({ deps, plan, stream, ctx }: ActiveRun): Promise<void> =>
+  claimNotices(deps.runtime, plan.quota.notices).then(
+    (messages) => {
+      for (const message of messages) stream.notice(message);
+    },
+    (err: unknown) => ctx.log.warn('quota notices could not be marked', { errorName: (err as Error)?.name }),
+  );
 
 const runPhases = async (active: ActiveRun): Promise<Outcome> => {
   const { log } = active.ctx;

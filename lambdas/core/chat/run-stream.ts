@@ -101,6 +101,10 @@ export class RunStream {
     this.push(encodeLine({ type: 'metrics', metrics }));
   }
 
+  notice(text: string): void {
+    this.push(encodeLine({ type: 'notice', notice: text }));
+  }
+
   /** At most one error line per run: the client shows it and stops. */
   error(message: string): void {
     if (this.errored) return;

@@ -34,3 +34,19 @@ export class DynamoDbError extends Error implements DynamoDbErrorFields {
 
 /** A write's condition was false: the item isn't what the caller required. */
 export const isConditionFailed = (err: unknown): boolean => (err as { name?: unknown } | undefined)?.name === 'ConditionalCheckFailedException';
+
+/** Each item's reason a transaction was cancelled for (`None` where that item was fine); undefined for any other error. */
+export const cancellationCodes = (err: unknown): string[] | undefined => {
+  const e = err as { name?: unknown; CancellationReasons?: DynamoDbErrorFields['CancellationReasons'] } | undefined;
+  return e?.name === 'TransactionCanceledException' ? (e.CancellationReasons ?? []).map((r) => r.Code ?? 'None') : undefined;
+};
+
+/**
+ * Another transaction held an item at the instant of the write (a single write that met it,
+ * or a transaction whose only refusals were conflicts): nothing was applied, a new try may pass.
+ */
+export const isTransactionConflict = (err: unknown): boolean => {
+  if ((err as { name?: unknown } | undefined)?.name === 'TransactionConflictException') return true;
+  const refused = (cancellationCodes(err) ?? []).filter((code) => code !== 'None');
+  return refused.length > 0 && refused.every((code) => code === 'TransactionConflict');
+};

@@ -21,6 +21,8 @@ export interface LlmRequest {
   temperature?: number;
   maxTokens?: number;
   reasoning: boolean;
+  /** Ask for the usage in the stream (`stream_options.include_usage`), unless false: for providers that refuse the option. */
+  streamUsage?: boolean;
 }
 
 export type { TokenUsage };

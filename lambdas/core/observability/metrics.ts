@@ -21,10 +21,14 @@ export const METRIC = {
   outputTokens: 'OutputTokens',
   cancels: 'Cancels',
   rateLimitHits: 'RateLimitHits',
+  /** A run's cost in units of its price's currency (the ledger keeps the exact millionths). */
+  cost: 'Cost',
+  /** Everything's cost this month so far, by currency: what the monthly cost alarm reads. */
+  monthToDateCost: 'MonthToDateCost',
 } as const satisfies Record<string, string | Record<RunOutcome, string>>;
 
-/** Extra dimensions: per-model series of runs and tokens, rate-limit hits per action. */
-export const DIMENSION = { model: 'model', action: 'action' } as const;
+/** Extra dimensions: per-model series of runs, tokens and cost, rate-limit hits per action, money per currency. */
+export const DIMENSION = { model: 'model', action: 'action', currency: 'currency' } as const;
 
 type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
 
@@ -65,6 +69,19 @@ export const recordTokens = (model: string, input: number, output: number): void
   publish(METRIC.inputTokens, MetricUnit.Count, input, dimensions);
   publish(METRIC.outputTokens, MetricUnit.Count, output, dimensions);
 };
+
+/** A run's tokens and, for a priced model, its cost: what the ledger counted, by model. */
+export const recordUsage = (model: string, usage: { inputTokens: number; outputTokens: number; costMicros: number; price?: { currency: string } }): void => {
+  recordTokens(model, usage.inputTokens, usage.outputTokens);
+  if (usage.price)
+    publish(METRIC.cost, MetricUnit.NoUnit, usage.costMicros / 1_000_000, {
+      [DIMENSION.model]: dimensionValue(model),
+      [DIMENSION.currency]: usage.price.currency,
+    });
+};
+
+export const recordMonthToDateCost = (currency: string, micros: number): void =>
+  publish(METRIC.monthToDateCost, MetricUnit.NoUnit, micros / 1_000_000, { [DIMENSION.currency]: currency });
 
 export const recordCancel = (): void => publish(METRIC.cancels, MetricUnit.Count, 1);
 

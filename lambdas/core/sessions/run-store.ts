@@ -1,4 +1,4 @@
-import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { QueryCommandInput, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { batchWriteAll } from '../db/batch-write.ts';
 import { isConditionFailed } from '../db/dynamodb-error.ts';
 import { ServiceError } from '../errors/service-error.ts';
@@ -8,6 +8,18 @@ import { finishRunStatusItem } from './run-status.ts';
 import { sessionTitle } from './title.ts';
 import { SUMMED_METRICS, type RunRecord, type SessionHeader } from './types.ts';
 import { REFUSAL_MSG } from '../wire/messages.ts';
+import { writeFinal } from '../usage/final-write.ts';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+export interface PersistOptions {
+  /** The run continued a session, which must still exist. */
+  followUp?: boolean;
+  /** Epoch ms past which no call runs. */
+  deadline?: number;
+  /** The run's usage (usage/ledger-write.ts), written in the same transaction, exactly once. */
+  usage?: TransactItem[];
+}
 
 type Deps = Pick<Runtime, 'db' | 'tables'>;
 
@@ -44,9 +56,14 @@ export const splitText = (text: string, units = PART_UNITS): string[] => {
  * and run-status item, so a reader never sees one without the others. A run that
  * continued a session (`followUp`) is stored only while that session still exists: one
  * deleted meanwhile is not brought back by a run that started before the delete saw it.
- * No call runs past `deadline` (epoch ms).
+ * The run's usage items ride in the same transaction (usage/final-write.ts says what a
+ * refusal then means). No call runs past `deadline` (epoch ms).
  */
-export const persistRun = async (deps: Deps, run: RunRecord, { followUp = false, deadline = Number.POSITIVE_INFINITY } = {}): Promise<void> => {
+export const persistRun = async (
+  deps: Deps,
+  run: RunRecord,
+  { followUp = false, deadline = Number.POSITIVE_INFINITY, usage = [] }: PersistOptions = {},
+): Promise<void> => {
   const db = deps.db.until(deadline);
   const sk = runSk(run.startedAt, run.runId);
   const pk = sessionPk(run.sessionId);
@@ -66,8 +83,9 @@ export const persistRun = async (deps: Deps, run: RunRecord, { followUp = false,
 
   const sums = SUMMED_METRICS.map((k, i) => ({ name: `sum_${k}`, value: `:m${i}`, amount: run.metrics?.[k] ?? 0 }));
   const now = run.finishedAt;
-  await db.transactWrite({
-    TransactItems: [
+  await writeFinal(
+    db,
+    [
       { Put: { TableName: deps.tables.sessions, Item: runItem } },
       {
         Update: {
@@ -98,7 +116,8 @@ export const persistRun = async (deps: Deps, run: RunRecord, { followUp = false,
       },
       finishRunStatusItem(deps, run),
     ],
-  });
+    usage,
+  );
 };
 
 /** Every item a query matches, page by page, until `stop` says enough. */

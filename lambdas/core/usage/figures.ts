@@ -62,3 +62,9 @@ export const addFigures = (into: UsageFigures, more: UsageFigures): UsageFigures
 };
 
 export const sumFigures = (list: UsageFigures[]): UsageFigures => list.reduce(addFigures, emptyFigures());
+
+/** A reservation's amounts by held attribute: tokens, and cost by currency. */
+export const heldAmounts = (held: { tokens: number; cost: Record<string, number> }): [string, number][] => [
+  [HELD_TOKENS, held.tokens],
+  ...Object.entries(held.cost).map(([currency, micros]): [string, number] => [`${HELD_COST_PREFIX}${currency}`, micros]),
+];

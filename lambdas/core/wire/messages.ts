@@ -79,3 +79,23 @@ export const UPSTREAM_MSG = {
 
 /** The error line of a provider's failure: the class, then the provider's own short reason. */
 export const upstreamErrorLine = (message: string, reason?: string): string => (reason ? `${message}（服务商：${reason}）` : message);
+
+/** A quota as its messages name it: whose, which period and measure, the limit and when its period ends. */
+export interface QuotaWords {
+  /** `用户 zhangsan`, `部门 研发部门`, `角色 common`, `模型 gpt-4o`. */
+  subject: string;
+  period: 'day' | 'month';
+  metric: 'tokens' | 'cost';
+  /** `100000 Token` or `100.00 CNY`. */
+  limit: string;
+  /** `2026-11-25 00:00:00`. */
+  resetsAt: string;
+}
+
+const quotaName = (q: QuotaWords) => `${q.subject} 的${q.period === 'day' ? '每日' : '每月'}${q.metric === 'tokens' ? 'Token' : '费用'}`;
+
+/** A send refused by a hard quota, before any provider contact. */
+export const quotaReachedMessage = (q: QuotaWords): string => `已达到${quotaName(q)}限额（${q.limit}），将于 ${q.resetsAt} 重置`;
+
+/** The stream's notice once a soft quota is passed, once per user, quota and period. */
+export const quotaNoticeMessage = (q: QuotaWords): string => `已超过${quotaName(q)}提醒额度（${q.limit}），本周期内不再提醒，将于 ${q.resetsAt} 重置`;

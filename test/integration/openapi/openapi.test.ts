@@ -71,10 +71,19 @@ describe('what the handlers answer matches the document', () => {
   ) => {
     const out = await api({ method, path, authorization: extra.authorization ?? admin, body: extra.body, query: extra.query });
     const answer = ROUTE_ANSWERS[`${method} ${routePath}`]!;
+    seen.add(`${method} ${routePath}`);
     const parsed = answerSchema(answer).safeParse(out.json);
     expect(parsed.error?.issues ?? [], `${method} ${path}: ${JSON.stringify(out.json).slice(0, 300)}`).toEqual([]);
-    seen.add(`${method} ${routePath}`);
     return out.json;
+  };
+
+  /** A route that answers a file: its media type, and the file. */
+  const expectFile = async (method: 'POST', path: string, body: unknown) => {
+    const out = await api({ method, path, authorization: admin, body });
+    const answer = ROUTE_ANSWERS[`${method} ${path}`]!;
+    expect('file' in answer && String(out.headers?.['content-type']).startsWith(answer.file), out.body.slice(0, 300)).toBe(true);
+    seen.add(`${method} ${path}`);
+    return out.body;
   };
 
   beforeAll(async () => {
@@ -85,7 +94,15 @@ describe('what the handlers answer matches the document', () => {
 
   it('every REST route, the stream lines, and a refusal', async () => {
     await expectAnswer('POST', '/ai/model', '/ai/model', {
-      body: { modelCode: 'doc', provider: 'OpenAI', modelSort: 1, baseUrl: h.modelServer.url, apiKey: 'sk-doc', supportReasoning: 'Y' },
+      body: {
+        modelCode: 'doc',
+        provider: 'OpenAI',
+        modelSort: 1,
+        baseUrl: h.modelServer.url,
+        apiKey: 'sk-doc',
+        supportReasoning: 'Y',
+        prices: [{ currency: 'CNY', inputPerMillion: 2, outputPerMillion: 8, cachedPerMillion: 0.5, effectiveFrom: '2026-01-01 00:00:00' }],
+      },
     });
     const page = await expectAnswer('GET', '/ai/model/list', '/ai/model/list', { query: { modelCode: 'doc' } });
     const model = page.rows[0];
@@ -99,10 +116,18 @@ describe('what the handlers answer matches the document', () => {
     await expectAnswer('GET', '/ai/chat/config', '/ai/chat/config', { authorization: user });
     await expectAnswer('POST', '/ai/chat/upload', '/ai/chat/upload', { authorization: user, body: { fileName: 'a.png', contentType: 'image/png', size: 10 } });
 
+    await expectAnswer('POST', '/ai/quota', '/ai/quota', {
+      body: { subjectType: 'user', subjectId: String(USER), period: 'day', metric: 'tokens', limit: 1, enforcement: 'soft' },
+    });
+    const quota = (await expectAnswer('GET', '/ai/quota/list', '/ai/quota/list')).rows[0];
+    await expectAnswer('PUT', '/ai/quota', '/ai/quota', { body: { ...quota, remark: 'documented' } });
+    await expectAnswer('GET', `/ai/quota/${quota.quotaId}`, '/ai/quota/{quotaId}');
+    expect((await expectAnswer('GET', '/ai/quota/987654', '/ai/quota/{quotaId}')).data).toEqual({});
+
     const chat = await h.send({ modelId: model.modelId, message: '[[interval=0 reasoning]] hi', isReasoning: true }, { authorization: user });
     const failed = await h.send({ modelId: model.modelId, message: '[[interval=0 error_after=2]] hi' }, { authorization: user });
     const lines = [...chat.lines, ...failed.lines];
-    expect(new Set(lines.map((l) => l.type))).toEqual(new Set(['meta', 'run_info', 'reasoning', 'content', 'metrics', 'error']));
+    expect(new Set(lines.map((l) => l.type))).toEqual(new Set(['meta', 'run_info', 'reasoning', 'content', 'metrics', 'error', 'notice']));
     for (const line of lines) expect(streamLineSchema.safeParse(line).error?.issues ?? [], JSON.stringify(line)).toEqual([]);
     const sessionId = chat.lines[0]!.session_id as string;
 
@@ -112,6 +137,12 @@ describe('what the handlers answer matches the document', () => {
     await slow.capture.until((l) => l.some((line) => line.type === 'content'));
     await expectAnswer('POST', '/ai/chat/cancel', '/ai/chat/cancel', { authorization: user, body: { runId: slow.capture.lines[1]!.run_id } });
     await slow.done;
+    for (const groupBy of ['user', 'dept', 'model', 'day']) await expectAnswer('GET', '/ai/usage/summary', '/ai/usage/summary', { query: { groupBy } });
+    const ledger = await expectAnswer('GET', '/ai/usage/list', '/ai/usage/list');
+    expect(ledger.total).toBe(3);
+    expect(await expectFile('POST', '/ai/usage/export', { outcome: 'completed' })).toContain(chat.lines[1]!.run_id);
+    await expectAnswer('GET', '/ai/usage/my', '/ai/usage/my', { authorization: user });
+    await expectAnswer('DELETE', `/ai/quota/${quota.quotaId}`, '/ai/quota/{ids}');
     await expectAnswer('DELETE', `/ai/chat/session/${sessionId}`, '/ai/chat/session/{sessionId}', { authorization: user });
     await expectAnswer('DELETE', `/ai/model/${model.modelId}`, '/ai/model/{ids}');
     expect([...seen].sort()).toEqual(Object.keys(ROUTE_ANSWERS).sort());

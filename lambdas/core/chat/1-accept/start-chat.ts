@@ -44,7 +44,7 @@ export const startChat = async (deps: ChatDeps, input: ChatInput): Promise<ChatS
     const request = parseJsonBody(requestSchema(deps.runtime.settings.MAX_MESSAGE_LENGTH), input.body);
     // The SDK loads while the reads below are in flight; a failed load shows up at the call.
     preloadOpenAi().catch(() => {});
-    plan = await prepareRun(deps, identity, request, log);
+    plan = await prepareRun(deps, identity, request, log, startedAt);
   } catch (err) {
     return { kind: 'envelope', envelope: errorEnvelope(err, (e) => log.error('chat request failed before streaming', e as Error)) };
   }

@@ -17,6 +17,8 @@ import { historySize } from './history-sizes.ts';
 import { connectModel, type ModelConnection } from './connect-model.ts';
 import type { ChatRequest } from '../1-accept/request-schema.ts';
 import { REFUSAL_MSG } from '../../wire/messages.ts';
+import { checkQuotas, type QuotaGrant } from '../../quotas/quota-check.ts';
+import { releaseReservations } from '../../quotas/reservation.ts';
 
 /** Everything a run needs once the pre-stream checks passed. */
 export interface PreparedRun {
@@ -34,6 +36,8 @@ export interface PreparedRun {
   connection: ModelConnection;
   /** The caller's own image keys and the RuoYi upload paths among those sent, without repeats. */
   images: ImageRef[];
+  /** What the quota check reserved (settled by the run's final write) and the soft notices it may show. */
+  quota: QuotaGrant;
   /**
    * The session's history for the prompt, read in the same round as the checks; a
    * failure is the run's to report (its error line, the run not started), not a refusal.
@@ -80,11 +84,15 @@ const historyFor = (deps: ChatDeps, sessionId: string, config: ChatConfig, guess
  * caller's; a new client-made id becomes the caller's) and the session's history, whose
  * size is the one this instance last saw in the caller's config (`history-sizes.ts`);
  * then, as soon as the model is known, its key (cached) and its base URL (cached DNS).
- * A history read for a session that is not the caller's is dropped unread. Anything
- * refused here becomes the JSON envelope; no provider is contacted before all of it
- * passed, and a header this request created is taken back.
+ * A history read for a session that is not the caller's is dropped unread. The quotas
+ * that apply are checked in the same round (quotas/quota-check.ts): their keys follow
+ * from the caller and the model id, and the quotas and the model's size come from this
+ * instance's copies, so the hard ones reserve beside the other reads. Anything refused
+ * here becomes the JSON envelope; no provider is contacted before all of it passed, and
+ * a header this request created and what its quotas reserved are taken back.
+ * `now` is when the run starts: the periods its quotas and its usage count in.
  */
-export const prepareRun = async (deps: ChatDeps, identity: Identity, request: ChatRequest, log: RequestLog): Promise<PreparedRun> => {
+export const prepareRun = async (deps: ChatDeps, identity: Identity, request: ChatRequest, log: RequestLog, now = Date.now()): Promise<PreparedRun> => {
   const { runtime } = deps;
   const { settings } = runtime;
   const { userId } = identity;
@@ -95,7 +103,8 @@ export const prepareRun = async (deps: ChatDeps, identity: Identity, request: Ch
   const rateLimit = enforceRateLimit(runtime, userId, 'send', settings.RATE_LIMIT_SENDS_PER_MINUTE);
   // The model and the config in one request: one fewer for the round to wait on.
   const items = readItems(runtime.db, [modelRead(runtime, request.modelId), chatConfigRead(runtime, userId)]);
-  const model = items.then(([found]) => usableModel(identity, found));
+  const found = items.then(([model]) => model);
+  const model = found.then((stored) => usableModel(identity, stored));
   const session = request.sessionId ? claimSession(runtime, sessionId, userId, request.message) : undefined;
   const config = items.then(([, found]) => found);
   const connection = model.then((found) => connectModel(deps, found, log));
@@ -107,10 +116,19 @@ export const prepareRun = async (deps: ChatDeps, identity: Identity, request: Ch
     : Promise.resolve([]);
   // A refused request never reads it; a run awaits it and reports its failure.
   history.catch(() => {});
-  const checked = await allInOrder({ rateLimit, model, session: session ?? Promise.resolve(undefined), config, connection }).catch(async (err: unknown) => {
-    if (session) await releaseIfCreated(deps, session, sessionId, userId, log);
-    throw err;
-  });
+  const recalled = deps.models.recall(request.modelId);
+  const quota = checkQuotas(
+    runtime,
+    { identity, modelId: request.modelId, now, quotas: deps.quotas.current(), model: recalled ? Promise.resolve(recalled) : found },
+    log,
+  );
+  const checked = await allInOrder({ rateLimit, model, session: session ?? Promise.resolve(undefined), config, connection, quota }).catch(
+    async (err: unknown) => {
+      await Promise.all([session && releaseIfCreated(deps, session, sessionId, userId, log), releaseIfReserved(deps, quota, log)]);
+      throw err;
+    },
+  );
+  deps.models.remember(checked.model);
   return {
     identity,
     request,
@@ -121,8 +139,20 @@ export const prepareRun = async (deps: ChatDeps, identity: Identity, request: Ch
     config: checked.config,
     connection: checked.connection,
     images,
+    quota: checked.quota,
     history,
   };
+};
+
+/** A refused request holds nothing back: what its quota check reserved is given back. */
+const releaseIfReserved = async (deps: ChatDeps, quota: Promise<QuotaGrant>, log: RequestLog) => {
+  const reservations = await quota.then(
+    (grant) => grant.reservations,
+    () => [],
+  );
+  await releaseReservations(deps.runtime, reservations).catch((err: unknown) =>
+    log.warn('refused run: its quota reservation is left held', { errorName: (err as Error)?.name }),
+  );
 };
 
 /** A refused request leaves no session behind: the header its claim created is deleted again. */

@@ -31,5 +31,6 @@ export const planModelCall = (deps: ChatDeps, input: CallInput): PlannedCall => 
     temperature: effectiveTemperature(input.config, input.model),
     maxTokens: input.model.maxTokens ?? undefined,
     reasoning: reasoningEnabled(input.request.isReasoning, input.model),
+    streamUsage: input.model.streamUsage !== 'N',
   },
 });

@@ -6,6 +6,8 @@ import { type ActiveRun, asPhase } from '../active-run.ts';
 import type { CallEnd } from '../stop/stop-outcome.ts';
 import { type PlannedCall, planModelCall } from './plan-call.ts';
 import { createReplySink } from './reply-sink.ts';
+import { estimatePrompt } from '../../usage/run-usage.ts';
+import { callSignal } from '../stop/usage-on-stop.ts';
 
 /** A model call whose run's status item exists: its reply is being handed on. */
 export interface StartedCall {
@@ -52,6 +54,8 @@ export const startCall = (active: ActiveRun, inputs: RunInputs): Promise<Started
       images: inputs.images,
     });
     const sink = createReplySink(active, planned.request.reasoning);
+    active.progress.promptTokens = estimatePrompt(planned.request.messages);
+    const call = callSignal(stop, plan.model.usageOnStop === 'Y', deps.runtime.settings.USAGE_ON_STOP_MS);
 
     // The status write starts once the model request has gone out (in this turn of the
     // event loop): its own signing and sending would otherwise go first, and the
@@ -61,7 +65,7 @@ export const startCall = (active: ActiveRun, inputs: RunInputs): Promise<Started
       () => true,
       () => false,
     );
-    const ended = settleCall(callModel({ ...planned, ready }, sink, stop.signal));
+    const ended = settleCall(callModel({ ...planned, ready }, sink, call.signal)).finally(() => call.done());
     try {
       await created;
     } catch (err) {

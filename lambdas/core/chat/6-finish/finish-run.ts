@@ -1,7 +1,11 @@
 import type { RequestLog } from '../../observability/request-log.ts';
 import { imageRefText } from '../../images/image-refs.ts';
 import type { TokenUsage } from '../../llm/types.ts';
-import { recordRunOutcome, recordStreamDuration, recordTimeToFirstToken, recordTokens } from '../../observability/metrics.ts';
+import { recordRunOutcome, recordStreamDuration, recordTimeToFirstToken, recordUsage } from '../../observability/metrics.ts';
+import { releaseReservations } from '../../quotas/reservation.ts';
+import type { LedgerEntry } from '../../usage/ledger-entry.ts';
+import { ledgerWriteItems } from '../../usage/ledger-write.ts';
+import { usageEntry } from './run-usage-entry.ts';
 import type { ModelInfo, RunMetrics, RunRecord } from '../../sessions/types.ts';
 import type { ActiveRun, Outcome, RunEnd } from '../active-run.ts';
 import { persistWithRetry } from './persist.ts';
@@ -58,19 +62,24 @@ const runRecord = ({ plan, ctx, runId, progress }: ActiveRun, outcome: RunEnd, f
   ...(outcome.error ? { error: outcome.error } : {}),
 });
 
-/** Stores the run; never throws: undefined when it could not be stored, the cause logged. */
-const store = async (active: ActiveRun, outcome: RunEnd, finishedAt: number): Promise<RunRecord | undefined> => {
+/**
+ * Stores the run with its usage; never throws: `stored` absent when it could not be stored,
+ * the cause logged; `entry` the run's ledger entry, once built.
+ */
+const store = async (active: ActiveRun, record: RunRecord): Promise<{ stored?: RunRecord; entry?: LedgerEntry }> => {
+  let entry: LedgerEntry | undefined;
   try {
-    const record = runRecord(active, outcome, finishedAt);
+    const { runtime } = active.deps;
+    entry = usageEntry(active, record);
     // Bounded by the function's own time: a DynamoDB that hangs cannot outlast the function.
     const deadline = Date.now() + active.ctx.remainingTimeMs() - CLOSE_MARGIN_MS;
-    const saved = await persistWithRetry(active.deps.runtime, record, !active.plan.isNewSession, deadline);
-    if (saved.stored) return record;
+    const saved = await persistWithRetry(runtime, record, !active.plan.isNewSession, deadline, ledgerWriteItems(runtime.tables.sessions, entry));
+    if (saved.stored) return { stored: record, entry };
     active.ctx.log.error('run could not be stored', saved.error as Error);
   } catch (err) {
     active.ctx.log.error('run could not be stored', err as Error);
   }
-  return undefined;
+  return { entry };
 };
 
 /**
@@ -92,29 +101,32 @@ export const finish = async (active: ActiveRun, outcome: Outcome): Promise<void>
   if (outcome.status === 'not-started') {
     close(outcome.error);
     guarded(log, 'run could not be reported', () => recordRunOutcome('failed', modelNameOf(plan)));
+    // No final write will settle what the send reserved.
+    await Promise.resolve()
+      .then(() => releaseReservations(active.deps.runtime, plan.quota.reservations))
+      .catch((err: unknown) => log.warn('run not started: its quota reservation is left held', { errorName: (err as Error)?.name }));
     return;
   }
   // The reply's last lines go out before the store is called, not after its request is built and sent.
   guarded(log, 'run stream could not be flushed', () => stream.flush());
   const finishedAt = Date.now();
-  const stored = await store(active, outcome, finishedAt);
+  const { stored, entry } = await store(active, runRecord(active, outcome, finishedAt));
   // Only once the store answered: a reply the session will not keep must not end on `metrics`.
   close(outcome.error ?? (stored ? undefined : RUN_MSG.saveFailed), outcome.status === 'completed' ? (stored?.metrics ?? undefined) : undefined);
   guarded(log, 'run could not be reported', () => {
     const modelName = modelNameOf(plan);
-    const usage = progress.usage ?? NO_USAGE;
     recordRunOutcome(outcome.status, modelName);
     recordStreamDuration(seconds(finishedAt - ctx.startedAt));
     if (progress.firstTokenAt) recordTimeToFirstToken(seconds(progress.firstTokenAt - ctx.startedAt));
-    if (progress.usage) recordTokens(modelName, usage.inputTokens, usage.outputTokens);
+    if (entry) recordUsage(modelName, entry);
     log.info('run finished', {
       outcome: outcome.status,
       stored: stored !== undefined,
       clientGone: stream.clientGone,
       durationMs: finishedAt - ctx.startedAt,
       timeToFirstTokenMs: progress.firstTokenAt ? progress.firstTokenAt - ctx.startedAt : null,
-      inputTokens: usage.inputTokens,
-      outputTokens: usage.outputTokens,
+      inputTokens: entry?.inputTokens ?? null,
+      outputTokens: entry?.outputTokens ?? null,
       usageSource: progress.usageSource ?? null,
       contentChars: stored?.content.length ?? null,
     });

@@ -3,6 +3,7 @@ import { type ActiveRun, asPhase, endOnFailure, PhaseFailure, SAFETY_MARGIN_MS }
 import { finish } from '../../../../lambdas/core/chat/6-finish/finish-run.ts';
 import { loadInputs } from '../../../../lambdas/core/chat/3-load-inputs/load-inputs.ts';
 import type { PreparedRun } from '../../../../lambdas/core/chat/2-check/prepare-run.ts';
+import { NO_QUOTA } from '../../../../lambdas/core/quotas/quota-check.ts';
 import { RunStream } from '../../../../lambdas/core/chat/run-stream.ts';
 import type { StartedCall } from '../../../../lambdas/core/chat/4-start-call/start-call.ts';
 import { supervise } from '../../../../lambdas/core/chat/5-supervise/supervise.ts';
@@ -25,7 +26,7 @@ const ctx = { log, startedAt: Date.now(), remainingTimeMs: () => 60_000, authori
 
 const plan = (overrides: Partial<PreparedRun> = {}): PreparedRun =>
   ({
-    identity: { userId: '7' },
+    identity: { userId: '7', deptAncestors: [], roles: [] },
     request: { message: 'hi' },
     runId: 'run-1',
     sessionId: 'session-1',
@@ -35,6 +36,7 @@ const plan = (overrides: Partial<PreparedRun> = {}): PreparedRun =>
     connection: { apiKey: 'sk-secret' },
     images: [{ source: 'store', key: 'k1' }],
     history: Promise.resolve([]),
+    quota: NO_QUOTA,
     ...overrides,
   }) as unknown as PreparedRun;
 

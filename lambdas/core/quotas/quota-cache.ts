@@ -1,0 +1,40 @@
+import type { Quota } from './schema.ts';
+
+/** A copy older than this is not used: the check waits for a fresh read. */
+export const MAX_STALE_MS = 5 * 60_000;
+
+/** The quotas as this instance last read them. */
+export interface QuotaCache {
+  /** The cached copy while fresh; while stale, the copy, refreshed in the background; past MAX_STALE_MS, a read. */
+  current(): Promise<Quota[]>;
+}
+
+/**
+ * Every send's checks need the quotas, and they change rarely: a copy is kept and served
+ * for `freshMs`, then served while one background read replaces it, so the check itself
+ * waits for a read only on an instance's first send or after it sat idle for minutes. A
+ * failed read is not kept: the next call reads again.
+ */
+export const createQuotaCache = (load: () => Promise<Quota[]>, freshMs: number, now: () => number = Date.now): QuotaCache => {
+  let copy: { quotas: Quota[]; at: number } | undefined;
+  let reading: Promise<Quota[]> | undefined;
+  const read = () => {
+    reading ??= load()
+      .then((quotas) => {
+        copy = { quotas, at: now() };
+        return quotas;
+      })
+      .finally(() => {
+        reading = undefined;
+      });
+    return reading;
+  };
+  return {
+    current() {
+      const age = copy ? now() - copy.at : Number.POSITIVE_INFINITY;
+      if (!copy || age >= MAX_STALE_MS) return read();
+      if (age >= freshMs) read().catch(() => {});
+      return Promise.resolve(copy.quotas);
+    },
+  };
+};
