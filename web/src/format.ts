@@ -6,12 +6,12 @@
 
 const MICROS = 1_000_000;
 const counts = new Intl.NumberFormat('zh-CN', { maximumFractionDigits: 0 });
-const compact = new Intl.NumberFormat('zh-CN', { notation: 'compact', maximumFractionDigits: 1 });
+const compact = new Intl.NumberFormat('zh-CN', { notation: 'compact', maximumSignificantDigits: 3 });
 
 /** `12,345`. */
 export const countText = (n: number) => counts.format(n);
 
-/** `1.2万`: for a chart's axis, where the exact figure is in its table. */
+/** `1.5万`, `0.0002`: for a chart's axis (round numbers, large or small), where the exact figure is in its table. */
 export const compactText = (n: number) => compact.format(n);
 
 /** Millionths as a decimal: at least two places, the rest only where they are not 0 (`1.50`, `0.000123`). */

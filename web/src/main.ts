@@ -173,10 +173,18 @@ const start = async () => {
     updateCapabilities();
   };
 
-  /** Loads what depends on who is signed in; asks for a token first when there is none. */
+  /**
+   * Loads what depends on who is signed in; asks for a token first when there is none.
+   * `data-ready` says it is done, for the first load and each one after a sign-in.
+   */
   const loadAll = async () => {
+    document.body.dataset.ready = 'false';
     connection = currentConnection(defaults);
-    if (!connection.token) return connectionDialog.open('请填写访问令牌（Bearer token）');
+    if (!connection.token) {
+      connectionDialog.open('请填写访问令牌（Bearer token）');
+      document.body.dataset.ready = 'true';
+      return;
+    }
     const adminTab = ADMIN_HASH.exec(location.hash)?.[1] as AdminTab | undefined;
     try {
       const [modelList, chatConfig, access] = await Promise.all([api.models(), api.config(), probeAccess(api)]);
@@ -192,9 +200,17 @@ const start = async () => {
     } catch (err) {
       failed(err);
     }
+    document.body.dataset.ready = 'true';
   };
 
-  const connectionDialog = createConnectionDialog({ current: () => connection, changed: () => void loadAll() });
+  const connectionDialog = createConnectionDialog({
+    current: () => connection,
+    changed() {
+      // The open session was the last account's: another one may not read it.
+      if (SESSION_HASH.test(location.hash)) setSessionHash(null);
+      void loadAll();
+    },
+  });
 
   modelSelect.addEventListener('change', () => {
     localStorage.setItem(MODEL_KEY, modelSelect.value);
@@ -208,7 +224,6 @@ const start = async () => {
   scrim.addEventListener('click', () => setSidebarOpen(false));
 
   await loadAll();
-  document.body.dataset.ready = 'true';
 };
 
 void start();

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { costText, microsDecimal, moneyInput, parseMoney } from '../../../web/src/format.ts';
+import { compactText, costText, microsDecimal, moneyInput, parseMoney } from '../../../web/src/format.ts';
 
 describe('money on the usage pages', () => {
   it('shows millionths exactly, with at least two decimals', () => {
@@ -33,5 +33,14 @@ describe('money on the usage pages', () => {
     );
     expect(moneyInput(100_000_000)).toBe('100');
     expect(moneyInput(500_000)).toBe('0.5');
+  });
+});
+
+describe('chart axis labels', () => {
+  it('keep small amounts readable and shorten large ones', () => {
+    expect(compactText(0.0002)).toBe('0.0002');
+    expect(compactText(150)).toBe('150');
+    expect(compactText(40_000)).toBe('4万');
+    expect(compactText(125_000)).toBe('12.5万');
   });
 });

@@ -42,7 +42,12 @@ const subjectTable = (first: string, rows: UsageRow[]): Table => ({
 });
 
 const card = (label: string, value: string, detail = '') =>
-  h('div', { class: 'stat-card' }, h('dt', {}, label), h('dd', {}, value, detail ? h('small', { class: 'muted' }, detail) : null));
+  h(
+    'div',
+    { class: 'stat-card' },
+    h('dt', {}, label),
+    h('dd', {}, h('span', { class: 'stat-value' }, value), detail ? h('small', { class: 'muted' }, detail) : null),
+  );
 
 /**
  * The admin usage view: over a range of days (the current month unless chosen), the totals,
