@@ -1,13 +1,12 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWeb } from '../../local/build-web.ts';
-import { DEV_JWT_SECRET, startLocalStack, type LocalStack } from '../../local/stack.ts';
+import { DEV_JWT_SECRET, type LocalStack } from '../../local/stack.ts';
 import { countText, moneyText } from '../../web/src/format.ts';
 import { CHAT_USER, signToken } from '../support/tokens.ts';
 import { chatPage, type ChatPage } from './support/chat-page.ts';
-import { launchChromium, type Browser } from './support/chromium.ts';
+import { ARTIFACTS, startPageStack, type PageStack } from './support/page-stack.ts';
 import { usagePages } from './support/usage-pages.ts';
 
 /**
@@ -18,18 +17,16 @@ import { usagePages } from './support/usage-pages.ts';
  * the usage view and edits quotas, a user passes a soft quota.
  */
 
-const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
 /** CNY per million tokens, set on the seeded model before anyone chats. */
 const PRICE = { currency: 'CNY', inputPerMillion: 2, outputPerMillion: 8, cachedPerMillion: null };
 
+let started: PageStack;
 let stack: LocalStack;
-let browser: Browser;
 let page: Page;
 let chat: ChatPage;
 let usage: ReturnType<typeof usagePages>;
 /** A user with a department, so the department ranking has a row. */
 let deptUserToken: string;
-const pageErrors: string[] = [];
 
 type Envelope = { code: number; msg: string; data?: unknown; rows?: unknown[]; total?: number };
 
@@ -69,25 +66,18 @@ const repliedTokens = async (token: string) => {
 const quotas = async () => ((await asAdmin('/ai/quota/list?pageSize=500')).rows ?? []) as Record<string, unknown>[];
 
 beforeAll(async () => {
-  await buildWeb();
   // Quotas are read again on every send (the stream function serves its copy while reading a new one).
-  stack = await startLocalStack({ env: { LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true', QUOTA_CACHE_MS: '1' } });
+  started = await startPageStack({ QUOTA_CACHE_MS: '1' });
+  ({ stack, page } = started);
   const model = (await asAdmin(`/ai/model/${stack.modelId}`)).data as Record<string, unknown>;
   const priced = await asAdmin('/ai/model', { method: 'PUT', body: JSON.stringify({ ...model, apiKey: undefined, prices: [PRICE] }) });
   if (priced.code !== 200) throw new Error(`could not price the seeded model: ${priced.msg}`);
   deptUserToken = await signToken(CHAT_USER(3, { user_name: 'zhangsan', dept_id: '103', dept_name: '研发部门' }), { secret: DEV_JWT_SECRET });
-  browser = await launchChromium();
-  page = browser.context.pages()[0] ?? (await browser.context.newPage());
-  page.on('pageerror', (err) => pageErrors.push(err.message));
   chat = chatPage(page);
   usage = usagePages(page);
-  await mkdir(ARTIFACTS, { recursive: true });
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
-}, 60_000);
+afterAll(() => started?.stop(), 60_000);
 
 describe('usage pages', () => {
   it('shows a user their own use today and this month, as the ledger counted it from the provider', async () => {
@@ -299,6 +289,6 @@ describe('usage pages', () => {
     expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: join(ARTIFACTS, 'usage-phone.png') });
     await page.setViewportSize({ width: 1280, height: 800 });
-    expect(pageErrors).toEqual([]);
+    expect(started.pageErrors).toEqual([]);
   });
 });
