@@ -169,7 +169,11 @@ export const createUsageView = (options: UsageViewOptions) => {
     try {
       const file = await options.api.exportUsage(range());
       const url = URL.createObjectURL(file);
-      h('a', { href: url, download: `ai_usage_${begin.value || 'month'}_${end.value || 'today'}.csv` }).click();
+      // In the document while clicked: older Firefox downloads only from a link that is.
+      const link = h('a', { href: url, download: `ai_usage_${begin.value || 'month'}_${end.value || 'today'}.csv`, hidden: true });
+      document.body.append(link);
+      link.click();
+      link.remove();
       setTimeout(() => URL.revokeObjectURL(url), 60_000);
     } catch (err) {
       options.failed(err);
