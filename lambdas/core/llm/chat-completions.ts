@@ -25,9 +25,10 @@ const toMessage = (message: PromptMessage): ChatCompletionMessageParam => {
 
 /**
  * Streams one reply through `/chat/completions`, its usage asked for where the provider
- * accepts the option (provider-profiles.ts) unless the model is set not to (`streamUsage`),
- * and read by usage.ts. The `openai` client makes the request (retry, timeout, errors
- * before the stream); the stream itself is read by event-stream.ts. A reply the provider's filter cut off (`finish_reason:
+ * accepts the option (provider-profiles.ts) and the model is not set against it
+ * (`streamUsage`), and read by usage.ts. The `openai` client
+ * makes the request (retry, timeout, errors before the stream); the stream itself is
+ * read by event-stream.ts. A reply the provider's filter cut off (`finish_reason:
  * content_filter`) ends as a failure once the stream is read, so its usage still counts
  * and the user learns why the reply stopped; a stream that fails or is stopped keeps the
  * usage it carried so far.

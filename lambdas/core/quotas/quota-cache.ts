@@ -1,11 +1,11 @@
 import type { Quota } from './schema.ts';
 
-/** A copy older than this is not used: the check waits for a fresh read. */
-export const MAX_STALE_MS = 5 * 60_000;
+/** A copy this many times older than fresh (5 minutes for the default 10 s) is not used: the check waits for a read. */
+export const STALE_FACTOR = 30;
 
 /** The quotas as this instance last read them. */
 export interface QuotaCache {
-  /** The cached copy while fresh; while stale, the copy, refreshed in the background; past MAX_STALE_MS, a read. */
+  /** The cached copy while fresh; while stale, the copy, refreshed in the background; past STALE_FACTOR × fresh, a read. */
   current(): Promise<Quota[]>;
 }
 
@@ -32,7 +32,7 @@ export const createQuotaCache = (load: () => Promise<Quota[]>, freshMs: number, 
   return {
     current() {
       const age = copy ? now() - copy.at : Number.POSITIVE_INFINITY;
-      if (!copy || age >= MAX_STALE_MS) return read();
+      if (!copy || age >= STALE_FACTOR * freshMs) return read();
       if (age >= freshMs) read().catch(() => {});
       return Promise.resolve(copy.quotas);
     },

@@ -1,4 +1,4 @@
-import type { QueryCommandInput, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { batchWriteAll } from '../db/batch-write.ts';
 import { isConditionFailed } from '../db/dynamodb-error.ts';
 import { ServiceError } from '../errors/service-error.ts';
@@ -9,16 +9,13 @@ import { sessionTitle } from './title.ts';
 import { SUMMED_METRICS, type RunRecord, type SessionHeader } from './types.ts';
 import { REFUSAL_MSG } from '../wire/messages.ts';
 import { writeFinal } from '../usage/final-write.ts';
-
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+import { ledgerWriteItems } from '../usage/ledger-write.ts';
 
 export interface PersistOptions {
   /** The run continued a session, which must still exist. */
   followUp?: boolean;
   /** Epoch ms past which no call runs. */
   deadline?: number;
-  /** The run's usage (usage/ledger-write.ts), written in the same transaction, exactly once. */
-  usage?: TransactItem[];
 }
 
 type Deps = Pick<Runtime, 'db' | 'tables'>;
@@ -56,14 +53,11 @@ export const splitText = (text: string, units = PART_UNITS): string[] => {
  * and run-status item, so a reader never sees one without the others. A run that
  * continued a session (`followUp`) is stored only while that session still exists: one
  * deleted meanwhile is not brought back by a run that started before the delete saw it.
- * The run's usage items ride in the same transaction (usage/final-write.ts says what a
- * refusal then means). No call runs past `deadline` (epoch ms).
+ * The run's usage (`run.usage`) rides in the same transaction as its ledger entry and
+ * counters (usage/final-write.ts says what a refusal then means). No call runs past
+ * `deadline` (epoch ms).
  */
-export const persistRun = async (
-  deps: Deps,
-  run: RunRecord,
-  { followUp = false, deadline = Number.POSITIVE_INFINITY, usage = [] }: PersistOptions = {},
-): Promise<void> => {
+export const persistRun = async (deps: Deps, run: RunRecord, { followUp = false, deadline = Number.POSITIVE_INFINITY }: PersistOptions = {}): Promise<void> => {
   const db = deps.db.until(deadline);
   const sk = runSk(run.startedAt, run.runId);
   const pk = sessionPk(run.sessionId);
@@ -78,7 +72,7 @@ export const persistRun = async (
       deadline,
     );
   }
-  const { userMessage: _m, content: _c, reasoning: _r, ...rest } = run;
+  const { userMessage: _m, content: _c, reasoning: _r, usage, ...rest } = run;
   const runItem = { pk, sk, type: 'run', ...rest, ...(parts.length ? { parts: parts.length } : text) };
 
   const sums = SUMMED_METRICS.map((k, i) => ({ name: `sum_${k}`, value: `:m${i}`, amount: run.metrics?.[k] ?? 0 }));
@@ -116,7 +110,7 @@ export const persistRun = async (
       },
       finishRunStatusItem(deps, run),
     ],
-    usage,
+    usage ? ledgerWriteItems(deps.tables.sessions, usage) : [],
   );
 };
 

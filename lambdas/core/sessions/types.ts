@@ -1,3 +1,4 @@
+import type { LedgerEntry } from '../usage/ledger-entry.ts';
 import type { RunMetrics } from '../wire/types.ts';
 
 export type RunOutcome = 'completed' | 'cancelled' | 'failed';
@@ -41,6 +42,11 @@ export interface RunRecord {
   finishedAt: number;
   /** Readable failure text shown to the user (no internals). */
   error?: string;
+  /**
+   * The run's usage, written with it in one transaction into the ledger (usage/ledger-write.ts),
+   * never into the run item. Absent on runs read back, and on runs kept by a deploy from before it.
+   */
+  usage?: LedgerEntry;
 }
 
 export interface SessionHeader {

@@ -3,7 +3,8 @@ import type { StoredModel } from '../models/schema.ts';
 import type { RunOutcome } from '../sessions/types.ts';
 import type { ItemKey } from './keys.ts';
 import { costMicros, priceAt, type StoredPrice } from './prices.ts';
-import type { RunUsage, UsageEstimate, UsageSource } from './run-usage.ts';
+import type { UsageSource } from '../llm/usage.ts';
+import type { RunUsage, UsageEstimate, UsageOrigin } from './run-usage.ts';
 
 /** What a run's send reserved on one counter against hard quotas (quotas/reservation.ts), settled by its final write. */
 export interface Reservation {
@@ -33,8 +34,10 @@ export interface LedgerEntry {
   modelName: string;
   provider: string;
   outcome: RunOutcome;
-  source: UsageSource;
+  source: UsageOrigin;
   estimate?: UsageEstimate;
+  /** Where the provider's numbers were read and how they were decided (llm/usage.ts). */
+  provenance?: UsageSource;
   inputTokens: number;
   outputTokens: number;
   reasoningTokens: number;
@@ -80,6 +83,7 @@ export const ledgerEntry = ({ run, identity, model, usage, reservations }: Entry
     outcome: run.status,
     source: usage.source,
     ...(usage.estimate ? { estimate: usage.estimate } : {}),
+    ...(usage.provenance ? { provenance: usage.provenance } : {}),
     inputTokens: usage.inputTokens,
     outputTokens: usage.outputTokens,
     reasoningTokens: usage.reasoningTokens,

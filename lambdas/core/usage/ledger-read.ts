@@ -60,6 +60,7 @@ export const toLedgerRow = (entry: LedgerEntry): LedgerRow => ({
   outcome: entry.outcome,
   source: entry.source,
   estimate: entry.estimate ?? null,
+  provenance: entry.provenance ?? null,
   inputTokens: entry.inputTokens,
   outputTokens: entry.outputTokens,
   reasoningTokens: entry.reasoningTokens,

@@ -1,15 +1,19 @@
 import type { PromptMessage, TokenUsage } from '../llm/types.ts';
+import type { UsageSource } from '../llm/usage.ts';
 import type { RunOutcome } from '../sessions/types.ts';
 import type { USAGE_ESTIMATES, USAGE_SOURCES } from '../wire/responses.ts';
 
-export type UsageSource = (typeof USAGE_SOURCES)[number];
+/** Whose numbers: the provider's, or estimated here. */
+export type UsageOrigin = (typeof USAGE_SOURCES)[number];
 export type UsageEstimate = (typeof USAGE_ESTIMATES)[number];
 
 /** A run's tokens as counted, and where they came from. */
 export interface RunUsage extends TokenUsage {
-  source: UsageSource;
+  source: UsageOrigin;
   /** How, when `source` is `estimated`. */
   estimate?: UsageEstimate;
+  /** Where in the provider's stream its numbers were read and how they were decided (llm/usage.ts), when they are its. */
+  provenance?: UsageSource;
 }
 
 /** Tokens a chat message costs beyond its text (role and separators), as OpenAI's counting guide has it. */
@@ -36,8 +40,9 @@ export const estimatePrompt = (messages: readonly Pick<PromptMessage, 'text'>[])
 
 export interface RunOutput {
   outcome: RunOutcome;
-  /** What the provider reported, if anything. */
+  /** What the provider reported, if anything, and where it was read. */
   usage?: TokenUsage;
+  provenance?: UsageSource;
   content: string;
   reasoning: string;
   /** The prompt as estimated when the call was made; absent when the call never was. */
@@ -61,10 +66,16 @@ const counted = (input: number, output: number, reasoning: number, cached: numbe
 export const runUsage = (run: RunOutput): RunUsage => {
   const streamed = run.content.length + run.reasoning.length > 0;
   const replyTokens = () => Math.max(1, estimateTokens(run.content) + estimateTokens(run.reasoning));
-  if (run.usage && !(streamed && run.usage.outputTokens === 0)) return { ...run.usage, source: 'provider' };
+  const provenance = run.provenance ? { provenance: run.provenance } : {};
+  if (run.usage && !(streamed && run.usage.outputTokens === 0)) return { ...run.usage, source: 'provider', ...provenance };
   if (run.usage) {
     const { inputTokens, cacheReadTokens } = run.usage;
-    return { ...counted(inputTokens, replyTokens(), estimateTokens(run.reasoning), cacheReadTokens), source: 'estimated', estimate: 'zero-output' };
+    return {
+      ...counted(inputTokens, replyTokens(), estimateTokens(run.reasoning), cacheReadTokens),
+      source: 'estimated',
+      estimate: 'zero-output',
+      ...provenance,
+    };
   }
   if (!streamed && run.outcome === 'failed') return { ...counted(0, 0, 0, 0), source: 'estimated', estimate: 'no-reply' };
   const output = streamed ? replyTokens() : 0;

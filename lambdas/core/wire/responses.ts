@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { runMetricsSchema, wireTimeSchema as wireTime } from './types.ts';
 import { PROVIDERS } from '../models/providers.ts';
+import { usageSourceSchema } from '../llm/usage.ts';
 
 /**
  * What the service answers, as schemas for the OpenAPI document: the envelope, each
@@ -192,6 +193,7 @@ export const ledgerRowSchema = z.strictObject({
   outcome: z.enum(USAGE_OUTCOMES),
   source: z.enum(USAGE_SOURCES),
   estimate: z.nullable(z.enum(USAGE_ESTIMATES)),
+  provenance: z.nullable(usageSourceSchema.check(z.describe("where in the provider's stream its numbers were read, and how they were decided"))),
   inputTokens: count,
   outputTokens: count,
   reasoningTokens: count,

@@ -4,7 +4,6 @@ import type { TokenUsage } from '../../llm/types.ts';
 import { recordRunOutcome, recordStreamDuration, recordTimeToFirstToken, recordUsage } from '../../observability/metrics.ts';
 import { releaseReservations } from '../../quotas/reservation.ts';
 import type { LedgerEntry } from '../../usage/ledger-entry.ts';
-import { ledgerWriteItems } from '../../usage/ledger-write.ts';
 import { usageEntry } from './run-usage-entry.ts';
 import type { ModelInfo, RunMetrics, RunRecord } from '../../sessions/types.ts';
 import type { ActiveRun, Outcome, RunEnd } from '../active-run.ts';
@@ -69,11 +68,10 @@ const runRecord = ({ plan, ctx, runId, progress }: ActiveRun, outcome: RunEnd, f
 const store = async (active: ActiveRun, record: RunRecord): Promise<{ stored?: RunRecord; entry?: LedgerEntry }> => {
   let entry: LedgerEntry | undefined;
   try {
-    const { runtime } = active.deps;
     entry = usageEntry(active, record);
     // Bounded by the function's own time: a DynamoDB that hangs cannot outlast the function.
     const deadline = Date.now() + active.ctx.remainingTimeMs() - CLOSE_MARGIN_MS;
-    const saved = await persistWithRetry(runtime, record, !active.plan.isNewSession, deadline, ledgerWriteItems(runtime.tables.sessions, entry));
+    const saved = await persistWithRetry(active.deps.runtime, { ...record, usage: entry }, !active.plan.isNewSession, deadline);
     if (saved.stored) return { stored: record, entry };
     active.ctx.log.error('run could not be stored', saved.error as Error);
   } catch (err) {
@@ -128,6 +126,7 @@ export const finish = async (active: ActiveRun, outcome: Outcome): Promise<void>
       inputTokens: entry?.inputTokens ?? null,
       outputTokens: entry?.outputTokens ?? null,
       usageSource: progress.usageSource ?? null,
+      usageCounted: entry ? (entry.estimate ?? entry.source) : null,
       contentChars: stored?.content.length ?? null,
     });
   });

@@ -1,7 +1,7 @@
 import { retry } from '../../retry.ts';
 import type { Runtime } from '../../runtime.ts';
 import { markRunFailed } from '../../sessions/run-status.ts';
-import { type PersistOptions, persistRun } from '../../sessions/run-store.ts';
+import { persistRun } from '../../sessions/run-store.ts';
 import type { RunRecord } from '../../sessions/types.ts';
 
 type Deps = Pick<Runtime, 'db' | 'tables'>;
@@ -33,15 +33,9 @@ export interface PersistOutcome {
  * (epoch ms); when it could not be stored, marks its status FAILED if time is left.
  * Never throws, the caller reports the outcome.
  */
-export const persistWithRetry = async (
-  deps: Deps,
-  run: RunRecord,
-  followUp: boolean,
-  deadline: number,
-  usage: PersistOptions['usage'] = [],
-): Promise<PersistOutcome> => {
+export const persistWithRetry = async (deps: Deps, run: RunRecord, followUp: boolean, deadline: number): Promise<PersistOutcome> => {
   try {
-    await retry(() => persistRun(deps, run, { followUp, deadline, usage }), { maxAttempts: ATTEMPTS, deadline, retryable: isRetryable });
+    await retry(() => persistRun(deps, run, { followUp, deadline }), { maxAttempts: ATTEMPTS, deadline, retryable: isRetryable });
     return { stored: true };
   } catch (error) {
     await markRunFailed({ ...deps, db: deps.db.until(deadline) }, run).catch(() => {});

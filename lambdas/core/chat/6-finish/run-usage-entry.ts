@@ -16,6 +16,7 @@ export const usageEntry = ({ plan, progress }: Pick<ActiveRun, 'plan' | 'progres
     usage: runUsage({
       outcome: record.status,
       usage: progress.usage,
+      provenance: progress.usageSource,
       content: record.content,
       reasoning: record.reasoning,
       promptTokens: progress.promptTokens,
