@@ -157,6 +157,7 @@ const start = async () => {
   const admin = createAdminView({
     api,
     models: () => models,
+    modelName,
     failed,
     quotasChanged: () => void myUsage.refresh(),
     closed() {

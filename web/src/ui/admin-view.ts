@@ -10,6 +10,7 @@ export type AdminTab = 'usage' | 'quotas';
 export interface AdminViewOptions {
   api: Api;
   models(): ChatModel[];
+  modelName(modelId: string): string | undefined;
   failed(err: unknown): void;
   quotasChanged(): void;
   /** The view was left (its back button): the chat shows again. */

@@ -8,7 +8,9 @@ import { ENFORCEMENT_LABEL, quotaAmount, quotaMeasure, quotaSubject } from './qu
 
 export interface QuotaEditorOptions {
   api: Api;
+  /** The models the page knows, offered for a model quota's id. */
   models(): ChatModel[];
+  modelName(modelId: string): string | undefined;
   failed(err: unknown): void;
   /** A quota was added, changed or removed (the caller's own standing may have changed). */
   changed(): void;
@@ -53,13 +55,8 @@ export const createQuotaEditor = (options: QuotaEditorOptions) => {
   let pageNum = 1;
   let editing: Quota | null = null;
 
-  const modelName = (id: string) => {
-    const model = options.models().find((m) => String(m.modelId) === id);
-    return model ? model.modelName || model.modelCode : undefined;
-  };
-
   const row = (quota: Quota) => {
-    const subject = quotaSubject(quota, modelName);
+    const subject = quotaSubject(quota, options.modelName);
     return h(
       'tr',
       { 'data-quota-id': quota.quotaId },

@@ -60,7 +60,6 @@ export const createUsageView = (options: UsageViewOptions) => {
   const end = byId<HTMLInputElement>('usage-end');
   const status = byId('usage-status');
   const exportButton = byId<HTMLButtonElement>('usage-export');
-  const slot = (id: string) => byId(id);
   let shown: Summaries | null = null;
 
   const drawCosts = (container: HTMLElement, summary: UsageSummary, draw: (el: HTMLElement, currency: string) => void) => {
@@ -84,7 +83,7 @@ export const createUsageView = (options: UsageViewOptions) => {
 
     const days = s.day.rows;
     const dayLabel = (day: string) => day.slice(5);
-    columnChart(slot('chart-day-tokens'), {
+    columnChart(byId('chart-day-tokens'), {
       title: '每日 Token',
       summary: `${days.length} 天共 ${tokens(t.totalTokens)}，输入与输出分色堆叠。`,
       categories: days.map((d) => d.key),
@@ -100,7 +99,7 @@ export const createUsageView = (options: UsageViewOptions) => {
         rows: days.map((d) => [d.key, countText(d.runs), countText(d.inputTokens), countText(d.outputTokens), countText(d.totalTokens)]),
       },
     });
-    drawCosts(slot('chart-day-cost'), s.day, (el, currency) => {
+    drawCosts(byId('chart-day-cost'), s.day, (el, currency) => {
       const values = days.map((d) => d.costMicros[currency] ?? 0);
       columnChart(el, {
         title: `每日费用（${currency}）`,
@@ -115,14 +114,14 @@ export const createUsageView = (options: UsageViewOptions) => {
     });
 
     const models = s.model.rows;
-    barChart(slot('chart-model-tokens'), {
+    barChart(byId('chart-model-tokens'), {
       title: '各模型 Token',
       summary: models.length ? `${models.length} 个模型，最多的是 ${rowName(models[0]!)}：${tokens(models[0]!.totalTokens)}。` : '',
       bars: models.map((m) => ({ label: rowName(m), value: m.totalTokens })),
       format: tokens,
       table: subjectTable('模型', models),
     });
-    drawCosts(slot('chart-model-cost'), s.model, (el, currency) => {
+    drawCosts(byId('chart-model-cost'), s.model, (el, currency) => {
       const ranked = models.map((m) => ({ label: rowName(m), value: m.costMicros[currency] ?? 0 })).sort((a, b) => b.value - a.value);
       barChart(el, {
         title: `各模型费用（${currency}）`,
@@ -134,7 +133,7 @@ export const createUsageView = (options: UsageViewOptions) => {
     });
 
     const ranking = (id: string, title: string, first: string, rows: UsageRow[]) =>
-      barChart(slot(id), {
+      barChart(byId(id), {
         title,
         summary: rows.length ? `共 ${rows.length} 个，第一是 ${rowName(rows[0]!)}：${tokens(rows[0]!.totalTokens)}。` : '',
         bars: rows.slice(0, TOP).map((r) => ({ label: rowName(r), value: r.totalTokens })),
