@@ -7,6 +7,7 @@ import type { StackConfig } from './config.ts';
 import { DataTables, TABLE_READ, TABLE_SCAN, TABLE_WRITE } from './data-tables.ts';
 import { ImageBucket } from './image-bucket.ts';
 import { Monitoring } from './monitoring.ts';
+import { PrivateNetwork } from './private-network.ts';
 import { RestApi } from './rest-api.ts';
 import type { FunctionDefaults, ServiceFunction } from './service-function.ts';
 import { TokenAuth } from './token-auth.ts';
@@ -25,6 +26,7 @@ export class AiChatStack extends Stack {
   readonly chatStream: ChatStream;
   readonly monitoring: Monitoring;
   readonly distribution: AiDistribution | undefined;
+  readonly network: PrivateNetwork | undefined;
 
   constructor(scope: Construct, id: string, props: AiChatStackProps) {
     super(scope, id, props);
@@ -40,6 +42,7 @@ export class AiChatStack extends Stack {
       accessLogDays: config.logRetention,
     });
     const auth = new TokenAuth(this, 'Auth', { auth: config.auth, production: config.production });
+    this.network = config.network && new PrivateNetwork(this, 'Network', config.network);
 
     const defaults: FunctionDefaults = {
       logLevel: config.logLevel,
@@ -47,17 +50,18 @@ export class AiChatStack extends Stack {
       logRetention: config.logRetention,
       removalPolicy: config.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       environment: {
-        ...tables.environment,
+        ...tables.environmentOf(['Models', 'Configs', 'Sessions']),
         ...apiKeys.environment,
         ...images.environment,
         ...auth.environment,
         ...config.wireEnvironment,
         ...config.tunables,
       },
+      network: this.network?.functionNetwork,
     };
 
     this.restApi = new RestApi(this, 'Api', {
-      defaults: { ...defaults, environment: { ...defaults.environment, ...config.apiTunables } },
+      defaults: { ...defaults, environment: { ...defaults.environment, ...tables.environmentOf(['Audit']), ...config.apiTunables } },
       serviceName: serviceName('api'),
       allowedOrigins: config.allowedOrigins,
       throttle: config.apiThrottle,
@@ -66,6 +70,7 @@ export class AiChatStack extends Stack {
     tables.grant(api, 'Models', [...TABLE_READ, ...TABLE_WRITE, ...TABLE_SCAN]);
     tables.grant(api, 'Configs', [...TABLE_READ, ...TABLE_WRITE]);
     tables.grant(api, 'Sessions', [...TABLE_READ, ...TABLE_WRITE]);
+    tables.grantAppendOnly(api, 'Audit');
     apiKeys.allowEncryptDecrypt(api);
     images.allowUploadAndView(api);
     auth.allowRead(api);

@@ -2,6 +2,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import * as z from 'zod';
 import { RUOYI_PREFIX_PATTERN } from '../lambdas/core/images/image-refs.ts';
+import { allowlistRefusal, plainHost } from '../lambdas/core/llm/base-url-guard.ts';
 import { DEFAULT_TIME_ZONE, isTimeZone } from '../lambdas/core/time.ts';
 
 /** The stage whose data is protected: deletion protection on, everything RETAINed. */
@@ -21,7 +22,23 @@ const origin = z.string().refine((value) => {
   }
 }, 'must be an exact origin such as https://admin.example.com (scheme and host, no path, no wildcard)');
 
+/** AWS services the functions call that an interface endpoint can keep off the NAT. */
+export const INTERFACE_ENDPOINTS = ['kms', 'secretsmanager'] as const;
+
+const refuseAllowlistHost = (host: string, issues: z.RefinementCtx) => {
+  const refusal = allowlistRefusal(host);
+  if (refusal) issues.addIssue({ code: 'custom', message: `${host}: ${refusal}` });
+};
+
 const positiveInt = z.coerce.number().int().positive();
+
+/** `true`/`false` from the CLI (text) or cdk.json (JSON). */
+const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+
+/** An EC2 resource id (`vpc-…`, `subnet-…`): short ids of 8 hex digits, long ones of 17. */
+const ec2Id = (prefix: string) => z.string().regex(new RegExp(`^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`), `must be ids such as ${prefix}-0123456789abcdef0`);
+
+const ec2Ids = (prefix: string, max: number) => stringList.pipe(z.array(ec2Id(prefix)).min(1, 'name at least one id').max(max, `at most ${max} ids`));
 
 const retentionDays = z.coerce.number().refine((days) => Object.values(RetentionDays).includes(days), 'must be a CloudWatch Logs retention period');
 
@@ -44,10 +61,11 @@ const TUNABLE_SETTINGS = {
   ruoyiIdentityTimeoutMs: 'RUOYI_IDENTITY_TIMEOUT_MS',
 } as const;
 
-/** Tunables only the api function reads (upload bounds): the stream function never sees them. */
+/** Tunables only the api function reads (upload bounds, how long audit records are kept): the stream function never sees them. */
 const API_TUNABLE_SETTINGS = {
   uploadTicketsPerMinute: 'UPLOAD_TICKETS_PER_MINUTE',
   uploadMbPerDay: 'UPLOAD_MB_PER_DAY',
+  auditRetentionDays: 'AUDIT_RETENTION_DAYS',
 } as const;
 
 type TunableKey = keyof typeof TUNABLE_SETTINGS | keyof typeof API_TUNABLE_SETTINGS;
@@ -95,7 +113,19 @@ const contextShape = z.object({
   apiThrottleRateLimit: positiveInt.default(50),
   apiThrottleBurstLimit: positiveInt.default(100),
   imageExpirationDays: positiveInt.default(365),
-  cloudFront: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).default(false),
+  cloudFront: flag.default(false),
+  /** An existing VPC the functions run in (lib/private-network.ts); ids only, so the synth looks nothing up. */
+  vpcId: ec2Id('vpc').optional(),
+  /** Lambda takes up to 16 subnets and 5 security groups. */
+  vpcSubnetIds: ec2Ids('subnet', 16).optional(),
+  vpcSecurityGroupIds: ec2Ids('sg', 5).optional(),
+  /** Route tables of those subnets, where the DynamoDB and S3 gateway endpoints go. */
+  vpcRouteTableIds: ec2Ids('rtb', 16).optional(),
+  /** False when the VPC has DynamoDB and S3 gateway endpoints on those route tables already. */
+  vpcGatewayEndpoints: flag.default(true),
+  vpcInterfaceEndpoints: stringList.pipe(z.array(z.enum(INTERFACE_ENDPOINTS))).default([]),
+  /** Model hosts the base-URL guard lets through by name: private hosts a VPC deployment reaches. */
+  modelHostAllowlist: stringList.pipe(z.array(z.string().superRefine(refuseAllowlistHost).transform(plainHost))).optional(),
   /** The zone every time on the wire is local to (RuoYi's server zone). */
   timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai').default(DEFAULT_TIME_ZONE),
   ruoyiUploadPrefix: z.string().regex(RUOYI_PREFIX_PATTERN, 'must be a path such as /profile').optional(),
@@ -115,6 +145,23 @@ const contextSchema = contextShape
     }
     for (const key of RUOYI_TUNABLES) {
       if (ctx[key] !== undefined && !ctx.ruoyiApiUrl) issues.addIssue({ code: 'custom', path: [key], message: 'needs ruoyiApiUrl' });
+    }
+    const vpcParts = ['vpcSubnetIds', 'vpcSecurityGroupIds', 'vpcRouteTableIds'] as const;
+    if (!ctx.vpcId) {
+      for (const key of vpcParts) if (ctx[key]) issues.addIssue({ code: 'custom', path: [key], message: 'needs vpcId' });
+      if (ctx.vpcInterfaceEndpoints.length) issues.addIssue({ code: 'custom', path: ['vpcInterfaceEndpoints'], message: 'needs vpcId' });
+    } else {
+      for (const key of ['vpcSubnetIds', 'vpcSecurityGroupIds'] as const) {
+        if (!ctx[key]) issues.addIssue({ code: 'custom', path: [key], message: 'a VPC needs the subnets and security groups of the functions' });
+      }
+      if (ctx.vpcGatewayEndpoints && !ctx.vpcRouteTableIds) {
+        issues.addIssue({
+          code: 'custom',
+          path: ['vpcRouteTableIds'],
+          message:
+            'name the route tables of the subnets (the DynamoDB and S3 gateway endpoints go there), or set vpcGatewayEndpoints=false if the VPC has them',
+        });
+      }
     }
     const jwksParts = [ctx.jwksUrl, ctx.jwtIssuer, ctx.jwtAudience].filter(Boolean).length;
     if (jwksParts > 0 && jwksParts < 3) {
@@ -143,9 +190,20 @@ const contextSchema = contextShape
     imageExpirationDays: ctx.imageExpirationDays,
     /** A CloudFront distribution giving `/ai/*` one address (lib/ai-distribution.ts). */
     cloudFront: ctx.cloudFront,
-    /** What both functions show and accept the same way: the wire zone, RuoYi's upload prefixes if moved. */
+    /** The functions' place in an existing VPC, and the endpoints the stack adds to it (lib/private-network.ts). */
+    network: ctx.vpcId
+      ? {
+          vpcId: ctx.vpcId,
+          subnetIds: ctx.vpcSubnetIds!,
+          securityGroupIds: ctx.vpcSecurityGroupIds!,
+          gatewayEndpointRouteTableIds: ctx.vpcGatewayEndpoints ? ctx.vpcRouteTableIds! : [],
+          interfaceEndpoints: [...new Set(ctx.vpcInterfaceEndpoints)],
+        }
+      : undefined,
+    /** What both functions show and accept the same way: the wire zone, the model hosts allowed by name, RuoYi's upload prefixes if moved. */
     wireEnvironment: {
       TIME_ZONE: ctx.timeZone,
+      ...(ctx.modelHostAllowlist?.length ? { MODEL_HOST_ALLOWLIST: ctx.modelHostAllowlist.join(',') } : {}),
       ...(ctx.ruoyiUploadPrefix ? { RUOYI_UPLOAD_PREFIX: ctx.ruoyiUploadPrefix } : {}),
       ...(ctx.ruoyiFilesPrefix ? { RUOYI_FILES_PREFIX: ctx.ruoyiFilesPrefix } : {}),
     },
@@ -156,6 +214,7 @@ const contextSchema = contextShape
 
 export type StackConfig = z.output<typeof contextSchema>;
 export type AuthConfig = StackConfig['auth'];
+export type NetworkConfig = NonNullable<StackConfig['network']>;
 
 /** Reads and checks the deployment's context once, so a bad value fails the synth with its key named. */
 export const readStackConfig = (node: Node): StackConfig => {

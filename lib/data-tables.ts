@@ -1,6 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { tableDefinitions, type KeyAttribute, type TableDefinition } from './table-definitions.ts';
 import type { ServiceFunction } from './service-function.ts';
@@ -13,6 +13,27 @@ export const TABLE_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb
 export const TABLE_SCAN = ['dynamodb:Scan'];
 const INDEX_ACTIONS = ['dynamodb:Query', 'dynamodb:Scan'];
 
+/** What an append-only table's reader and writer may do: add an item, read a key range. */
+export const APPEND_ONLY_ALLOW = ['dynamodb:PutItem', 'dynamodb:Query'];
+
+/**
+ * Every data-plane action that changes or removes an item, and the table settings that
+ * would (TTL, the table itself, its resource policy): denied outright on an append-only
+ * table, so no later grant, however broad, can give them.
+ */
+export const APPEND_ONLY_DENY = [
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:PartiQLUpdate',
+  'dynamodb:PartiQLDelete',
+  'dynamodb:UpdateTimeToLive',
+  'dynamodb:UpdateTable',
+  'dynamodb:DeleteTable',
+  'dynamodb:PutResourcePolicy',
+  'dynamodb:DeleteResourcePolicy',
+];
+
 const attribute = (key: KeyAttribute): Attribute => ({
   name: key.name,
   type: key.type === 'N' ? AttributeType.NUMBER : AttributeType.STRING,
@@ -23,7 +44,7 @@ export interface DataTablesProps {
   production: boolean;
 }
 
-/** The three tables, built from the same definitions the local stack and tests use. */
+/** The tables, built from the same definitions the local stack and tests use. */
 export class DataTables extends Construct {
   private readonly tables = new Map<TableId, { table: Table; definition: TableDefinition }>();
 
@@ -55,9 +76,9 @@ export class DataTables extends Construct {
     return this.entry(id).table;
   }
 
-  /** MODELS_TABLE, CONFIGS_TABLE, SESSIONS_TABLE → the deployed names. */
-  get environment(): Record<string, string> {
-    return Object.fromEntries([...this.tables.values()].map(({ table, definition }) => [definition.envVar, table.tableName]));
+  /** MODELS_TABLE, CONFIGS_TABLE, … → the deployed names, for the tables a function uses. */
+  environmentOf(ids: readonly TableId[]): Record<string, string> {
+    return Object.fromEntries(ids.map((id) => [this.entry(id).definition.envVar, this.entry(id).table.tableName]));
   }
 
   /**
@@ -77,6 +98,18 @@ export class DataTables extends Construct {
         }),
       );
     }
+  }
+
+  /**
+   * PutItem and Query, nothing else, and an explicit deny of everything that changes or
+   * deletes an item (the audit trail). IAM cannot require a PutItem's condition, so the
+   * writer's `attribute_not_exists` is what keeps a put from replacing a record; the
+   * record's log line and the table's point-in-time recovery back that up.
+   */
+  grantAppendOnly(fn: ServiceFunction, id: TableId): void {
+    const { table } = this.entry(id);
+    fn.allow(new PolicyStatement({ actions: APPEND_ONLY_ALLOW, resources: [table.tableArn] }));
+    fn.allow(new PolicyStatement({ effect: Effect.DENY, actions: APPEND_ONLY_DENY, resources: [table.tableArn, `${table.tableArn}/*`] }));
   }
 
   all(): Table[] {

@@ -106,6 +106,12 @@ export class Monitoring extends Construct {
       );
     }
     this.alarm('FailedRunRatio', this.failedRunPercent(), THRESHOLDS.failedRunPercent, 'chat runs: share of failed runs');
+    this.alarm(
+      'AuditWriteFailures',
+      this.appMetric(METRIC.auditWriteFailures, apiFunction, 'Sum'),
+      1,
+      "audit trail: an operation's record was not written (the api function's log line 'audit record not written' holds it)",
+    );
 
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: props.dashboardName, defaultInterval: Duration.hours(3) });
     this.addWidgets();

@@ -1,10 +1,11 @@
-import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../lambdas/core/observability/metrics.ts';
 import { splitBundleCode } from './bundling/function-code.ts';
+import type { FunctionNetwork } from './private-network.ts';
 
 /** What every function of the stack shares: how it logs and how long logs are kept. */
 export interface FunctionDefaults {
@@ -14,7 +15,23 @@ export interface FunctionDefaults {
   removalPolicy: RemovalPolicy;
   /** Table names, key id, auth and tunables: the environment both functions read. */
   environment: Record<string, string>;
+  /** The VPC subnets and security groups the functions run in; outside any VPC when absent. */
+  network?: FunctionNetwork;
 }
+
+/**
+ * What Lambda does with the execution role to give a function its network interfaces in
+ * the VPC: the set AWS's managed AWSLambdaVPCAccessExecutionRole grants, written out so
+ * the role keeps no managed policy.
+ */
+const VPC_ACCESS_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+];
 
 export interface ServiceFunctionProps {
   defaults: FunctionDefaults;
@@ -73,6 +90,9 @@ export class ServiceFunction extends Construct {
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       role: this.role,
       logGroup: this.logGroup,
+      ...(defaults.network
+        ? { vpc: defaults.network.vpc, vpcSubnets: { subnets: defaults.network.subnets }, securityGroups: defaults.network.securityGroups }
+        : {}),
       environment: {
         ...defaults.environment,
         POWERTOOLS_SERVICE_NAME: props.serviceName,
@@ -80,6 +100,16 @@ export class ServiceFunction extends Construct {
         LOG_LEVEL: defaults.logLevel,
         POWERTOOLS_LOGGER_SAMPLE_RATE: String(defaults.logSampleRate),
       },
+    });
+    if (defaults.network) this.allowVpcAccess();
+  }
+
+  private allowVpcAccess(): void {
+    this.allow(new PolicyStatement({ actions: VPC_ACCESS_ACTIONS, resources: ['*'] }));
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Lambda creates and deletes the function\'s network interfaces in the VPC with its execution role; interfaces not yet created have no ARN and the Describe actions take no resource, so AWS documents these actions on "*" (AWSLambdaVPCAccessExecutionRole).',
     });
   }
 

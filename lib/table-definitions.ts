@@ -22,9 +22,9 @@ export interface IndexDefinition {
 
 export interface TableDefinition {
   /** Logical id in the stack and suffix of the local table name. */
-  id: 'Models' | 'Configs' | 'Sessions';
+  id: 'Models' | 'Configs' | 'Sessions' | 'Audit';
   /** Name of the Lambda environment variable that carries the deployed table name. */
-  envVar: 'MODELS_TABLE' | 'CONFIGS_TABLE' | 'SESSIONS_TABLE';
+  envVar: 'MODELS_TABLE' | 'CONFIGS_TABLE' | 'SESSIONS_TABLE' | 'AUDIT_TABLE';
   partitionKey: KeyAttribute;
   sortKey?: KeyAttribute;
   globalIndexes: IndexDefinition[];
@@ -69,4 +69,20 @@ export const sessionsTable: TableDefinition = {
   timeToLiveAttribute: 'expiresAt',
 };
 
-export const tableDefinitions: readonly TableDefinition[] = [modelsTable, configsTable, sessionsTable];
+/**
+ * The audit trail (lambdas/core/audit): one item per audited operation, in a partition per
+ * UTC month, sorted by `operId` (the time in microseconds, made unique by the write's
+ * condition), so a time range is a key range. Its own table, so the functions' roles can be
+ * given PutItem and Query on it and nothing that changes or deletes a record; records leave
+ * only by TTL (`expiresAt`, the configured retention).
+ */
+export const auditTable: TableDefinition = {
+  id: 'Audit',
+  envVar: 'AUDIT_TABLE',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'operId', type: 'N' },
+  globalIndexes: [],
+  timeToLiveAttribute: 'expiresAt',
+};
+
+export const tableDefinitions: readonly TableDefinition[] = [modelsTable, configsTable, sessionsTable, auditTable];

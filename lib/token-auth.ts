@@ -14,7 +14,7 @@ export interface TokenAuthProps {
  * How the functions verify bearer tokens. HS256: the shared secret lives in Secrets
  * Manager (imported by ARN, or created here) and the functions get its ARN and leave
  * to read it, never the value; in RuoYi mode also RuoYi's API URL, which the functions
- * call (over the internet: they run outside any VPC). JWKS: the URL, issuer and
+ * call (over the internet, or inside the VPC the stack is placed in). JWKS: the URL, issuer and
  * audience, nothing secret.
  */
 export class TokenAuth extends Construct {

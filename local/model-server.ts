@@ -28,6 +28,9 @@ import type { AddressInfo } from 'node:net';
  * | `size=N` | with `endless`: N characters per chunk (default 100) |
  * | `endless_line` | start a data line and never end it (no line break, ever) |
  * | `xss` | reply with Markdown and HTML that a page must not execute |
+ *
+ * With `models`, it serves only those model codes: a request naming any other is answered
+ * as OpenAI answers an unknown model, HTTP 404 with `code: model_not_found`.
  */
 
 export interface ReceivedRequest {
@@ -62,6 +65,8 @@ export interface ModelServer {
 export interface ModelServerOptions {
   port?: number;
   host?: string;
+  /** The model codes served (and listed at `/v1/models`); absent, every code is served. */
+  models?: readonly string[];
 }
 
 const DEFAULT_INTERVAL_MS = 10;
@@ -202,6 +207,17 @@ const sendJson = (res: ServerResponse, status: number, body: unknown, headers: R
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 };
+
+/** OpenAI's answer to a model it does not have (HTTP 404, `model_not_found`). */
+const sendModelNotFound = (res: ServerResponse, model: unknown) =>
+  sendJson(res, 404, {
+    error: {
+      message: `The model \`${String(model)}\` does not exist or you do not have access to it.`,
+      type: 'invalid_request_error',
+      param: null,
+      code: 'model_not_found',
+    },
+  });
 
 /** The provider-style error answer; a 401 echoes the key it got, as careless providers do. */
 const sendHttpError = (res: ServerResponse, status: number, authorization: string | undefined) => {
@@ -388,7 +404,8 @@ export const startModelServer = async (options: ModelServerOptions = {}): Promis
     const path = new URL(req.url ?? '/', 'http://offline').pathname.replace(/\/+$/, '');
     try {
       if (req.method === 'GET' && path === '/v1/models') {
-        sendJson(res, 200, { object: 'list', data: [{ id: 'offline-echo', object: 'model', created: 0, owned_by: 'offline-test-server' }] });
+        const ids = options.models ?? ['offline-echo'];
+        sendJson(res, 200, { object: 'list', data: ids.map((id) => ({ id, object: 'model', created: 0, owned_by: 'offline-test-server' })) });
         return;
       }
       const route = req.method === 'POST' ? ROUTES[path as keyof typeof ROUTES] : undefined;
@@ -398,6 +415,10 @@ export const startModelServer = async (options: ModelServerOptions = {}): Promis
       }
       const body = await readJson(req);
       stats.requests.push({ path, authorization: req.headers.authorization, body });
+      if (options.models && !options.models.includes(String(body.model))) {
+        sendModelNotFound(res, body.model);
+        return;
+      }
       const turn = route.turn(body);
       const knobs = parseKnobs(turn.lastUser);
       if (knobs.status) {

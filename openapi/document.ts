@@ -4,11 +4,13 @@ import { routes as apiRoutes } from '../lambdas/api/routes/index.ts';
 import { chatRequestSchema } from '../lambdas/core/chat/1-accept/request-schema.ts';
 import { uploadTicketSchema } from '../lambdas/core/wire/types.ts';
 import {
+  auditRowSchema,
   chatConfigSchema,
   envelopeSchema,
   ledgerRowSchema,
   modelSchema,
   myUsageSchema,
+  modelTestResultSchema,
   pageEnvelopeSchema,
   quotaSchema,
   sessionDetailSchema,
@@ -40,6 +42,7 @@ export const ROUTE_ANSWERS: Record<string, RouteAnswer> = {
   'GET /ai/model/{modelId}': { data: z.union([modelSchema, z.strictObject({})]) },
   'POST /ai/model': { envelope: true },
   'PUT /ai/model': { envelope: true },
+  'POST /ai/model/test': { data: modelTestResultSchema },
   'DELETE /ai/model/{ids}': { envelope: true },
   'GET /ai/usage/summary': { data: usageSummarySchema },
   'GET /ai/usage/list': { page: ledgerRowSchema },
@@ -50,6 +53,7 @@ export const ROUTE_ANSWERS: Record<string, RouteAnswer> = {
   'POST /ai/quota': { envelope: true },
   'PUT /ai/quota': { envelope: true },
   'DELETE /ai/quota/{ids}': { envelope: true },
+  'GET /ai/audit/list': { page: auditRowSchema },
 };
 
 export const routeKey = (route: Pick<AnyRoute, 'method' | 'path'>) => `${route.method} ${route.path}`;

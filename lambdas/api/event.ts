@@ -12,5 +12,6 @@ export const requestFromEvent = (event: APIGatewayProxyEventV2): ApiRequest => {
     headers,
     query: event.queryStringParameters ?? {},
     body: body ?? undefined,
+    sourceIp: event.requestContext.http.sourceIp,
   };
 };

@@ -2,6 +2,8 @@ import type * as z from 'zod/mini';
 import type { Identity } from '../core/auth/identity.ts';
 import { requirePermission } from '../core/auth/identity.ts';
 import { errorEnvelope, fail, ok, type Envelope } from '../core/wire/envelope.ts';
+import { auditOperation } from '../core/audit/write.ts';
+import type { AuditSpec } from '../core/audit/operation.ts';
 import type { Runtime } from '../core/runtime.ts';
 import { parseFormBody, parseInput, parseJsonBody } from '../core/validation/parse.ts';
 import { REFUSAL_MSG } from '../core/wire/messages.ts';
@@ -15,6 +17,8 @@ export interface ApiRequest {
   headers: Record<string, string | undefined>;
   query: Record<string, string | undefined>;
   body: string | undefined;
+  /** The address that connected (API Gateway's `sourceIp`). */
+  sourceIp?: string;
 }
 
 /** A request past authentication, its parts parsed with the route's schemas. */
@@ -24,6 +28,8 @@ export interface RouteContext<Params, Query, Body> {
   params: Params;
   query: Query;
   body: Body;
+  /** Names the item an audited route works on (model ids, a session), for its audit record; nothing otherwise. */
+  auditItem(id: string | number): void;
 }
 
 type RawParams = Record<string, string>;
@@ -47,6 +53,8 @@ export interface Route<Params = RawParams, Query = undefined, Body = undefined> 
    * `proxy.download` posts an export's filters; JSON is taken too.
    */
   formBody?: boolean;
+  /** Audited as RuoYi's `@Log` logs it: once past authentication, permission and parsing, whatever the outcome. */
+  audit?: AuditSpec;
   handle(ctx: RouteContext<Params, Query, Body>): Promise<Envelope | FileReply>;
 }
 
@@ -116,20 +124,48 @@ export const dispatch = async (
     return params !== undefined;
   });
   if (!route || !params) return { status: 404, envelope: fail(404, REFUSAL_MSG.notFound) };
+  let ctx: RouteContext<unknown, unknown, unknown>;
+  let itemId: string | undefined;
   try {
     const identity = await runtime.verifyToken(req.headers.authorization);
     onIdentity(identity);
     if (route.permission) requirePermission(identity, route.permission);
-    const answer = await route.handle({
+    ctx = {
       identity,
       runtime,
       params: route.params ? parseInput(route.params, params) : params,
       query: route.query ? parseInput(route.query, req.query) : undefined,
       body: route.body ? (route.formBody && isForm(req.headers) ? parseFormBody : parseJsonBody)(route.body, req.body) : undefined,
-    });
-    if (isFileReply(answer)) return { status: 200, envelope: ok(), file: answer, identity };
-    return { status: 200, envelope: answer, identity };
+      auditItem: (id) => {
+        itemId = String(id);
+      },
+    };
   } catch (err) {
     return { status: 200, envelope: errorEnvelope(err, onUnexpected) };
   }
+  const startedAt = Date.now();
+  const answer = await route.handle(ctx).catch((err: unknown) => errorEnvelope(err, onUnexpected));
+  const file = isFileReply(answer) ? answer : undefined;
+  const envelope = file ? ok() : (answer as Envelope);
+  if (route.audit) {
+    await auditOperation(runtime, {
+      spec: route.audit,
+      request: {
+        method: req.method,
+        path: req.path,
+        params,
+        query: req.query,
+        body: req.body,
+        sourceIp: req.sourceIp,
+        userAgent: req.headers['user-agent'],
+        forwardedFor: req.headers['x-forwarded-for'],
+      },
+      identity: ctx.identity,
+      itemId,
+      envelope,
+      startedAt,
+      finishedAt: Date.now(),
+    });
+  }
+  return { status: 200, envelope, ...(file ? { file } : {}), identity: ctx.identity };
 };

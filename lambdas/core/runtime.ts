@@ -12,6 +12,8 @@ export interface Tables {
   models: string;
   configs: string;
   sessions: string;
+  /** The audit trail: set for the api function, absent for the stream. */
+  audit?: string;
 }
 
 /**
@@ -45,7 +47,7 @@ export const createRuntime = async <Images extends ImageReader>(
   return {
     settings,
     db: createDocumentClient({ endpoint: settings.DYNAMODB_ENDPOINT, region: settings.AWS_REGION }),
-    tables: { models: settings.MODELS_TABLE, configs: settings.CONFIGS_TABLE, sessions: settings.SESSIONS_TABLE },
+    tables: { models: settings.MODELS_TABLE, configs: settings.CONFIGS_TABLE, sessions: settings.SESSIONS_TABLE, audit: settings.AUDIT_TABLE },
     cipher: createCipher(settings),
     verifyToken: createTokenVerifier(await resolveAuthSettings(settings)),
     images: createImages(settings),

@@ -37,6 +37,10 @@ const settingsSchema = z.object({
   MODELS_TABLE: tableName,
   CONFIGS_TABLE: tableName,
   SESSIONS_TABLE: tableName,
+  /** The audit trail; the api function's only (the stream does nothing that is audited). */
+  AUDIT_TABLE: z.optional(tableName),
+  /** How long an audit record is kept (its TTL). */
+  AUDIT_RETENTION_DAYS: intFrom(365),
   /** KMS key for model API keys; without it LOCAL_CIPHER_KEY_FILE must name the local key. */
   KMS_KEY_ID: optionalText,
   LOCAL_CIPHER_KEY_FILE: optionalText,

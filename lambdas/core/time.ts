@@ -51,6 +51,19 @@ export const wireTime = (instant: Date | number): string => wireFormat(instant);
 
 export const wireNow = (): string => wireTime(Date.now());
 
+/**
+ * The instant a wire time names (`2026-11-24T20:00:00`, local to the wire zone), NaN for
+ * text that is not one: the zone's offset is found by formatting a first guess, and once
+ * more so a daylight-saving change between the guess and the answer settles.
+ */
+export const instantOfWireTime = (text: string): number => {
+  const naive = Date.parse(`${text}Z`);
+  if (Number.isNaN(naive)) return Number.NaN;
+  let instant = naive;
+  for (let pass = 0; pass < 2; pass += 1) instant = naive - (Date.parse(`${wireTime(instant)}Z`) - instant);
+  return instant;
+};
+
 /** Storage form of models' and configs' times: UTC to the second, no suffix. */
 export const utcText = (date: Date): string => date.toISOString().slice(0, 19);
 

@@ -252,6 +252,21 @@ describe('web chat page', () => {
     await inert();
   });
 
+  it('tests the selected model: refused for a chat-only user, the time to first text for an admin', async () => {
+    await page.locator('#test-model').click();
+    await expect.poll(() => chat.notices.filter({ hasText: '该用户无此接口权限' }).count()).toBe(1);
+
+    await page.locator('#open-connection').click();
+    await page.locator('#conn-token').fill(stack.adminToken);
+    await page.locator('#connection-form button[type="submit"]').click();
+    await page.locator('#connection-dialog').waitFor({ state: 'hidden' });
+    await page.locator('#test-model').click();
+    const passed = chat.notices.filter({ hasText: /连接成功，首字耗时 [\d.]+ 秒/ });
+    await passed.first().waitFor();
+    expect(await passed.first().innerText()).toContain('Offline test model');
+    expect(await page.locator('#test-model').isDisabled()).toBe(false);
+  });
+
   it('shows the envelope message of a refused request (bad token) and signs in again', async () => {
     const expected = await fetch(`${stack.url}/ai/model/all`, { headers: { authorization: 'Bearer not-a-jwt' } }).then((r) => r.json());
     await page.locator('#open-connection').click();

@@ -4,6 +4,7 @@ import type {
   ChatConfigUpdate,
   ChatModel,
   LedgerFilter,
+  ModelTestResult,
   MyUsage,
   Page,
   Quota,
@@ -100,6 +101,7 @@ export const createApi = (connection: () => Connection) => {
 
   return {
     models: () => call<ChatModel[]>('GET', '/ai/model/all'),
+    testModel: (modelId: number) => call<ModelTestResult>('POST', '/ai/model/test', { modelId }),
     config: () => call<ChatConfig>('GET', '/ai/chat/config'),
     saveConfig: (config: ChatConfigUpdate) => call<unknown>('PUT', '/ai/chat/config', config),
     sessions: () => call<SessionItem[]>('GET', '/ai/chat/session/list'),

@@ -9,6 +9,7 @@ import { createComposer } from './ui/composer.ts';
 import { createConfigDialog } from './ui/config-dialog.ts';
 import { confirmAction } from './ui/confirm.ts';
 import { createConnectionDialog } from './ui/connection-dialog.ts';
+import { createModelTest } from './ui/model-test.ts';
 import { fillIcons } from './ui/icons.ts';
 import { errorText, isAuthError, showError, showInfo } from './ui/notices.ts';
 import { createMyUsage } from './ui/my-usage.ts';
@@ -147,6 +148,8 @@ const start = async () => {
       showInfo('保存成功');
     },
   });
+
+  createModelTest({ api, selected: selectedModel, failed });
 
   const modelName = (modelId: string) => {
     const model = models.find((m) => String(m.modelId) === modelId);

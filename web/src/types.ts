@@ -12,6 +12,7 @@ import type { RunMetrics, UploadTicket } from '../../lambdas/core/wire/types.ts'
 import type {
   chatConfigSchema,
   modelSchema,
+  modelTestResultSchema,
   myUsageSchema,
   quotaSchema,
   sessionDetailSchema,
@@ -30,6 +31,9 @@ type OrNull<T, K extends keyof T> = Omit<T, K> & { [P in K]: T[P] | null };
 
 /** An item of `GET /ai/model/all`. */
 export type ChatModel = z.output<typeof modelSchema>;
+
+/** `data` of `POST /ai/model/test`. */
+export type ModelTestResult = z.output<typeof modelTestResultSchema>;
 
 /** `GET /ai/chat/config`. */
 export type ChatConfig = OrNull<z.output<typeof chatConfigSchema>, 'systemPrompt' | 'userId'>;

@@ -9,7 +9,8 @@ import { cancelRequestSchema, requestCancel } from '../../core/sessions/request-
 import { sessionDetail } from '../../core/sessions/session-detail.ts';
 import { listSessions } from '../../core/sessions/session-list.ts';
 import { route, type AnyRoute } from '../router.ts';
-import { OK_MSG } from '../../core/wire/messages.ts';
+import { AUDIT_MSG, OK_MSG } from '../../core/wire/messages.ts';
+import { BUSINESS_TYPE } from '../../core/audit/operation.ts';
 
 /** Session ids are UUIDs (the stream and the page make them); anything else is bad input. */
 const sessionParams = z.object({ sessionId: z.uuid({ error: 'sessionId: 必须是UUID' }) });
@@ -29,7 +30,10 @@ export const chatRoutes: readonly AnyRoute[] = [
     summary: "Saves the caller's chat config (fields left out keep their value)",
     permission: CHAT_PERMISSION,
     body: chatConfigInputSchema,
-    handle: async ({ runtime, identity, body }) => {
+    // RuoYi logs a config save as INSERT, whether or not one existed.
+    audit: { title: AUDIT_MSG.chatConfigTitle, businessType: BUSINESS_TYPE.insert, method: 'chat.saveChatConfig()' },
+    handle: async ({ runtime, identity, body, auditItem }) => {
+      auditItem(identity.userId);
       await saveChatConfig(runtime, identity.userId, body);
       return ok(undefined, OK_MSG.saved);
     },
@@ -55,7 +59,9 @@ export const chatRoutes: readonly AnyRoute[] = [
     summary: "Deletes one of the caller's sessions",
     permission: CHAT_PERMISSION,
     params: sessionParams,
-    handle: async ({ runtime, identity, params }) => {
+    audit: { title: AUDIT_MSG.chatSessionTitle, businessType: BUSINESS_TYPE.delete, method: 'chat.deleteSession()' },
+    handle: async ({ runtime, identity, params, auditItem }) => {
+      auditItem(params.sessionId);
       await deleteSession(runtime, params.sessionId, identity.userId);
       return ok(undefined, OK_MSG.deleted);
     },

@@ -1,9 +1,10 @@
 import * as z from 'zod/mini';
 import { ok, okPage } from '../../core/wire/envelope.ts';
-import { modelInputSchema, modelListQuerySchema, modelUpdateSchema } from '../../core/models/schema.ts';
+import { modelInputSchema, modelListQuerySchema, modelTestSchema, modelUpdateSchema } from '../../core/models/schema.ts';
 import { addModel, editModel, enabledModels, listModels, modelDetail, parseModelIds, removeModels } from '../../core/models/service.ts';
 import { route, type AnyRoute } from '../router.ts';
-import { OK_MSG } from '../../core/wire/messages.ts';
+import { AUDIT_MSG, OK_MSG } from '../../core/wire/messages.ts';
+import { BUSINESS_TYPE } from '../../core/audit/operation.ts';
 
 const MODEL_ID_ERROR = 'modelId: 必须是正整数';
 const modelParams = z.object({
@@ -42,8 +43,9 @@ export const modelRoutes: readonly AnyRoute[] = [
     summary: 'Adds a model',
     permission: 'ai:model:add',
     body: modelInputSchema,
-    handle: async ({ runtime, identity, body }) => {
-      await addModel(runtime, identity, body);
+    audit: { title: AUDIT_MSG.modelTitle, businessType: BUSINESS_TYPE.insert, method: 'models.addModel()' },
+    handle: async ({ runtime, identity, body, auditItem }) => {
+      auditItem(await addModel(runtime, identity, body));
       return ok(undefined, OK_MSG.added);
     },
   }),
@@ -53,9 +55,27 @@ export const modelRoutes: readonly AnyRoute[] = [
     summary: 'Updates a model (the masked key keeps the stored one)',
     permission: 'ai:model:edit',
     body: modelUpdateSchema,
-    handle: async ({ runtime, identity, body }) => {
+    audit: { title: AUDIT_MSG.modelTitle, businessType: BUSINESS_TYPE.update, method: 'models.editModel()' },
+    handle: async ({ runtime, identity, body, auditItem }) => {
+      auditItem(body.modelId);
       await editModel(runtime, identity, body);
       return ok(undefined, OK_MSG.updated);
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/ai/model/test',
+    summary:
+      "Tests a model's settings (the stored ones, or those of the form with a key typed for the test) with one minimal streamed request to its provider: the time to first text, or the error class and the provider's own reason",
+    // Whoever may change a model may find out whether its settings work; the test uses its stored key.
+    permission: 'ai:model:edit',
+    body: modelTestSchema,
+    audit: { title: AUDIT_MSG.modelTitle, businessType: BUSINESS_TYPE.other, method: 'models.testModel()' },
+    handle: async ({ runtime, identity, body, auditItem }) => {
+      auditItem(body.modelId);
+      // Loaded on first use, as the stream loads it: the provider client stays off the api's cold start.
+      const { testModel } = await import('../../core/models/model-test.ts');
+      return ok(await testModel(runtime, identity, body));
     },
   }),
   route({
@@ -63,7 +83,9 @@ export const modelRoutes: readonly AnyRoute[] = [
     path: '/ai/model/{ids}',
     summary: 'Deletes models by comma-separated ids',
     permission: 'ai:model:remove',
-    handle: async ({ runtime, identity, params }) => {
+    audit: { title: AUDIT_MSG.modelTitle, businessType: BUSINESS_TYPE.delete, method: 'models.removeModels()' },
+    handle: async ({ runtime, identity, params, auditItem }) => {
+      auditItem(params.ids ?? '');
       await removeModels(runtime, identity, parseModelIds(params.ids ?? ''));
       return ok(undefined, OK_MSG.deleted);
     },

@@ -2,7 +2,8 @@ import * as z from 'zod/mini';
 import { addQuota, editQuota, listQuotas, parseQuotaIds, quotaDetail, removeQuotas } from '../../core/quotas/service.ts';
 import { quotaInputSchema, quotaListQuerySchema, quotaUpdateSchema } from '../../core/quotas/schema.ts';
 import { ok, okPage } from '../../core/wire/envelope.ts';
-import { OK_MSG } from '../../core/wire/messages.ts';
+import { AUDIT_MSG, OK_MSG } from '../../core/wire/messages.ts';
+import { BUSINESS_TYPE } from '../../core/audit/operation.ts';
 import { route, type AnyRoute } from '../router.ts';
 
 export const QUOTA_PERMISSION = {
@@ -42,8 +43,9 @@ export const quotaRoutes: readonly AnyRoute[] = [
     summary: 'Adds a quota',
     permission: QUOTA_PERMISSION.add,
     body: quotaInputSchema,
-    handle: async ({ runtime, identity, body }) => {
-      await addQuota(runtime, identity, body);
+    audit: { title: AUDIT_MSG.quotaTitle, businessType: BUSINESS_TYPE.insert, method: 'quotas.addQuota()' },
+    handle: async ({ runtime, identity, body, auditItem }) => {
+      auditItem(await addQuota(runtime, identity, body));
       return ok(undefined, OK_MSG.added);
     },
   }),
@@ -53,7 +55,9 @@ export const quotaRoutes: readonly AnyRoute[] = [
     summary: 'Updates a quota',
     permission: QUOTA_PERMISSION.edit,
     body: quotaUpdateSchema,
-    handle: async ({ runtime, identity, body }) => {
+    audit: { title: AUDIT_MSG.quotaTitle, businessType: BUSINESS_TYPE.update, method: 'quotas.editQuota()' },
+    handle: async ({ runtime, identity, body, auditItem }) => {
+      auditItem(body.quotaId);
       await editQuota(runtime, identity, body);
       return ok(undefined, OK_MSG.updated);
     },
@@ -63,7 +67,9 @@ export const quotaRoutes: readonly AnyRoute[] = [
     path: '/ai/quota/{ids}',
     summary: 'Deletes quotas by comma-separated ids',
     permission: QUOTA_PERMISSION.remove,
-    handle: async ({ runtime, params }) => {
+    audit: { title: AUDIT_MSG.quotaTitle, businessType: BUSINESS_TYPE.delete, method: 'quotas.removeQuotas()' },
+    handle: async ({ runtime, params, auditItem }) => {
+      auditItem(params.ids ?? '');
       await removeQuotas(runtime, parseQuotaIds(params.ids ?? ''));
       return ok(undefined, OK_MSG.deleted);
     },

@@ -4,10 +4,12 @@ import { readLedger, toLedgerRow } from '../../core/usage/ledger-read.ts';
 import { myUsage } from '../../core/usage/my-usage.ts';
 import { ledgerExportSchema, ledgerQuerySchema, usageSummaryQuerySchema } from '../../core/usage/query-schema.ts';
 import { usageSummary } from '../../core/usage/summary.ts';
-import { pageOf } from '../../core/validation/page-query.ts';
+
 import { wireNow } from '../../core/time.ts';
-import { ok, okPage } from '../../core/wire/envelope.ts';
+import { ok, okPage, pageOf } from '../../core/wire/envelope.ts';
 import { route, type AnyRoute } from '../router.ts';
+import { AUDIT_MSG } from '../../core/wire/messages.ts';
+import { BUSINESS_TYPE } from '../../core/audit/operation.ts';
 
 export const USAGE_PERMISSION = { list: 'ai:usage:list', export: 'ai:usage:export' } as const;
 
@@ -39,6 +41,7 @@ export const usageRoutes: readonly AnyRoute[] = [
     permission: USAGE_PERMISSION.export,
     body: ledgerExportSchema,
     formBody: true,
+    audit: { title: AUDIT_MSG.usageTitle, businessType: BUSINESS_TYPE.export, method: 'usage.exportLedger()' },
     handle: async ({ runtime, identity, body }) => ({
       kind: 'file',
       contentType: 'text/csv; charset=utf-8',

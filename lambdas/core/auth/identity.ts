@@ -15,6 +15,7 @@ export interface Identity {
   userId: string;
   userName?: string;
   deptId?: string;
+  /** The department's name as RuoYi shows it (the audit trail's `deptName`, the usage ledger's). */
   deptName?: string;
   /** The ancestors of the caller's department (RuoYi's `sys_dept.ancestors`), for scope 4. */
   deptAncestors: string[];

@@ -1,5 +1,5 @@
 import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { ServiceError } from '../errors/service-error.ts';
 import { isBlockedAddress } from './blocked-addresses.ts';
 import { REFUSAL_MSG } from '../wire/messages.ts';
@@ -31,6 +31,43 @@ export const normalHost = (url: URL): string => url.hostname.replace(/^\[|\]$/g,
 const isLocalName = (host: string) => host === 'localhost' || host.endsWith('.localhost') || host === 'local' || host.endsWith('.local');
 
 const family = (address: string): 4 | 6 => (isIP(address) === 6 ? 6 : 4);
+
+const HOST = /^[a-z0-9.:-]+$/;
+
+/** An allowlist entry as `normalHost` spells hosts, so it compares equal to the URL's. */
+export const plainHost = (host: string): string =>
+  host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
+
+/** Addresses that are this machine or its link: the Lambda runtime API listens on loopback, the metadata service on link-local. */
+const OWN_HOST_RANGES: readonly [string, number, 'ipv4' | 'ipv6'][] = [
+  ['0.0.0.0', 8, 'ipv4'],
+  ['127.0.0.0', 8, 'ipv4'],
+  ['169.254.0.0', 16, 'ipv4'],
+  ['::', 128, 'ipv6'],
+  ['::1', 128, 'ipv6'],
+  ['fe80::', 10, 'ipv6'],
+];
+const ownHost = new BlockList();
+for (const [address, prefix, type] of OWN_HOST_RANGES) ownHost.addSubnet(address, prefix, type);
+
+/**
+ * Why a deployed stack may not let `host` through the guard by name, or undefined when it
+ * may. Private hosts are what an allowlist is for (a model inside the VPC or the company's
+ * network); loopback, link-local and unspecified addresses and `localhost` names never
+ * are, whatever the allowlist says in AWS: they reach the function's own sandbox.
+ */
+export const allowlistRefusal = (host: string): string | undefined => {
+  const plain = plainHost(host);
+  if (!HOST.test(plain) || (plain.includes(':') && !isIP(plain))) return 'must be a host name or an IP address (no scheme, port or path)';
+  if (plain === 'localhost' || plain.endsWith('.localhost')) return 'names this machine';
+  const version = isIP(plain);
+  if (version && ownHost.check(plain, version === 4 ? 'ipv4' : 'ipv6')) return 'is a loopback, link-local or unspecified address';
+  return undefined;
+};
 
 export interface GuardOptions {
   allowlist: readonly string[];

@@ -1,4 +1,5 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai/core/error';
+import { HIDDEN, hideKeyLike } from '../key-like.ts';
 import { UPSTREAM_MSG, upstreamErrorLine } from '../wire/messages.ts';
 
 /**
@@ -74,20 +75,12 @@ export interface Secrets {
   prompt: readonly string[];
 }
 
-const KEY_LIKE: RegExp[] = [
-  /\bBearer\s+\S+/gi,
-  /\b(?:sk|pk|rk|gsk|xai|pplx|nvapi|hf|sess)[-_][\w*-]{4,}/gi,
-  /\bAIza[\w-]{10,}/g,
-  /\beyJ[\w-]+(?:\.[\w-]+){1,2}/g,
-];
 /** Long runs of token alphabet with both letters and digits: base64, hex and JWT-ish strings. */
 const TOKEN_RUN = /[A-Za-z0-9+/=_-]{24,}/g;
-const HIDDEN = '[已隐藏]';
 
 /** Cuts the key, anything key-like and long token-like runs out of provider text. */
 const redact = (text: string, apiKey: string): string => {
-  let out = apiKey.length >= 4 ? text.split(apiKey).join(HIDDEN) : text;
-  for (const pattern of KEY_LIKE) out = out.replace(pattern, HIDDEN);
+  const out = hideKeyLike(apiKey.length >= 4 ? text.split(apiKey).join(HIDDEN) : text);
   return out.replace(TOKEN_RUN, (run) => (/\d/.test(run) && /[A-Za-z]/.test(run) ? HIDDEN : run));
 };
 
@@ -175,9 +168,16 @@ const classify = (found: ProviderError): UpstreamClass | undefined => {
   );
 };
 
+/** Every failure a model call can have: the recognised classes, and the ones told by how the call failed. */
+export type UpstreamErrorClass = keyof typeof UPSTREAM_MSG;
+
 export interface UpstreamFailure {
   /** The error line and the stored run's `error`. */
   message: string;
+  errorClass: UpstreamErrorClass;
+  /** The provider's own short reason, made safe (`safeReason`), and its HTTP status, where it gave them. */
+  reason?: string;
+  status?: number;
   /** The `model call failed` log entry: status, type, code, the reason as shown, never raw text. */
   log: Record<string, unknown>;
 }
@@ -187,20 +187,23 @@ export const describeUpstreamError = (err: unknown, secrets: Secrets): UpstreamF
   const kind = err instanceof Error ? (err.constructor.name || err.name).slice(0, MAX_CODE_CHARS) : typeof err;
   if (err instanceof APIConnectionError) {
     const cause = err.cause instanceof Error ? safeReason(`${err.cause.name}: ${err.cause.message}`, secrets) : undefined;
-    const message = err instanceof APIConnectionTimeoutError ? UPSTREAM_MSG.timeout : UPSTREAM_MSG.unreachable;
-    return { message, log: { kind, ...(cause ? { cause } : {}) } };
+    const errorClass = err instanceof APIConnectionTimeoutError ? 'timeout' : 'unreachable';
+    return { message: UPSTREAM_MSG[errorClass], errorClass, log: { kind, ...(cause ? { cause } : {}) } };
   }
-  if (!(err instanceof APIError)) return { message: UPSTREAM_MSG.interrupted, log: { kind } };
+  if (!(err instanceof APIError)) return { message: UPSTREAM_MSG.interrupted, errorClass: 'interrupted', log: { kind } };
   const found = providerError(err);
   const name = classify(found);
-  const fallback = found.status !== undefined && found.status >= 400 && found.status < 500 ? UPSTREAM_MSG.rejected : UPSTREAM_MSG.unavailable;
+  const errorClass = name ?? (found.status !== undefined && found.status >= 400 && found.status < 500 ? 'rejected' : 'unavailable');
   const reason = safeReason(found.message, secrets);
   const [code, type, status] = [found.code, found.type, found.providerStatus].map((c) => (c ? redact(c, secrets.apiKey) : undefined));
   return {
-    message: upstreamErrorLine(name ? UPSTREAM_MSG[name] : fallback, reason),
+    message: upstreamErrorLine(UPSTREAM_MSG[errorClass], reason),
+    errorClass,
+    ...(reason ? { reason } : {}),
+    ...(found.status === undefined ? {} : { status: found.status }),
     log: {
       kind,
-      class: name ?? (fallback === UPSTREAM_MSG.rejected ? 'rejected' : 'unavailable'),
+      class: errorClass,
       ...(found.status === undefined ? {} : { status: found.status }),
       ...(code ? { code } : {}),
       ...(type ? { type } : {}),

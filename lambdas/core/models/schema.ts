@@ -2,8 +2,7 @@ import * as z from 'zod/mini';
 import { publicUserId } from '../wire/public-user-id.ts';
 import { wireTimeOfUtc } from '../time.ts';
 import { PROVIDERS } from './providers.ts';
-import { queryText } from '../validation/fields.ts';
-import { pageQueryShape } from '../validation/page-query.ts';
+import { pageQueryShape, queryText } from '../validation/page-query.ts';
 import { pricesInputSchema, toPublicPrice, type StoredPrice } from '../usage/prices.ts';
 
 /** What every response shows instead of a stored API key. */
@@ -17,6 +16,10 @@ const optionalText = (max: number, field: string) =>
 /** Trimmed first, so blank is the same as missing. */
 const requiredText = (max: number, missing: string, tooLong: string) =>
   z.string({ error: missing }).check(z.trim(), z.minLength(1, missing), z.maxLength(max, tooLong));
+
+const MODEL_ID_ERROR = 'modelId: 必须是正整数';
+/** The id of a stored model, in a body. */
+const modelIdField = z.number({ error: MODEL_ID_ERROR }).check(z.int(MODEL_ID_ERROR), z.positive(MODEL_ID_ERROR));
 
 /**
  * A model as the admin form sends it. Unknown fields are dropped; wrong types are 601
@@ -51,12 +54,22 @@ export const modelInputSchema = z.object({
   usageOnStop: z.optional(flag(['Y', 'N'], 'usageOnStop')),
 });
 
-const MODEL_ID_ERROR = 'modelId: 必须是正整数';
 export const modelUpdateSchema = z.extend(modelInputSchema, {
-  modelId: z.number({ error: MODEL_ID_ERROR }).check(z.int(MODEL_ID_ERROR), z.positive(MODEL_ID_ERROR)),
+  modelId: modelIdField,
+});
+
+/**
+ * `POST /ai/model/test`: the model, and the settings its form holds now, so a code or URL
+ * typed but not saved yet can be tried. Left out, a setting is the stored one. `apiKey`:
+ * left out or the mask, the stored key (only to where it is stored for); typed, that key,
+ * for this test only; empty, none. Other fields of the form are dropped.
+ */
+export const modelTestSchema = z.extend(z.partial(z.pick(modelInputSchema, { modelCode: true, provider: true, baseUrl: true, apiKey: true })), {
+  modelId: modelIdField,
 });
 
 export type ModelInput = z.output<typeof modelInputSchema>;
+export type ModelTestInput = z.output<typeof modelTestSchema>;
 export type ModelUpdate = z.output<typeof modelUpdateSchema>;
 
 type UsageSettings = 'prices' | 'streamUsage' | 'usageOnStop';

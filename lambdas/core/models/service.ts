@@ -1,6 +1,7 @@
 import type { Identity } from '../auth/identity.ts';
 import { ServiceError } from '../errors/service-error.ts';
-import type { Page } from '../wire/envelope.ts';
+import { pageOf, type Page } from '../wire/envelope.ts';
+import { containsText } from '../validation/page-query.ts';
 import type { Runtime } from '../runtime.ts';
 import { utcNow } from '../time.ts';
 import { deleteModelItems, getModel, insertModel, nextModelId, replaceModel, scanModels } from './repository.ts';
@@ -8,20 +9,17 @@ import { API_KEY_MASK, toPublicModel, type ModelInput, type ModelListQuery, type
 import { modelInScope, requireModelInScope } from './scope.ts';
 import { REFUSAL_MSG } from '../wire/messages.ts';
 import { priceSchedule } from '../usage/prices.ts';
-import { pageOf } from '../validation/page-query.ts';
 import { parseIdList } from '../validation/id-list.ts';
 
 type Deps = Pick<Runtime, 'db' | 'tables' | 'cipher'>;
 
 const byModelSort = (a: StoredModel, b: StoredModel) => a.modelSort - b.modelSort || a.modelId - b.modelId;
 
-const contains = (value: string | null | undefined, needle: string | undefined) => !needle || (value ?? '').toLowerCase().includes(needle.toLowerCase());
-
 /** The admin list: scope, then the page's filters, ordered by `modelSort`. */
 export const listModels = async (deps: Deps, identity: Identity, query: ModelListQuery): Promise<Page<PublicModel>> => {
   const matching = (await scanModels(deps))
     .filter((m) => modelInScope(identity, m))
-    .filter((m) => contains(m.modelName, query.modelName) && contains(m.modelCode, query.modelCode))
+    .filter((m) => containsText(m.modelName, query.modelName) && containsText(m.modelCode, query.modelCode))
     .filter((m) => (!query.provider || m.provider === query.provider) && (!query.status || m.status === query.status))
     .sort(byModelSort);
   const page = pageOf(matching, query);
@@ -44,7 +42,7 @@ export const modelDetail = async (deps: Deps, identity: Identity, modelId: numbe
 };
 
 /** A key given as the mask, or not given, means "keep the stored one". */
-const keepsStoredKey = (apiKey: string | null | undefined) => apiKey === undefined || apiKey === null || apiKey === API_KEY_MASK;
+export const keepsStoredKey = (apiKey: string | null | undefined) => apiKey === undefined || apiKey === null || apiKey === API_KEY_MASK;
 
 /** A key given as the mask, or not given, means "unchanged"; an empty string removes it. */
 const resolveKeyCipher = async (deps: Deps, modelId: number, apiKey: string | null | undefined, current: string | undefined): Promise<string | undefined> => {
@@ -101,14 +99,28 @@ const keyDestination = ({ provider, baseUrl }: Pick<StoredModel, 'provider' | 'b
   }
 };
 
-export const editModel = async (deps: Deps, identity: Identity, input: ModelUpdate): Promise<void> => {
-  const current = await getModel(deps, input.modelId);
-  if (!current) throw ServiceError.service(REFUSAL_MSG.modelAbsent);
-  requireModelInScope(identity, current);
-  // Otherwise an editor who can only see the mask could repoint the model and receive the key.
-  if (current.apiKeyCipher && keepsStoredKey(input.apiKey) && keyDestination(current) !== keyDestination(input)) {
+/**
+ * A stored key goes only where it was stored for: new settings that send it elsewhere must
+ * come with a new key. Otherwise an editor who can only see the mask could repoint the
+ * model (or a test of it) and receive the key.
+ */
+export const requireKeyStaysWithEndpoint = (current: StoredModel, next: Pick<StoredModel, 'provider' | 'baseUrl'> & Pick<ModelInput, 'apiKey'>): void => {
+  if (current.apiKeyCipher && keepsStoredKey(next.apiKey) && keyDestination(current) !== keyDestination(next)) {
     throw ServiceError.invalid(REFUSAL_MSG.keyRequired);
   }
+};
+
+/** The stored model an edit or a test starts from: it must exist and be in the caller's scope. */
+export const modelToChange = async (deps: Deps, identity: Identity, modelId: number): Promise<StoredModel> => {
+  const current = await getModel(deps, modelId);
+  if (!current) throw ServiceError.service(REFUSAL_MSG.modelAbsent);
+  requireModelInScope(identity, current);
+  return current;
+};
+
+export const editModel = async (deps: Deps, identity: Identity, input: ModelUpdate): Promise<void> => {
+  const current = await modelToChange(deps, identity, input.modelId);
+  requireKeyStaysWithEndpoint(current, input);
   const { modelId: _id, ...rest } = input;
   await replaceModel(deps, {
     ...fieldsOf(rest, current),

@@ -25,6 +25,7 @@ export const METRIC = {
   cost: 'Cost',
   /** Everything's cost this month so far, by currency: what the monthly cost alarm reads. */
   monthToDateCost: 'MonthToDateCost',
+  auditWriteFailures: 'AuditWriteFailures',
 } as const satisfies Record<string, string | Record<RunOutcome, string>>;
 
 /** Extra dimensions: per-model series of runs, tokens and cost, rate-limit hits per action, money per currency. */
@@ -86,3 +87,6 @@ export const recordMonthToDateCost = (currency: string, micros: number): void =>
 export const recordCancel = (): void => publish(METRIC.cancels, MetricUnit.Count, 1);
 
 export const recordRateLimitHit = (action: LimitedAction): void => publish(METRIC.rateLimitHits, MetricUnit.Count, 1, { [DIMENSION.action]: action });
+
+/** An audited operation whose record could not be appended (its log line still has it). */
+export const recordAuditWriteFailure = (): void => publish(METRIC.auditWriteFailures, MetricUnit.Count, 1);

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { utcNow, wireTimeOfUtc } from '../time.ts';
-import { choice, queryText } from '../validation/fields.ts';
-import { pageQueryShape } from '../validation/page-query.ts';
+import { choice } from '../validation/fields.ts';
+import { pageQueryShape, queryText } from '../validation/page-query.ts';
 import { QUOTA_ENFORCEMENTS, QUOTA_METRICS, QUOTA_PERIODS, QUOTA_SUBJECTS, type quotaSchema } from '../wire/responses.ts';
 
 /**

@@ -2,9 +2,9 @@ import type { Identity } from '../auth/identity.ts';
 import { isConditionFailed } from '../db/dynamodb-error.ts';
 import { ServiceError } from '../errors/service-error.ts';
 import type { Runtime } from '../runtime.ts';
-import { pageOf } from '../validation/page-query.ts';
+
 import { parseIdList } from '../validation/id-list.ts';
-import type { Page } from '../wire/envelope.ts';
+import { pageOf, type Page } from '../wire/envelope.ts';
 import { REFUSAL_MSG } from '../wire/messages.ts';
 import { deleteQuotaItems, getQuota, loadQuotas, nextQuotaId, putQuota } from './repository.ts';
 import { type PublicQuota, type QuotaInput, type QuotaListQuery, type QuotaUpdate, quotaInputProblem, storedQuota, toPublicQuota } from './schema.ts';

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
-import { choice, queryText } from '../validation/fields.ts';
-import { pageQueryShape } from '../validation/page-query.ts';
+import { choice } from '../validation/fields.ts';
+import { pageQueryShape, queryText } from '../validation/page-query.ts';
 import { USAGE_GROUPS, USAGE_OUTCOMES, USAGE_SOURCES } from '../wire/responses.ts';
 
 /**

@@ -26,6 +26,12 @@ export interface Page<T> {
   total: number;
 }
 
+/** One page of everything that matched, as RuoYi pages (`pageNum` from 1). */
+export const pageOf = <T>(all: readonly T[], { pageNum, pageSize }: Pick<Page<T>, 'pageNum' | 'pageSize'>): Page<T> => {
+  const start = (pageNum - 1) * pageSize;
+  return { rows: all.slice(start, start + pageSize), pageNum, pageSize, total: all.length };
+};
+
 /** Paged lists put their fields at the top level instead of under `data`. */
 export const okPage = <T>(page: Page<T>): Envelope => ({
   code: 200,

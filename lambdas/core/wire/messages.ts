@@ -48,6 +48,20 @@ export const REFUSAL_MSG = {
   usageOutOfScope: '没有权限访问该用量数据',
 } as const;
 
+/**
+ * The audit trail's texts (GET /ai/audit/list): RuoYi's @Log titles of the AI module, and
+ * what its operation log writes for a request or result too long to keep.
+ */
+export const AUDIT_MSG = {
+  modelTitle: 'AI模型管理',
+  chatConfigTitle: 'AI对话配置管理',
+  chatSessionTitle: 'AI对话会话管理',
+  quotaTitle: 'AI限额管理',
+  usageTitle: 'AI用量',
+  paramTooLong: '请求参数过长',
+  resultTooLong: '返回参数过长',
+} as const;
+
 /** Upload refused for the day's volume (429). */
 export const uploadQuotaMessage = (mbPerDay: number) => `图片上传总量已达每日上限（${mbPerDay}MB），请稍后再试`;
 
@@ -75,6 +89,12 @@ export const UPSTREAM_MSG = {
   unreachable: '无法连接模型服务，请检查 Base URL',
   rejected: '模型服务拒绝了请求，请检查模型配置',
   interrupted: '模型服务连接中断',
+} as const;
+
+/** A model test that reached the model (`POST /ai/model/test`); its failures read as UPSTREAM_MSG. */
+export const MODEL_TEST_MSG = {
+  passed: (seconds: number) => `连接成功，首字耗时 ${seconds} 秒`,
+  noText: '连接成功，但模型没有返回文字',
 } as const;
 
 /** The error line of a provider's failure: the class, then the provider's own short reason. */

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { runMetricsSchema, wireTimeSchema as wireTime } from './types.ts';
 import { PROVIDERS } from '../models/providers.ts';
 import { usageSourceSchema } from '../llm/usage.ts';
+import { UPSTREAM_MSG } from './messages.ts';
 
 /**
  * What the service answers, as schemas for the OpenAPI document: the envelope, each
@@ -246,4 +247,48 @@ export const myUsageSchema = z.strictObject({
   today: periodUsageSchema,
   month: periodUsageSchema,
   quotas: z.array(quotaStandingSchema),
+});
+
+/** A row of `GET /ai/audit/list`: RuoYi's operation-log row, and who, which item and which client. */
+export const auditRowSchema = z.strictObject({
+  operId: z.number().check(z.int(), z.describe('time-ordered: the operation time in microseconds, made unique')),
+  title: z.string().check(z.describe("RuoYi's @Log title: AI模型管理, AI对话配置管理, AI对话会话管理")),
+  businessType: z.number().check(z.int(), z.describe("RuoYi's BusinessType (dictionary sys_oper_type): 0 other, 1 insert, 2 update, 3 delete")),
+  method: z.string(),
+  requestMethod: z.string(),
+  operatorType: z.number().check(z.int(), z.describe("RuoYi's operator_type from the User-Agent: 0 other, 1 desktop, 2 mobile")),
+  operName: z.string(),
+  deptName: z.nullable(z.string()),
+  operUrl: z.string(),
+  operIp: z.string().check(z.describe('the address that connected to the API; behind a proxy, the proxy')),
+  operLocation: z.string(),
+  operParam: z.string().check(z.describe('the request as JSON text without the API key or other secrets (请求参数过长 past 2000 characters)')),
+  jsonResult: z.string(),
+  status: z.number().check(z.int(), z.describe('0 succeeded, 1 refused or failed')),
+  errorMsg: z.nullable(z.string()),
+  operTime: wireTime,
+  costTime: z.number().check(z.int()),
+  userId,
+  itemId: z.nullable(z.string().check(z.describe('the model ids, session id or user (chat config) the operation named'))),
+  userAgent: z.nullable(z.string()),
+  forwardedFor: z.nullable(z.string().check(z.describe('X-Forwarded-For as received: what the proxies (or the client) claimed, unverified'))),
+});
+
+/** `data` of `POST /ai/model/test`: how one minimal streamed request to the provider went. */
+export const modelTestResultSchema = z.strictObject({
+  passed: z.boolean().check(z.describe('the provider accepted the request and streamed (the model code, key and base URL work)')),
+  errorClass: z.nullable(
+    z
+      .enum(Object.keys(UPSTREAM_MSG) as [keyof typeof UPSTREAM_MSG, ...(keyof typeof UPSTREAM_MSG)[]])
+      .check(z.describe('why it failed: modelNotFound, auth, quota, rateLimited, … (the classes of the chat stream’s error line)')),
+  ),
+  message: z.string().check(z.describe('what the user reads: success with the time to first token, or the error line with the provider’s own reason')),
+  reason: z.nullable(z.string().check(z.describe("the provider's own short reason, sanitised (no key, nothing key-like)"))),
+  status: z.nullable(z.number().check(z.int(), z.describe("the provider's HTTP status, where it answered with one"))),
+  timeToFirstToken: z.nullable(z.number().check(z.describe('seconds from sending to the first text'))),
+  duration: z.number().check(z.describe('seconds the whole test took')),
+  modelCode: z.string(),
+  provider: z.enum(PROVIDERS),
+  baseUrl: z.string(),
+  keySource: z.enum(['stored', 'typed', 'none']).check(z.describe('the key the test used: the stored one, the one typed for the test, or none')),
 });

@@ -22,7 +22,8 @@ import { logicalIdOf, synth } from '../../support/synth.ts';
  */
 const KB = 1024;
 const COLD_START_CEILING = 600 * KB;
-const PACKAGE_CEILING = { api: 1250 * KB, stream: 1700 * KB };
+/** Both carry openai now (the api for the model test), in a chunk loaded on first use. */
+const PACKAGE_CEILING = { api: 1400 * KB, stream: 1700 * KB };
 const HANDLERS = {
   api: { prefix: 'ApiHandler', entry: 'lambdas/api/handler.ts' },
   stream: { prefix: 'ChatStreamHandler', entry: 'lambdas/chat-stream/handler.ts' },
@@ -37,7 +38,7 @@ const MARKERS = {
   'Secrets Manager': 'secretsmanager', // its endpoint prefix
 };
 const LOADED_ON_FIRST_USE: Record<Name, (keyof typeof MARKERS)[]> = {
-  api: ['S3', 'KMS', 'Secrets Manager'],
+  api: ['openai', 'S3', 'KMS', 'Secrets Manager'],
   stream: ['openai', 'S3', 'KMS', 'Secrets Manager'],
 };
 
@@ -130,8 +131,9 @@ describe.each(['api', 'stream'] as const)('the %s bundle', (name) => {
 
   it('names the chunk of each package it imports on first use after the package', () => {
     const names = modules(bundles[name]).map((file) => file.replace(/-[A-Z0-9]+\.mjs$/, ''));
-    expect(names).toEqual(expect.arrayContaining(['chunks/aws-sdk-client-s3', 'chunks/aws-sdk-client-kms', 'chunks/aws-sdk-client-secrets-manager']));
-    if (name === 'stream') expect(names).toContain('chunks/openai');
+    expect(names).toEqual(
+      expect.arrayContaining(['chunks/openai', 'chunks/aws-sdk-client-s3', 'chunks/aws-sdk-client-kms', 'chunks/aws-sdk-client-secrets-manager']),
+    );
     expect(names.filter((file) => file.includes('dist-es'))).toEqual([]);
   });
 

@@ -108,6 +108,8 @@ describe('what the handlers answer matches the document', () => {
     const model = page.rows[0];
     // The stored base URL is the loopback model server, which the stack allows by name here.
     await expectAnswer('PUT', '/ai/model', '/ai/model', { body: { ...model, remark: 'documented' } });
+    const tested = await expectAnswer('POST', '/ai/model/test', '/ai/model/test', { body: { modelId: model.modelId } });
+    expect(tested.data.passed).toBe(true);
     await expectAnswer('GET', '/ai/model/all', '/ai/model/all');
     await expectAnswer('GET', `/ai/model/${model.modelId}`, '/ai/model/{modelId}');
     expect((await expectAnswer('GET', '/ai/model/987654', '/ai/model/{modelId}')).data).toEqual({});
@@ -145,6 +147,8 @@ describe('what the handlers answer matches the document', () => {
     await expectAnswer('DELETE', `/ai/quota/${quota.quotaId}`, '/ai/quota/{ids}');
     await expectAnswer('DELETE', `/ai/chat/session/${sessionId}`, '/ai/chat/session/{sessionId}', { authorization: user });
     await expectAnswer('DELETE', `/ai/model/${model.modelId}`, '/ai/model/{ids}');
+    const audit = await expectAnswer('GET', '/ai/audit/list', '/ai/audit/list');
+    expect(audit.total).toBeGreaterThan(0);
     expect([...seen].sort()).toEqual(Object.keys(ROUTE_ANSWERS).sort());
 
     const refused = await api({ method: 'GET', path: '/ai/chat/config' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readSettings } from '../../../lambdas/core/settings.ts';
-import { isTimeZone, localTimeIn, useTimeZone, wireTime, wireTimeOfUtc } from '../../../lambdas/core/time.ts';
+import { instantOfWireTime, isTimeZone, localTimeIn, useTimeZone, wireTime, wireTimeOfUtc } from '../../../lambdas/core/time.ts';
 import { tableEnv } from '../../../local/create-tables.ts';
 
 const utc = (text: string) => Date.parse(`${text}Z`);
@@ -41,6 +41,18 @@ describe('wire times: local time of the configured zone, no offset', () => {
     expect(wireTimeOfUtc('2026-07-15T12:00:00')).toBe('2026-07-15T20:00:00');
     expect(wireTimeOfUtc(null)).toBeNull();
     expect(wireTimeOfUtc(undefined)).toBeUndefined();
+  });
+
+  it('reads a wire time back as the instant it names, across daylight saving changes', () => {
+    useTimeZone('America/New_York');
+    expect(instantOfWireTime('2026-01-15T07:00:00')).toBe(utc('2026-01-15T12:00:00'));
+    expect(instantOfWireTime('2026-07-15T00:00:00')).toBe(utc('2026-07-15T04:00:00'));
+    expect(instantOfWireTime('2026-03-08T00:00:00')).toBe(utc('2026-03-08T05:00:00'));
+    expect(instantOfWireTime('2026-03-09T00:00:00')).toBe(utc('2026-03-09T04:00:00'));
+    useTimeZone('Asia/Shanghai');
+    expect(instantOfWireTime('2026-11-25T00:00:00')).toBe(utc('2026-11-24T16:00:00'));
+    for (const instant of [utc('2026-02-28T16:00:00'), utc('2026-12-31T23:59:59')]) expect(instantOfWireTime(wireTime(instant))).toBe(instant);
+    expect(instantOfWireTime('yesterday')).toBeNaN();
   });
 });
 

@@ -3,7 +3,7 @@ import { Token } from 'aws-cdk-lib';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PRODUCTION_STAGE } from '../../../lib/config.ts';
-import { TABLE_READ, TABLE_SCAN, TABLE_WRITE } from '../../../lib/data-tables.ts';
+import { APPEND_ONLY_ALLOW, APPEND_ONLY_DENY, TABLE_READ, TABLE_SCAN, TABLE_WRITE } from '../../../lib/data-tables.ts';
 import { IMAGE_KEY_PREFIX } from '../../../lib/image-bucket.ts';
 import { THRESHOLDS } from '../../../lib/monitoring.ts';
 import { tableDefinitions } from '../../../lib/table-definitions.ts';
@@ -54,6 +54,7 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
     | 'models'
     | 'configs'
     | 'sessions'
+    | 'audit'
     | 'key'
     | 'images'
     | 'accessLogs'
@@ -75,6 +76,7 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
       models: logicalIdOf(t, 'AWS::DynamoDB::Table', 'TablesModels'),
       configs: logicalIdOf(t, 'AWS::DynamoDB::Table', 'TablesConfigs'),
       sessions: logicalIdOf(t, 'AWS::DynamoDB::Table', 'TablesSessions'),
+      audit: logicalIdOf(t, 'AWS::DynamoDB::Table', 'TablesAudit'),
       key: logicalIdOf(t, 'AWS::KMS::Key', 'ApiKeys'),
       images: logicalIdOf(t, 'AWS::S3::Bucket', 'ImagesBucket'),
       accessLogs: logicalIdOf(t, 'AWS::S3::Bucket', 'ImagesAccessLogs'),
@@ -317,9 +319,9 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
     });
 
     it('read the settings they need from the environment, and never a plain secret or the host allowlist', () => {
-      for (const [fn, service] of [
-        [ids.apiFn, 'ai-chat-api-dev'],
-        [ids.streamFn, 'ai-chat-stream-dev'],
+      for (const [fn, service, own] of [
+        [ids.apiFn, 'ai-chat-api-dev', { AUDIT_TABLE: { Ref: ids.audit } }],
+        [ids.streamFn, 'ai-chat-stream-dev', {}],
       ] as const) {
         const env = fnEnv(t, fn);
         expect(env).toEqual({
@@ -334,6 +336,7 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
           LOG_LEVEL: 'INFO',
           POWERTOOLS_LOGGER_SAMPLE_RATE: '0',
           TIME_ZONE: 'Asia/Shanghai',
+          ...own,
         });
       }
     });
@@ -349,19 +352,41 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
     });
 
     it('grant the api function exactly what it needs', () => {
-      const { statements, pairs: granted } = grantsOf(t, ids.apiRole);
-      expect(statements.every((st) => st.Effect === 'Allow')).toBe(true);
+      const { statements } = grantsOf(t, ids.apiRole);
+      const allowed = statements.filter((st) => st.Effect === 'Allow');
+      const granted = new Set(allowed.flatMap((st) => list(st.Action).flatMap((a) => list(st.Resource).map((r) => `${a} ${show(r)}`))));
       expect([...granted].sort()).toEqual(
         [
           ...pairs(['logs:CreateLogStream', 'logs:PutLogEvents'], `${ids.apiLogs}.Arn`),
           ...pairs([...TABLE_READ, ...TABLE_WRITE, ...TABLE_SCAN], `${ids.models}.Arn`),
           ...pairs([...TABLE_READ, ...TABLE_WRITE], `${ids.configs}.Arn`, `${ids.sessions}.Arn`),
           ...pairs(['dynamodb:Query'], `${ids.sessions}.Arn/index/byUser`),
+          ...pairs(['dynamodb:PutItem', 'dynamodb:Query'], `${ids.audit}.Arn`),
           ...pairs(['kms:Encrypt', 'kms:Decrypt'], `${ids.key}.Arn`),
           ...pairs(['s3:PutObject', 's3:GetObject'], `${ids.images}.Arn/${IMAGE_KEY_PREFIX}*`),
           ...pairs(['secretsmanager:GetSecretValue'], ids.secret),
         ].sort(),
       );
+    });
+
+    it('let the api function append audit records and read them, never change or delete one', () => {
+      const { statements } = grantsOf(t, ids.apiRole);
+      const onAudit = statements.filter((st) => list(st.Resource).some((r) => show(r).startsWith(`${ids.audit}.Arn`)));
+      expect(onAudit.filter((st) => st.Effect === 'Allow').flatMap((st) => list(st.Action))).toEqual(APPEND_ONLY_ALLOW);
+      const denied = onAudit.filter((st) => st.Effect === 'Deny');
+      expect(denied).toHaveLength(1);
+      const deniedActions = list(denied[0]!.Action);
+      expect([...deniedActions].sort()).toEqual([...APPEND_ONLY_DENY].sort());
+      // Every item write the other tables get but the put, in any of its forms, and the TTL.
+      const writes = [...TABLE_WRITE.filter((a) => a !== 'dynamodb:PutItem'), 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete', 'dynamodb:UpdateTimeToLive'];
+      expect(deniedActions).toEqual(expect.arrayContaining(writes));
+      expect(list(denied[0]!.Resource).map(show).sort()).toEqual([`${ids.audit}.Arn`, `${ids.audit}.Arn/*`]);
+    });
+
+    it('give the stream function nothing on the audit table', () => {
+      const { statements } = grantsOf(t, ids.streamRole);
+      expect(JSON.stringify(statements)).not.toContain(ids.audit);
+      expect(fnEnv(t, ids.streamFn).AUDIT_TABLE).toBeUndefined();
     });
 
     it('grant the stream function reads, session writes, and Decrypt only', () => {
@@ -452,6 +477,16 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
       }
     });
 
+    it('fire when an audit record could not be written, from the metric the api function emits', () => {
+      expect(alarm('AuditWriteFailures')).toMatchObject({
+        Namespace: METRICS_NAMESPACE,
+        MetricName: METRIC.auditWriteFailures,
+        Dimensions: [{ Name: 'service', Value: 'ai-chat-api-dev' }],
+        Statistic: 'Sum',
+        Threshold: 1,
+      });
+    });
+
     it('watch the share of failed runs, from the metric names the handlers emit', () => {
       const props = alarm('FailedRunRatio');
       expect(props.Threshold).toBe(THRESHOLDS.failedRunPercent);
@@ -471,7 +506,7 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
 
     it('all notify the SNS topic, which requires TLS and has no subscriber without an email', () => {
       const alarms = Object.values(t.findResources('AWS::CloudWatch::Alarm'));
-      expect(alarms.length).toBe(4 + 1 + 1 + 2 * tableDefinitions.length + 1);
+      expect(alarms.length).toBe(4 + 1 + 1 + 2 * tableDefinitions.length + 1 + 1);
       for (const a of alarms) {
         expect(a.Properties.AlarmActions).toEqual([{ Ref: ids.topic }]);
         expect(a.Properties.OKActions).toEqual([{ Ref: ids.topic }]);
@@ -534,6 +569,7 @@ describe('the stack for production with JWKS, an alarm email and tuned settings'
       cancelPollMs: '500',
       uploadTicketsPerMinute: '5',
       uploadMbPerDay: '50',
+      auditRetentionDays: '183',
       logLevel: 'DEBUG',
       logSampleRate: '0.1',
       logRetentionDays: '90',
@@ -580,12 +616,17 @@ describe('the stack for production with JWKS, an alarm email and tuned settings'
     expect(JSON.stringify(t.findResources('AWS::IAM::Policy'))).not.toContain('secretsmanager:');
   });
 
-  it('passes the upload bounds to the api function only', () => {
+  it('passes the upload bounds and the audit retention to the api function only', () => {
     const t = s.template;
-    expect(fnEnv(t, logicalIdOf(t, 'AWS::Lambda::Function', 'ApiHandler'))).toMatchObject({ UPLOAD_TICKETS_PER_MINUTE: '5', UPLOAD_MB_PER_DAY: '50' });
+    expect(fnEnv(t, logicalIdOf(t, 'AWS::Lambda::Function', 'ApiHandler'))).toMatchObject({
+      UPLOAD_TICKETS_PER_MINUTE: '5',
+      UPLOAD_MB_PER_DAY: '50',
+      AUDIT_RETENTION_DAYS: '183',
+    });
     const streamEnv = fnEnv(t, logicalIdOf(t, 'AWS::Lambda::Function', 'ChatStreamHandler'));
     expect(streamEnv.UPLOAD_TICKETS_PER_MINUTE).toBeUndefined();
     expect(streamEnv.UPLOAD_MB_PER_DAY).toBeUndefined();
+    expect(streamEnv.AUDIT_RETENTION_DAYS).toBeUndefined();
   });
 
   it('sizes the stream function from context and alarms near its timeout', () => {

@@ -13,6 +13,7 @@ const PATHS = {
   close: 'M6 6l12 12M18 6L6 18',
   chart: 'M3 21h18M7 21v-7M12 21V7M17 21v-11',
   back: 'M15 6l-6 6 6 6',
+  pulse: 'M3 12h4l3-8 4 16 3-8h4',
 } as const;
 
 export type IconName = keyof typeof PATHS;

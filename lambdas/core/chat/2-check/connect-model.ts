@@ -13,8 +13,11 @@ export interface ModelConnection {
   profile: ProviderProfile;
 }
 
-/** The model's key (cached decrypt) and its base URL through the SSRF guard, in parallel. */
-export const connectModel = async (deps: ChatDeps, model: StoredModel, log: RequestLog): Promise<ModelConnection> => {
+/** What connecting needs: the keys, the resolver the guard checks with, and the settings' allowlist. */
+export type ConnectDeps = Pick<ChatDeps, 'keys' | 'resolveHost'> & { runtime: Pick<ChatDeps['runtime'], 'settings'> };
+
+/** The model's key (cached decrypt) and its base URL through the SSRF guard, in parallel: for a send, and for a model test. */
+export const connectModel = async (deps: ConnectDeps, model: StoredModel, log: RequestLog): Promise<ModelConnection> => {
   const profile = profileOf(model.provider);
   const [apiKey, target] = await Promise.all([
     deps.keys.apiKey(model).catch((err: unknown) => {

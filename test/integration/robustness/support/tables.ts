@@ -4,7 +4,9 @@ import type { Runtime, Tables } from '../../../../lambdas/core/runtime.ts';
 
 export type Store = Pick<Runtime, 'db' | 'tables'>;
 export type Item = Record<string, unknown>;
-export type TableDump = Record<keyof Tables, Item[]>;
+/** The tables holding users' data; the audit trail records attempts, refused ones included, so it is not among them. */
+type DataTable = Exclude<keyof Tables, 'audit'>;
+export type TableDump = Record<DataTable, Item[]>;
 
 /**
  * The test's own view of the tables named in `env`: straight to DynamoDB Local, so it
@@ -47,7 +49,7 @@ export const sessionItemsWithPrefix = async (store: Store, prefix: string): Prom
  * key (a run item by its partition and `RUN#` alone, a rate counter without its window),
  * models and configs by their id.
  */
-const itemLabel = (table: keyof Tables, item: Item): string => {
+const itemLabel = (table: DataTable, item: Item): string => {
   if (table === 'models') return `model ${String(item.modelId)}`;
   if (table === 'configs') return `config ${String(item.userId)}`;
   const pk = String(item.pk);
@@ -59,7 +61,7 @@ const itemLabel = (table: keyof Tables, item: Item): string => {
 /** Labels of the items added, changed or removed between two dumps, sorted. */
 export const changedItems = (before: TableDump, after: TableDump): string[] => {
   const changed = new Set<string>();
-  for (const table of Object.keys(before) as (keyof Tables)[]) {
+  for (const table of Object.keys(before) as DataTable[]) {
     const was = new Set(before[table].map(canonical));
     const now = new Set(after[table].map(canonical));
     for (const item of before[table]) if (!now.has(canonical(item))) changed.add(itemLabel(table, item));

@@ -21,11 +21,14 @@ describe('HS256 verifier', () => {
   const verify = createTokenVerifier({ mode: 'hs256', secret: TEST_JWT_SECRET });
 
   it('accepts a good token and maps the claims', async () => {
-    const identity = await verify(await bearer({ user_id: 42, user_name: 'li', dept_id: 7, perms: ['ai:chat:list'], roles: ['common'], data_scope: 'dept' }));
+    const identity = await verify(
+      await bearer({ user_id: 42, user_name: 'li', dept_id: 7, dept_name: '研发部门', perms: ['ai:chat:list'], roles: ['common'], data_scope: 'dept' }),
+    );
     expect(identity).toEqual({
       userId: '42',
       userName: 'li',
       deptId: '7',
+      deptName: '研发部门',
       deptAncestors: [],
       perms: ['ai:chat:list'],
       roles: ['common'],

@@ -1,6 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cachingResolver, checkBaseUrl, type HostResolver, type ResolvedAddress } from '../../../../lambdas/core/llm/base-url-guard.ts';
+import {
+  allowlistRefusal,
+  cachingResolver,
+  checkBaseUrl,
+  plainHost,
+  type HostResolver,
+  type ResolvedAddress,
+} from '../../../../lambdas/core/llm/base-url-guard.ts';
 import { isBlockedAddress } from '../../../../lambdas/core/llm/blocked-addresses.ts';
 import { createPinnedFetch } from '../../../../lambdas/core/llm/pinned-fetch.ts';
 import { REFUSAL_MSG } from '../../../../lambdas/core/wire/messages.ts';
@@ -106,6 +113,38 @@ describe('the base-URL guard', () => {
       expect(isBlockedAddress(address)).toBe(false);
     }
     expect(isBlockedAddress('not an address')).toBe(true);
+  });
+});
+
+describe('what a deployed stack may allow by name (allowlistRefusal)', () => {
+  it('admits private hosts, the point of an allowlist inside a VPC or a company network', async () => {
+    for (const host of ['10.0.5.20', '172.16.0.9', '192.168.1.2', '100.64.0.1', 'fd00::5', 'llm.corp.local', 'vllm.internal.example.com']) {
+      expect(allowlistRefusal(host), host).toBeUndefined();
+    }
+    // Allowed, such a host is let through as the guard lets the local model server through.
+    expect((await check('http://10.0.5.20:8000/v1', [plainHost('10.0.5.20')])).addresses).toBeUndefined();
+    await expect(check('http://10.0.5.21:8000/v1', [plainHost('10.0.5.20')])).rejects.toThrow(REFUSAL_MSG.privateTarget);
+  });
+
+  it('refuses the function’s own sandbox in every spelling: loopback, link-local, unspecified, localhost names', () => {
+    for (const host of [
+      '127.0.0.1',
+      '127.9.9.9',
+      '::1',
+      '[::1]',
+      '::ffff:127.0.0.1',
+      '169.254.169.254',
+      'fe80::1',
+      '0.0.0.0',
+      '::',
+      'localhost',
+      'LOCALHOST.',
+      'x.localhost',
+    ]) {
+      expect(allowlistRefusal(host), host).toMatch(/loopback|this machine/);
+    }
+    expect(allowlistRefusal('https://llm.example.com')).toMatch(/no scheme/);
+    expect(allowlistRefusal('llm.example.com:8000')).toMatch(/no scheme, port/);
   });
 });
 

@@ -118,8 +118,9 @@ describe('each failure class reaches the user as its own message', () => {
     ],
     ['a filtered finish', inBand({ code: 'content_filter' }), 'contentFiltered'],
   ] as const)('%s', (_, err, cls) => {
-    const { message, log } = describeUpstreamError(err, secrets);
+    const { message, errorClass, log } = describeUpstreamError(err, secrets);
     expect(message.startsWith(UPSTREAM_MSG[cls])).toBe(true);
+    expect(errorClass).toBe(cls);
     expect(log.class).toBe(cls);
   });
 
@@ -130,6 +131,15 @@ describe('each failure class reaches the user as its own message', () => {
     expect(describeUpstreamError(new APIConnectionError({ message: 'Connection error.' }), secrets).message).toBe(UPSTREAM_MSG.unreachable);
     expect(describeUpstreamError(new APIConnectionTimeoutError(), secrets).message).toBe(UPSTREAM_MSG.timeout);
     expect(describeUpstreamError(new TypeError('terminated'), secrets).message).toBe(UPSTREAM_MSG.interrupted);
+    expect(
+      [
+        http(422, { error: { message: 'Unprocessable' } }),
+        new APIConnectionError({ message: 'Connection error.' }),
+        new APIConnectionTimeoutError(),
+        new TypeError('terminated'),
+        inBand({ message: 'Something odd' }),
+      ].map((err) => describeUpstreamError(err, secrets).errorClass),
+    ).toEqual(['rejected', 'unreachable', 'timeout', 'interrupted', 'unavailable']);
     expect(describeUpstreamError(inBand({ message: 'Something odd' }), secrets).message).toBe(upstreamErrorLine(UPSTREAM_MSG.unavailable, 'Something odd'));
   });
 
