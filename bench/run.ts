@@ -6,11 +6,13 @@ import { createDirectClient } from './harness/direct-client.ts';
 import { measureBundles } from './figures/bundles.ts';
 import { measureBurst } from './figures/burst.ts';
 import { measureCancel } from './figures/cancel.ts';
+import { measureColdStart } from './figures/coldstart.ts';
 import { measureCost } from './figures/cost.ts';
 import type { BenchContext } from './figures/context.ts';
 import { measureLatency } from './figures/latency.ts';
 import { measureLoad } from './figures/load.ts';
 import { measureMemory } from './figures/memory.ts';
+import { measureRounds } from './figures/rounds.ts';
 import { measureStorage } from './figures/storage.ts';
 import { startModelProcess, startStackProcess } from './harness/processes.ts';
 import { type BenchResults, renderTable, type Row } from './report.ts';
@@ -25,7 +27,7 @@ import { closeClientSockets } from './harness/stream-client.ts';
  * runs the stack, one the model.
  */
 
-const FIGURES = ['bundles', 'latency', 'burst', 'cancel', 'storage', 'load', 'cost', 'memory'] as const;
+const FIGURES = ['bundles', 'rounds', 'latency', 'burst', 'cancel', 'storage', 'load', 'cost', 'memory', 'coldstart'] as const;
 type Figure = (typeof FIGURES)[number];
 
 /** `--only=burst,cancel` runs just those figures (while working on one), written to a temp file instead of the results. */
@@ -54,6 +56,7 @@ const main = async () => {
   if (wanted('bundles')) results.bundles = await measureBundles(progress);
 
   const onStack = {
+    rounds: measureRounds,
     latency: measureLatency,
     burst: measureBurst,
     cancel: measureCancel,
@@ -61,6 +64,7 @@ const main = async () => {
     load: measureLoad,
     cost: measureCost,
     memory: measureMemory,
+    coldstart: measureColdStart,
   };
   const stackFigures = (Object.keys(onStack) as (keyof typeof onStack)[]).filter(wanted);
   if (stackFigures.length) {
@@ -80,7 +84,7 @@ const main = async () => {
     }
   }
 
-  const order: Figure[] = ['latency', 'burst', 'cancel', 'storage', 'bundles', 'load', 'cost', 'memory'];
+  const order: Figure[] = ['rounds', 'latency', 'burst', 'cancel', 'storage', 'bundles', 'load', 'cost', 'memory', 'coldstart'];
   const rows = order.flatMap((figure) => results[figure]?.rows ?? []);
   const table = renderTable(rows);
   const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` };

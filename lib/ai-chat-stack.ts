@@ -82,6 +82,7 @@ export class AiChatStack extends Stack {
       allowedOrigins: config.allowedOrigins,
       timeout: streamTimeout,
       reservedConcurrency: config.streamReservedConcurrency,
+      provisionedConcurrency: config.streamProvisionedConcurrency,
       memorySize: config.streamMemoryMb,
     });
     const stream = this.chatStream.handler;

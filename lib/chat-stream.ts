@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { FunctionUrlAuthType, HttpMethod, InvokeMode, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
+import { Alias, FunctionUrlAuthType, HttpMethod, InvokeMode, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { REQUEST_HEADERS } from './rest-api.ts';
 import { ServiceFunction, type FunctionDefaults } from './service-function.ts';
@@ -13,6 +13,12 @@ export interface ChatStreamProps {
   reservedConcurrency?: number;
   /** Defaults to STREAM_MEMORY_MB; more buys CPU (faster first content, a higher relay ceiling) at its price. */
   memorySize?: number;
+  /**
+   * Instances kept initialized (no cold start for as many chats at once), billed every
+   * second whether used or not: docs/performance.md gives the price. The URL then serves
+   * an alias of the function's current version that holds them.
+   */
+  provisionedConcurrency?: number;
 }
 
 /**
@@ -22,13 +28,14 @@ export interface ChatStreamProps {
  * before doing anything else.
  */
 /**
- * A run mostly waits on the model and is billed for every second of it. Measured (`npm
- * run bench`, figure 8): peak RSS about 75 MB through a 1,000-token turn, a 2,000-chunk
- * reply and a 1.5 MB image, so 160 MB leaves twice that, and the cost target holds. Its
- * 9% of a vCPU is the price: figure 8 prints what it adds to first content and the
- * relay's ceiling in chunks a second at this and larger sizes (context `streamMemoryMb`).
+ * A run mostly waits on the model and is billed for every second of it, so memory is
+ * bought for its CPU share (memory / 1,769 MB of a vCPU; peak RSS is some 85 MB at every
+ * size). Measured (`npm run bench`, figure 10, docs/performance.md): below 512 MB a warm
+ * chat's CPU before its first content outgrows the share one CFS period gives, and the
+ * first content waits for the next period; 512 MB is the smallest size that keeps it in
+ * one period and keeps the infrastructure under $0.10 per 1,000 turns (figure 8).
  */
-export const STREAM_MEMORY_MB = 160;
+export const STREAM_MEMORY_MB = 512;
 
 export class ChatStream extends Construct {
   readonly handler: ServiceFunction;
@@ -45,7 +52,11 @@ export class ChatStream extends Construct {
       memorySize: props.memorySize ?? STREAM_MEMORY_MB,
       reservedConcurrentExecutions: props.reservedConcurrency,
     });
-    this.url = this.handler.function.addFunctionUrl({
+    const fn = this.handler.function;
+    const target = props.provisionedConcurrency
+      ? new Alias(this, 'Live', { aliasName: 'live', version: fn.currentVersion, provisionedConcurrentExecutions: props.provisionedConcurrency })
+      : fn;
+    this.url = target.addFunctionUrl({
       authType: FunctionUrlAuthType.NONE,
       invokeMode: InvokeMode.RESPONSE_STREAM,
       cors: {

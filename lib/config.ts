@@ -108,6 +108,8 @@ const contextShape = z.object({
   logRetentionDays: retentionDays.default(RetentionDays.ONE_MONTH),
   streamTimeoutSeconds: z.coerce.number().int().min(60).max(900).default(600),
   streamReservedConcurrency: positiveInt.optional(),
+  /** Stream instances kept initialized, on an alias the function URL serves (lib/chat-stream.ts). */
+  streamProvisionedConcurrency: positiveInt.optional(),
   /** The stream function's memory, and with it its CPU share (lib/chat-stream.ts explains the default). */
   streamMemoryMb: z.coerce.number().int().min(128).max(10240).optional(),
   apiThrottleRateLimit: positiveInt.default(50),
@@ -145,6 +147,9 @@ const contextSchema = contextShape
     }
     for (const key of RUOYI_TUNABLES) {
       if (ctx[key] !== undefined && !ctx.ruoyiApiUrl) issues.addIssue({ code: 'custom', path: [key], message: 'needs ruoyiApiUrl' });
+    }
+    if (ctx.streamProvisionedConcurrency && ctx.streamReservedConcurrency && ctx.streamProvisionedConcurrency > ctx.streamReservedConcurrency) {
+      issues.addIssue({ code: 'custom', path: ['streamProvisionedConcurrency'], message: 'cannot exceed streamReservedConcurrency' });
     }
     const vpcParts = ['vpcSubnetIds', 'vpcSecurityGroupIds', 'vpcRouteTableIds'] as const;
     if (!ctx.vpcId) {
@@ -185,6 +190,7 @@ const contextSchema = contextShape
     logRetention: ctx.logRetentionDays as RetentionDays,
     streamTimeoutSeconds: ctx.streamTimeoutSeconds,
     streamReservedConcurrency: ctx.streamReservedConcurrency,
+    streamProvisionedConcurrency: ctx.streamProvisionedConcurrency,
     streamMemoryMb: ctx.streamMemoryMb,
     apiThrottle: { rateLimit: ctx.apiThrottleRateLimit, burstLimit: ctx.apiThrottleBurstLimit },
     imageExpirationDays: ctx.imageExpirationDays,

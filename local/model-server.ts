@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net';
  * | --- | --- |
  * | `delay=MS` | wait before the first token (headers go out at once) |
  * | `interval=MS` | wait between chunks (default 10) |
+ * | `rate=N` | N chunks a second, paced by the clock instead of `interval` (timers oversleep) |
  * | `chunks=N` | reply with exactly N content chunks |
  * | `reasoning` | stream reasoning first even when the request did not ask for it |
  * | `reasoning_field=reasoning` | put reasoning in `reasoning` instead of `reasoning_content` |
@@ -76,6 +77,7 @@ const XSS_REPLY = '**Bold** and `code`. <script>window.__xss = 1</script> <img s
 interface Knobs {
   delayMs: number;
   intervalMs: number;
+  rate?: number;
   chunks?: number;
   reasoning: boolean;
   reasoningField: 'reasoning' | 'reasoning_content';
@@ -108,6 +110,7 @@ const parseKnobs = (text: string): Knobs => {
   return {
     delayMs: int('delay') ?? 0,
     intervalMs: int('interval') ?? DEFAULT_INTERVAL_MS,
+    rate: int('rate') || undefined,
     chunks: int('chunks'),
     reasoning: values.has('reasoning'),
     reasoningField: values.get('reasoning_field') === 'reasoning' ? 'reasoning' : 'reasoning_content',
@@ -168,6 +171,17 @@ const replyChunks = (lastUser: string, knobs: Knobs): string[] => {
 const countWords = (turn: Turn) => turn.messages.reduce((n, m) => n + words(m.text).length, 0);
 
 const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : undefined);
+
+/**
+ * The wait before the next chunk: `interval` after the last one, or with `rate` until
+ * the chunk is due by the clock, so a timer that overslept is made up by sending the
+ * chunks due meanwhile at once (as a provider's burst arrives in one packet).
+ */
+const pacer = (knobs: Knobs) => {
+  const start = performance.now();
+  let sent = 0;
+  return () => (knobs.rate ? sleep(start + (++sent * 1000) / knobs.rate - performance.now()) : sleep(knobs.intervalMs));
+};
 
 /** The stats of the server a streamed response belongs to. */
 const statsOf = new WeakMap<ServerResponse, ModelServerStats>();
@@ -260,8 +274,9 @@ const play = async (
   },
 ): Promise<boolean> => {
   await sleep(knobs.delayMs);
+  const pause = pacer(knobs);
   for (const [i, text] of plan.reasoning.entries()) {
-    if (i) await sleep(knobs.intervalMs);
+    if (i) await pause();
     if (!(await send(res, emit.reasoning(text)))) return false;
   }
   if (knobs.endlessLine) {
@@ -295,7 +310,7 @@ const play = async (
       res.end('data: {"choices":[{"delta":{"content":"cut\n\n');
       return false;
     }
-    if (i || plan.reasoning.length) await sleep(knobs.intervalMs);
+    if (i || plan.reasoning.length) await pause();
     if (!(await send(res, emit.content(text)))) return false;
   }
   return true;

@@ -179,7 +179,7 @@ export const measureBundles = async (progress: (message: string) => void) => {
             value: `not measured: this is node ${process.version}; set LAMBDA_NODE to a ${LAMBDA_MAJOR} binary`,
           },
       {
-        figure: '   + openai chunk, paid by the first request while its reads are in flight',
+        figure: '   + openai chunk, loaded in INIT by the warm-up (warm-up.ts)',
         value: fmt(openAiImport.coldImportMs),
         baseline: `in-process ${fmt(openAiImport.inProcessImportMs)}; chunk ${kb(openAiChunk.bytes)}`,
       },

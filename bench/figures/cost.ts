@@ -12,7 +12,8 @@ import { imageFilePath } from '../../lambdas/core/images/local-protocol.ts';
 import { synth } from '../../test/support/synth.ts';
 import type { ApiCall } from '../../test/support/api-call.ts';
 import { STATUS_POLL, startUnitsProxy, type Units } from '../harness/aws-units.ts';
-import { deployedFunction, type Handler } from '../harness/deployed.ts';
+import { lambdaShare } from '../harness/cpu-quota.ts';
+import { deployedFunction, localEnvironment, type DeployedFunction, type Handler } from '../harness/deployed.ts';
 import type { Invocation, ProbeCommand, ProbeReady } from '../harness/function-probe.ts';
 import { fmt, type Row } from '../report.ts';
 import { chatUserToken } from '../harness/tokens.ts';
@@ -27,6 +28,8 @@ export const PRICES = {
   region: 'us-east-1',
   date: '2026-11-30',
   lambdaArmGbSecond: 0.0000133334,
+  /** Provisioned concurrency, arm64: each instance kept initialized, whether it runs or not. */
+  lambdaArmProvisionedGbSecond: 0.0000033334,
   lambdaRequest: 0.2 / 1e6,
   dynamoWriteUnit: 0.625 / 1e6,
   dynamoReadUnit: 0.125 / 1e6,
@@ -36,9 +39,9 @@ export const PRICES = {
   customMetricMonth: 0.3,
 } as const;
 
-const TARGET_PER_1000 = 0.05;
-/** Lambda gives a full vCPU at 1,769 MB and a proportional share below. */
-const FULL_VCPU_MB = 1769;
+const TARGET_PER_1000 = 0.1;
+/** AWS prices a month as 730 hours. */
+const MONTH_S = 730 * 3600;
 /** The memory a function is given must leave this much above its measured peak RSS. */
 const HEADROOM = 1.5;
 /** CloudWatch Logs meters 26 bytes per event on top of its text. */
@@ -58,17 +61,9 @@ const TURN_CHUNKS = 1000;
 const TURN_MESSAGE = `[[interval=${REPLY_MS / TURN_CHUNKS} chunks=${TURN_CHUNKS}]] Tell me about the moon.`;
 const TURNS = 3;
 const BURST_MESSAGE = '[[delay=0 interval=0 chunks=2000]] A long answer, as fast as it comes.';
-/**
- * A fast provider's reply, 500 chunks a second: the relay's CPU a chunk falls as chunks
- * come closer together (each wake-up after a pause costs more than the chunk), so the
- * relay ceiling is computed from the cost at this rate, not at the turn's 100 a second.
- */
-const FAST_CHUNKS = 2000;
-const FAST_INTERVAL_MS = 2;
-const FAST_MESSAGE = `[[interval=${FAST_INTERVAL_MS} chunks=${FAST_CHUNKS}]] A long answer from a fast provider.`;
 const IMAGE_BYTES = 1_500_000;
 /** Stream memory sizes the trade-off row prices, beside the configured one. */
-const STREAM_SIZES = [160, 256, 512, 1024] as const;
+const STREAM_SIZES = [160, 256, 512, 1024, 1769] as const;
 
 interface Probe {
   ready: ProbeReady;
@@ -82,7 +77,7 @@ const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const buildProbe = async (work: string) => {
   const outfile = join(work, 'probe.mjs');
   await build({
-    entryPoints: [here('../function-probe.ts')],
+    entryPoints: [here('../harness/function-probe.ts')],
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -94,11 +89,11 @@ const buildProbe = async (work: string) => {
   return outfile;
 };
 
-const startProbe = async (probeFile: string, name: Handler, fn: ReturnType<typeof deployedFunction>, env: Record<string, string>): Promise<Probe> => {
+const startProbe = async (probeFile: string, name: Handler, fn: DeployedFunction, env: Record<string, string>): Promise<Probe> => {
   const child: ChildProcess = fork(probeFile, [join(fn.assetDir, ENTRY), name, String(fn.timeoutS)], {
     execPath: process.env.LAMBDA_NODE ?? process.execPath,
     execArgv: process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [],
-    env: { ...env, ...(fn.nodeOptions ? { NODE_OPTIONS: fn.nodeOptions } : {}) },
+    env,
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const ready = await new Promise<ProbeReady>((resolve, reject) => {
@@ -123,10 +118,8 @@ const startProbe = async (probeFile: string, name: Handler, fn: ReturnType<typeo
   };
 };
 
-const share = (memoryMb: number) => Math.min(1, memoryMb / FULL_VCPU_MB);
-
 /** An api call's billed time at `memoryMb`: its CPU runs at the function's share of a vCPU. */
-const billedApiMs = (inv: Invocation, memoryMb: number) => inv.wallMs + inv.cpuMs * (1 / share(memoryMb) - 1);
+const billedApiMs = (inv: Invocation, memoryMb: number) => inv.wallMs + inv.cpuMs * (1 / lambdaShare(memoryMb) - 1);
 
 /**
  * A stream turn's billed time at `memoryMb`. The relay (first to last content) takes the
@@ -137,8 +130,8 @@ const billedApiMs = (inv: Invocation, memoryMb: number) => inv.wallMs + inv.cpuM
  */
 const billedTurnMs = (inv: Invocation, memoryMb: number) => {
   const { before, relay, after } = inv.phases!;
-  const serial = before.wall + after.wall + (before.cpu + after.cpu) * (1 / share(memoryMb) - 1);
-  return serial + Math.max(REPLY_MS, relay.cpu / share(memoryMb));
+  const serial = before.wall + after.wall + (before.cpu + after.cpu) * (1 / lambdaShare(memoryMb) - 1);
+  return serial + Math.max(REPLY_MS, relay.cpu / lambdaShare(memoryMb));
 };
 
 const logGb = (inv: Invocation) => (inv.logBytes + (inv.logLines + PLATFORM_LOG.lines) * LOG_EVENT_OVERHEAD + PLATFORM_LOG.bytes) / 1e9;
@@ -176,10 +169,11 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
   try {
     const probeFile = await buildProbe(work);
     const fns = { stream: deployedFunction(synthesized, 'stream'), api: deployedFunction(synthesized, 'api') };
-    const envFor = (name: Handler) => {
-      const { NODE_OPTIONS: _n, ...stackEnv } = stack.handlerEnv;
-      return { ...stackEnv, ...fns[name].environment, DYNAMODB_ENDPOINT: units.endpoint, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fns[name].memoryMb) };
-    };
+    const envFor = (name: Handler) => ({
+      ...localEnvironment(stack.handlerEnv, fns[name]),
+      DYNAMODB_ENDPOINT: units.endpoint,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fns[name].memoryMb),
+    });
     const streamProbe = await startProbe(probeFile, 'stream', fns.stream, envFor('stream'));
     probes.push(streamProbe);
     const apiProbe = await startProbe(probeFile, 'api', fns.api, envFor('api'));
@@ -187,7 +181,7 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
     const authorization = `Bearer ${await chatUserToken(COST_USER)}`;
     const send = (body: Record<string, unknown>) => streamProbe.invoke({ method: 'POST', path: '/', authorization, body }, true);
 
-    // The first invocation loads what loads on first use (the openai chunk): a cold start's, not a turn's.
+    // The first invocation is a cold start's (its connections, code run for the first time), not a turn's.
     const firstTurn = await send({ modelId: stack.modelId, message: '[[interval=0]] warm up' });
     streamCompleted(firstTurn);
     await apiProbe.invoke({ method: 'GET', path: '/ai/chat/session/list', authorization }, false);
@@ -207,8 +201,6 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
 
     const burst = await send({ modelId: stack.modelId, message: BURST_MESSAGE });
     streamCompleted(burst);
-    const fast = await send({ modelId: stack.modelId, message: FAST_MESSAGE });
-    streamCompleted(fast);
     const imageKey = newImageKey(String(COST_USER), 'image/png');
     const imagePath = imageFilePath(stack.handlerEnv.LOCAL_IMAGE_DIR!, imageKey)!;
     mkdirSync(dirname(imagePath), { recursive: true });
@@ -244,7 +236,6 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
     const metricSeries = new Set([...turns.map((t) => t.stream), list, burst, image].flatMap((inv) => inv.metricSeries));
 
     const peak = (name: Handler) => (name === 'stream' ? Math.max(burst.peakRssMb, image.peakRssMb, ...turns.map((t) => t.stream.peakRssMb)) : list.peakRssMb);
-    const importAt = (probe: Probe, mb: number) => probe.ready.importMs / share(mb);
     const turnCpu = average(turns.map((t) => t.stream.cpuMs));
     const rows: Row[] = [
       {
@@ -282,36 +273,27 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
       {
         figure: '   stream CPU per turn (full vCPU)',
         value: `turn ${fmt(turnCpu)} (before first content ${fmt(average(turns.map((t) => t.stream.phases!.before.cpu)))}, after last ${fmt(average(turns.map((t) => t.stream.phases!.after.cpu)))}), 2,000 chunks ${fmt(burst.cpuMs)}, image ${fmt(image.cpuMs)}`,
-        baseline: `at ${memory.stream} MB, ${(share(memory.stream) * 100).toFixed(0)}% of a vCPU`,
+        baseline: `at ${memory.stream} MB, ${(lambdaShare(memory.stream) * 100).toFixed(0)}% of a vCPU`,
       },
       {
-        figure: '   cold import at the configured CPU share',
-        value: `stream ${fmt(importAt(streamProbe, memory.stream), 'ms', 0)}, api ${fmt(importAt(apiProbe, memory.api), 'ms', 0)}`,
-        // Lambda runs the init phase faster than the share, by public measurements (not documented by AWS): the full-vCPU figure is then the closer one.
-        baseline: `full vCPU: stream ${fmt(streamProbe.ready.importMs)}, api ${fmt(apiProbe.ready.importMs)}`,
+        figure: '   stream INIT: import and warm-up (full vCPU)',
+        value: fmt(streamProbe.ready.importMs),
+        baseline: `api import ${fmt(apiProbe.ready.importMs)}; at the CPU share Lambda gives: figure 10`,
       },
     ];
-    // What the memory size costs in latency, from the same turns: the CPU before the first
-    // content is stretched by the share if the CPU quota binds, and the relay sustains at
-    // most share / (CPU per chunk at a fast provider's rate) chunks a second.
-    const beforeCpu = average(turns.map((t) => t.stream.phases!.before.cpu));
-    const turnCpuPerChunk = average(turns.map((t) => t.stream.phases!.relay.cpu)) / TURN_CHUNKS;
-    const relayCpuPerChunk = fast.phases!.relay.cpu / FAST_CHUNKS;
-    const stretch = (cpuMs: number, mb: number) => cpuMs * (1 / share(mb) - 1);
+    // The memory size's price; what it buys in latency is measured in figure 10.
     const totalAt = (mb: number) => total - per1000.lambda + lambdaPer1000At(mb);
-    const relayCeiling = (mb: number) => (share(mb) * 1000) / relayCpuPerChunk;
+    const provisionedMonth = (mb: number) => PRICES.lambdaArmProvisionedGbSecond * (mb / 1024) * MONTH_S;
     rows.push(
       {
-        figure: '   stream latency at the configured share (if the CPU quota binds)',
-        value: `first content +${fmt(stretch(beforeCpu, memory.stream), 'ms', 0)} (${fmt(beforeCpu)} CPU before it); relay up to ${Math.floor(relayCeiling(memory.stream))} chunks/s (${fmt(relayCpuPerChunk, 'ms', 2)} CPU a chunk at ${1000 / FAST_INTERVAL_MS} chunks/s; ${fmt(turnCpuPerChunk, 'ms', 2)} at the turn's ${TURN_CHUNKS / (REPLY_MS / 1000)})`,
-        baseline: `first turn of an instance: +${fmt(stretch(firstTurn.phases!.before.cpu, memory.stream), 'ms', 0)} (${fmt(firstTurn.phases!.before.cpu)} CPU before first content, the openai load included)`,
+        figure: '   stream memory: cost per 1,000 turns',
+        value: STREAM_SIZES.map((mb) => `${mb} MB ${usd(totalAt(mb))}`).join('; '),
+        baseline: `set with context streamMemoryMb (default ${memory.stream})`,
       },
       {
-        figure: '   stream memory: cost per 1,000 turns / first content + / relay ceiling',
-        value: STREAM_SIZES.map(
-          (mb) => `${mb} MB ${usd(totalAt(mb))} / +${fmt(stretch(beforeCpu, mb), 'ms', 0)} / ${Math.floor(relayCeiling(mb))} chunks/s`,
-        ).join('; '),
-        baseline: `set with context streamMemoryMb (default ${memory.stream})`,
+        figure: `   provisioned concurrency: an instance kept initialized, a month (730 h, $${PRICES.lambdaArmProvisionedGbSecond}/GB-s)`,
+        value: `${usd(provisionedMonth(memory.stream))} at ${memory.stream} MB`,
+        baseline: STREAM_SIZES.map((mb) => `${mb} MB ${usd(provisionedMonth(mb))}`).join('; '),
       },
     );
     return {
@@ -328,15 +310,7 @@ export const measureCost = async ({ stack, progress }: BenchContext) => {
         burst: { ...burst, body: undefined },
         image: { ...image, body: undefined },
         firstTurn: { ...firstTurn, body: undefined },
-        fast: { ...fast, body: undefined },
-        latencyAtShare: {
-          beforeCpu,
-          relayCpuPerChunk,
-          turnCpuPerChunk,
-          sizes: Object.fromEntries(
-            STREAM_SIZES.map((mb) => [mb, { usdPer1000: totalAt(mb), firstContentMs: stretch(beforeCpu, mb), chunksPerS: relayCeiling(mb) }]),
-          ),
-        },
+        sizes: Object.fromEntries(STREAM_SIZES.map((mb) => [mb, { usdPer1000: totalAt(mb), provisionedMonth: provisionedMonth(mb) }])),
         imports: { stream: streamProbe.ready, api: apiProbe.ready },
       },
     };

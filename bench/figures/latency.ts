@@ -1,4 +1,4 @@
-import { directChat, type Turn } from '../harness/direct-client.ts';
+import { backToBack, directChat, firstContent, type Turn } from '../harness/direct-client.ts';
 import { fmt, spread, type Row } from '../report.ts';
 import { distribution, median, type Distribution } from '../harness/stats.ts';
 import { relayChat, sendChat } from '../harness/stream-client.ts';
@@ -20,7 +20,6 @@ const STORED_RUNS = 50;
 const GETS_PER_SEND = 3;
 /** Widths of the GetItem rounds timed: one alone, and as many together as a turn's checks send. */
 const ROUND_WIDTHS = [1, 2, 3, 4, 5] as const;
-const TARGET_ROUNDS = 1.5;
 
 const message = (delayMs: number) => `[[delay=${delayMs} interval=1]] How far is the moon?`;
 
@@ -36,21 +35,6 @@ const SEEDED_TURN: Turn[] = [
 const FOLLOW_UP_HISTORY = [...SEEDED_TURN, ...SEEDED_TURN, ...SEEDED_TURN];
 
 type Kind = 'new' | 'followUp';
-
-/** One send each way, one after the other; which goes first alternates by turn, so neither always meets the other's leftovers. */
-const backToBack = async <A, B>(turn: number, a: () => Promise<A>, b: () => Promise<B>): Promise<[A, B]> => {
-  if (turn % 2) {
-    const first = await a();
-    return [first, await b()];
-  }
-  const second = await b();
-  return [await a(), second];
-};
-
-const firstContent = (out: { firstContentMs?: number }) => {
-  if (out.firstContentMs === undefined) throw new Error(`no content in a latency send: ${JSON.stringify(out)}`);
-  return out.firstContentMs;
-};
 
 interface Sample {
   /** Stack minus direct, send by send (each pair sent back to back). */
@@ -76,6 +60,8 @@ interface Sample {
  * does not: one GetItem alone would count a round of four as several); the rounds the
  * model request waited for are also read off the wire. Every kind of send is rotated so
  * drift in the machine hits every way; and request → `meta` from the new-session sends.
+ * These rounds are shown, not held to a target: DynamoDB Local's partly serial answers
+ * blur them; rounds.ts counts the rounds as AWS would see them.
  */
 export const measureLatency = async ({ stack, direct, progress }: BenchContext) => {
   const sessions = Object.fromEntries(
@@ -177,13 +163,11 @@ export const measureLatency = async ({ stack, direct, progress }: BenchContext) 
       };
       figures[`${kind}${delay}`] = fig;
       rows.push({
-        figure: `${rows.length ? '  ' : '1.'} added to first content, ${kind === 'new' ? 'new session' : `follow-up (${STORED_RUNS} runs, history on)`}, upstream ${delay} ms`,
+        figure: `   added to first content, ${kind === 'new' ? 'new session' : `follow-up (${STORED_RUNS} runs, history on)`}, upstream ${delay} ms`,
         value: `p50 ${fmt(a.p50)} = ${fig.roundsP50} rounds / p95 ${fmt(a.p95)} = ${fig.roundsP95} rounds`,
         baseline:
           `waited for ${fig.wireRounds} round of ${width} requests (wire): to the model ${fmt(fig.toModel.before)} before the round + ${fmt(fig.toModel.round)} in it + ${fmt(fig.toModel.after)} after (p50); ` +
           `p50 = ${fig.getItemsP50} lone GetItems; stack ${spread(fig.stack)}; direct ${spread(fig.direct)}`,
-        target: `p50 ≤ ${TARGET_ROUNDS} rounds`,
-        pass: fig.roundsP50 <= TARGET_ROUNDS && fig.wireRounds === 1,
       });
     }
   }

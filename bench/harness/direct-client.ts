@@ -49,3 +49,18 @@ export const directChat = async (client: OpenAI, message: string, history: reado
   }
   return { firstContentMs, lastContentMs, endMs: msSince(sentAt), contentChunks };
 };
+
+/** One send each way, one after the other; which goes first alternates by turn, so neither always meets the other's leftovers. */
+export const backToBack = async <A, B>(turn: number, a: () => Promise<A>, b: () => Promise<B>): Promise<[A, B]> => {
+  if (turn % 2) {
+    const first = await a();
+    return [first, await b()];
+  }
+  const second = await b();
+  return [await a(), second];
+};
+
+export const firstContent = (out: { firstContentMs?: number }): number => {
+  if (out.firstContentMs === undefined) throw new Error(`no content in a send: ${JSON.stringify(out)}`);
+  return out.firstContentMs;
+};

@@ -5,6 +5,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { requestFromEvent } from '../api/event.ts';
 import { createChatDeps } from '../core/chat/deps.ts';
+import { warmUp } from '../core/chat/warm-up.ts';
 import { startChat } from '../core/chat/1-accept/start-chat.ts';
 import { errorEnvelope, fail, type Envelope } from '../core/wire/envelope.ts';
 import { memoizeAsync } from '../core/memo.ts';
@@ -44,6 +45,9 @@ const json = (envelope: Envelope, statusCode = 200): StreamResponse => ({
 });
 
 const chatDeps = memoizeAsync(async () => createChatDeps(await getStreamRuntime()));
+
+// INIT, with a full vCPU: the runtime (the secret read), the first chat's imports and connections. A failure waits for the first chat, which reports it.
+await chatDeps().then(warmUp, () => {});
 
 /** Runs still writing their body, by invocation: the invocation must not end before its run is stored. */
 const runs = new WeakMap<Context, Promise<void>>();

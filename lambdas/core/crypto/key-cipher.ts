@@ -7,6 +7,8 @@ export interface KeyCipher {
   decrypt(ciphertext: string, context: CipherContext): Promise<string>;
   /** Shown in the local start banner. */
   readonly description: string;
+  /** Loads and builds what the first decrypt would (a cold start's INIT does it ahead); without it, there is nothing to load. */
+  warm?(): Promise<void>;
 }
 
 export interface CipherContext {

@@ -13,8 +13,8 @@ export interface KmsCipherOptions {
 
 /**
  * KMS with an encryption context; ciphertexts are stored base64-encoded. The SDK is
- * imported and the client built on the first encrypt or decrypt, not at cold start:
- * the key cache makes that a first-request-only cost, and a failed load is retried.
+ * imported and the client built on the first encrypt or decrypt, or by `warm` ahead of
+ * it (the stream function's INIT); a failed load is retried.
  */
 export const createKmsCipher = ({ keyId, region, loadSdk = () => import('@aws-sdk/client-kms') }: KmsCipherOptions): KeyCipher => {
   const connect = memoizeAsync(async (): Promise<{ sdk: KmsSdk; client: KMSClient }> => {
@@ -23,6 +23,7 @@ export const createKmsCipher = ({ keyId, region, loadSdk = () => import('@aws-sd
   });
   return {
     description: `AWS KMS key ${keyId}`,
+    warm: async () => void (await connect()),
     async encrypt(plaintext: string, context: CipherContext) {
       const { sdk, client } = await connect();
       const out = await client.send(

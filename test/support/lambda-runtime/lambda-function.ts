@@ -1,7 +1,7 @@
-import { ExecutionEnvironment, type FunctionConfig } from './execution-environment.ts';
+import { ExecutionEnvironment, type EnvironmentHooks, type FunctionConfig } from './execution-environment.ts';
 import type { Invocation } from './runtime-api.ts';
 
-export type { FunctionConfig };
+export type { EnvironmentHooks, FunctionConfig };
 
 /**
  * A function as Lambda runs it: each invocation goes to an idle warm environment when
@@ -14,6 +14,7 @@ export class LambdaFunction {
   constructor(
     readonly config: FunctionConfig,
     private readonly ricModule: string,
+    private readonly hooks: EnvironmentHooks = {},
   ) {}
 
   get arn(): string {
@@ -23,7 +24,7 @@ export class LambdaFunction {
   async invoke(event: unknown): Promise<Invocation & { environment: ExecutionEnvironment }> {
     let environment = this.environments.find((env) => env.alive && !env.busy);
     if (!environment) {
-      environment = new ExecutionEnvironment(this.config);
+      environment = new ExecutionEnvironment(this.config, this.hooks);
       this.environments.push(environment);
       environment.busy = true;
       await environment.start(this.ricModule);

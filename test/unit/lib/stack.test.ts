@@ -286,6 +286,11 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
       });
     });
 
+    it('serves the function itself: no alias, no version, no provisioned concurrency unless configured', () => {
+      t.resourceCountIs('AWS::Lambda::Alias', 0);
+      t.resourceCountIs('AWS::Lambda::Version', 0);
+    });
+
     it('has a timeout sized for long replies and no reserved concurrency unless configured', () => {
       t.hasResourceProperties('AWS::Lambda::Function', {
         Handler: 'index.handler',
@@ -297,9 +302,9 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
   });
 
   describe('both functions', () => {
-    it('get the memory their measurements call for (figure 8), not a default', () => {
+    it('get the memory their measurements call for (figures 8 and 10), not a default', () => {
       const memory = (fn: string) => t.toJSON().Resources[fn].Properties.MemorySize;
-      expect(memory(ids.streamFn)).toBe(160);
+      expect(memory(ids.streamFn)).toBe(512);
       expect(memory(ids.apiFn)).toBe(512);
     });
 
@@ -646,6 +651,41 @@ describe('the stack for production with JWKS, an alarm email and tuned settings'
   });
 });
 
+describe('provisioned concurrency for the stream (streamProvisionedConcurrency)', () => {
+  let s: Synthesized;
+
+  beforeAll(() => {
+    s = synth({ streamProvisionedConcurrency: '2', streamReservedConcurrency: '10' });
+  });
+
+  it('keeps that many instances initialized on an alias of the current version, and the function URL serves the alias', () => {
+    const t = s.template;
+    const fn = logicalIdOf(t, 'AWS::Lambda::Function', 'ChatStreamHandler');
+    const version = logicalIdOf(t, 'AWS::Lambda::Version', 'ChatStreamHandler');
+    const alias = logicalIdOf(t, 'AWS::Lambda::Alias', 'ChatStream');
+    t.hasResourceProperties('AWS::Lambda::Version', { FunctionName: { Ref: fn } });
+    t.hasResourceProperties('AWS::Lambda::Alias', {
+      FunctionName: { Ref: fn },
+      FunctionVersion: { 'Fn::GetAtt': [version, 'Version'] },
+      Name: 'live',
+      ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: 2 },
+    });
+    t.resourceCountIs('AWS::Lambda::Url', 1);
+    t.hasResourceProperties('AWS::Lambda::Url', {
+      TargetFunctionArn: { 'Fn::GetAtt': [fn, 'Arn'] },
+      Qualifier: 'live',
+      InvokeMode: 'RESPONSE_STREAM',
+      AuthType: 'NONE',
+    });
+    t.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunctionUrl', FunctionName: { Ref: alias }, FunctionUrlAuthType: 'NONE' });
+    t.hasOutput('ChatStreamUrl', { Value: { 'Fn::GetAtt': [logicalIdOf(t, 'AWS::Lambda::Url', 'ChatStream'), 'FunctionUrl'] } });
+  });
+
+  it('passes cdk-nag', () => {
+    expect(s.nagViolations).toEqual([]);
+  });
+});
+
 describe('an imported HS256 secret', () => {
   it('is referenced by ARN and readable by both functions, nothing created', () => {
     const { template: t, nagViolations } = synth({ jwtSecretArn: SECRET_ARN });
@@ -702,6 +742,8 @@ describe('context checks', () => {
     [{ jwtSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ruoyi-jwt' }, /complete secret ARN/],
     [{ streamTimeoutSeconds: '1200' }, /streamTimeoutSeconds/],
     [{ streamMemoryMb: '64' }, /streamMemoryMb/],
+    [{ streamProvisionedConcurrency: '0' }, /streamProvisionedConcurrency/],
+    [{ streamProvisionedConcurrency: '5', streamReservedConcurrency: '4' }, /streamProvisionedConcurrency: cannot exceed streamReservedConcurrency/],
     [{ logRetentionDays: '31' }, /retention period/],
     [{ cancelPollMs: '-5' }, /cancelPollMs/],
     [{ uploadMbPerDay: '0' }, /uploadMbPerDay/],

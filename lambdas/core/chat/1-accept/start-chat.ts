@@ -23,7 +23,8 @@ export interface ChatInput {
 export type ChatStart = { kind: 'envelope'; envelope: Envelope } | { kind: 'stream'; body: Readable; done: Promise<void> };
 
 let schema: { max: number; schema: ReturnType<typeof chatRequestSchema> } | undefined;
-const requestSchema = (max: number) => {
+/** The request schema for a message bound, built once (the warm-up parses with it too). */
+export const requestSchema = (max: number) => {
   if (schema?.max !== max) schema = { max, schema: chatRequestSchema(max) };
   return schema.schema;
 };

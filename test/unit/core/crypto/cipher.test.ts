@@ -77,3 +77,22 @@ describe('local cipher', () => {
     expect(await createLocalCipher(loadOrCreateLocalKey(file)).decrypt(stored, { modelId: 1 })).toBe('x');
   });
 });
+
+describe('KMS cipher: warmed ahead of the first decrypt', () => {
+  it('loads the SDK and builds the client once, for the warm-up and the decrypts after it', async () => {
+    const kms = mockClient(KMSClient);
+    kms.on(DecryptCommand).resolves({ Plaintext: new TextEncoder().encode('sk') });
+    let loads = 0;
+    const loadSdk = async () => {
+      loads += 1;
+      return kmsSdk;
+    };
+    const cipher = createKmsCipher({ keyId: 'alias/ai-chat', region: 'us-east-1', loadSdk });
+    await cipher.warm!();
+    expect(loads).toBe(1);
+    expect(kms.calls()).toHaveLength(0);
+    expect(await cipher.decrypt('BA==', { modelId: 1 })).toBe('sk');
+    expect(loads).toBe(1);
+    kms.restore();
+  });
+});
