@@ -1,17 +1,12 @@
 import type { Access } from '../access.ts';
-import type { Api } from '../api.ts';
 import { byId } from '../dom.ts';
-import type { ChatModel } from '../types.ts';
-import { createQuotaEditor } from './quota-editor.ts';
+import { createQuotaEditor, type QuotaEditorOptions } from './quota-editor.ts';
 import { createUsageView } from './usage-view.ts';
 
 export type AdminTab = 'usage' | 'quotas';
 
-export interface AdminViewOptions {
-  api: Api;
-  models(): ChatModel[];
-  modelName(modelId: string): string | undefined;
-  failed(err: unknown): void;
+/** What the quota editor needs (the usage view needs less), and what the view tells the page. */
+export interface AdminViewOptions extends Omit<QuotaEditorOptions, 'changed'> {
   quotasChanged(): void;
   /** The view was left (its back button): the chat shows again. */
   closed(): void;
