@@ -1,11 +1,9 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWeb } from '../../local/build-web.ts';
-import { startLocalStack, type LocalStack } from '../../local/stack.ts';
+import type { LocalStack } from '../../local/stack.ts';
 import { chatPage, recordReplyStates, replyStates, solidPng, type ChatPage } from './support/chat-page.ts';
-import { launchChromium, type Browser } from './support/chromium.ts';
+import { ARTIFACTS, startPageStack, type PageStack } from './support/page-stack.ts';
 
 /**
  * The web page in Debian's Chromium against the whole local stack (real handlers,
@@ -14,14 +12,12 @@ import { launchChromium, type Browser } from './support/chromium.ts';
  * is steered by `[[…]]` directives in the message (see local/model-server.ts).
  */
 
-const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
 const OFFLINE_REPLY = 'This is the offline test server, not a real model. You said:';
 
+let started: PageStack;
 let stack: LocalStack;
-let browser: Browser;
 let page: Page;
 let chat: ChatPage;
-const pageErrors: string[] = [];
 
 /** The REST API as the page's user, to check what the page did. */
 const api = async (path: string, init: RequestInit = {}) => {
@@ -32,22 +28,12 @@ const api = async (path: string, init: RequestInit = {}) => {
 const isStream = (request: Request) => request.method() === 'POST' && new URL(request.url()).pathname.match(/^\/(ai\/chat\/send)?$/) !== null;
 
 beforeAll(async () => {
-  await buildWeb();
-  // Handler logs and metrics would bury the test report; the API tests cover them.
-  stack = await startLocalStack({ env: { LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' } });
-  const home = await fetch(`${stack.url}/`);
-  if (!home.ok) throw new Error(`the local stack answers GET / with HTTP ${home.status}: it must mount createWebRoute (local/web-route.ts)`);
-  browser = await launchChromium();
-  page = browser.context.pages()[0] ?? (await browser.context.newPage());
-  page.on('pageerror', (err) => pageErrors.push(err.message));
+  started = await startPageStack();
+  ({ stack, page } = started);
   chat = chatPage(page);
-  await mkdir(ARTIFACTS, { recursive: true });
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
-}, 60_000);
+afterAll(() => started?.stop(), 60_000);
 
 describe('web chat page', () => {
   it('signs in with the local dev token and lists the seeded model', async () => {
@@ -314,6 +300,6 @@ describe('web chat page', () => {
     await page.locator('#sidebar').waitFor({ state: 'hidden' });
     await page.setViewportSize({ width: 1280, height: 800 });
 
-    expect(pageErrors).toEqual([]);
+    expect(started.pageErrors).toEqual([]);
   });
 });

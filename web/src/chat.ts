@@ -84,7 +84,7 @@ export const createChat = (options: ChatOptions) => {
         showError(event.error);
         break;
       case 'notice':
-        current.view.setNote(event.notice, 'notice');
+        current.view.addNotice(event.notice);
         break;
       default:
         // A line type added to the contract (wire/stream-lines.ts) must be handled here too.

@@ -13,6 +13,16 @@ export const h = <K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = 
   return el;
 };
 
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** The same for SVG elements (drawn charts and icons): attributes only, no listeners. */
+export const svg = <K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}, ...children: Child[]) => {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, String(value));
+  for (const child of children) if (child) el.append(child);
+  return el;
+};
+
 /** The element with this id, which the page's HTML is expected to have. */
 export const byId = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -27,7 +37,8 @@ export const byId = <T extends HTMLElement>(id: string): T => {
 export const shortTime = (iso: string | null) => {
   if (!iso) return '';
   const [date, time = ''] = iso.split('T');
-  const now = new Date();
-  const today = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
-  return date === today ? time.slice(0, 5) : date;
+  return date === localDay(new Date()) ? time.slice(0, 5) : date;
 };
+
+/** `2026-11-24`: the browser's local day of `date`, as RuoYi's date pickers send days. */
+export const localDay = (date: Date) => `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;

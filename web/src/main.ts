@@ -1,8 +1,10 @@
+import { probeAccess } from './access.ts';
 import { createApi, uploadToTicket } from './api.ts';
 import { createChat } from './chat.ts';
 import { currentConnection, loadDefaults, type Connection } from './connection.ts';
 import { byId, h } from './dom.ts';
 import type { ChatConfig, ChatModel, SessionItem } from './types.ts';
+import { type AdminTab, createAdminView } from './ui/admin-view.ts';
 import { createComposer } from './ui/composer.ts';
 import { createConfigDialog } from './ui/config-dialog.ts';
 import { confirmAction } from './ui/confirm.ts';
@@ -10,11 +12,13 @@ import { createConnectionDialog } from './ui/connection-dialog.ts';
 import { createModelTest } from './ui/model-test.ts';
 import { fillIcons } from './ui/icons.ts';
 import { errorText, isAuthError, showError, showInfo } from './ui/notices.ts';
+import { createMyUsage } from './ui/my-usage.ts';
 import { createSidebar } from './ui/sidebar.ts';
 import './styles.css';
 
 const MODEL_KEY = 'ai-chat.model';
 const SESSION_HASH = /^#session=([\w-]+)$/;
+const ADMIN_HASH = /^#(usage|quotas)$/;
 
 const start = async () => {
   fillIcons(document);
@@ -74,6 +78,7 @@ const start = async () => {
   const openSession = async (sessionId: string) => {
     if (busy()) return;
     setSidebarOpen(false);
+    admin.close();
     try {
       chat.show(await api.session(sessionId));
       sidebar.setActive(sessionId);
@@ -86,6 +91,7 @@ const start = async () => {
   const newChat = () => {
     if (busy()) return;
     setSidebarOpen(false);
+    admin.close();
     chat.show(null);
     sidebar.setActive(null);
     setSessionHash(null);
@@ -115,7 +121,10 @@ const start = async () => {
       setSessionHash(sessionId);
       void refreshSessions();
     },
-    runEnded: () => void refreshSessions(),
+    runEnded() {
+      void refreshSessions();
+      void myUsage.refresh();
+    },
     runningChanged: (running) => composer.setRunning(running),
     failed,
   });
@@ -142,6 +151,24 @@ const start = async () => {
 
   createModelTest({ api, selected: selectedModel, failed });
 
+  const modelName = (modelId: string) => {
+    const model = models.find((m) => String(m.modelId) === modelId);
+    return model ? model.modelName || model.modelCode : undefined;
+  };
+  const myUsage = createMyUsage({ api, modelName });
+
+  const admin = createAdminView({
+    api,
+    models: () => models,
+    modelName,
+    failed,
+    quotasChanged: () => void myUsage.refresh(),
+    closed() {
+      admin.close();
+      setSessionHash(chat.sessionId());
+    },
+  });
+
   const renderModels = () => {
     const remembered = localStorage.getItem(MODEL_KEY);
     modelSelect.replaceChildren(...models.map((m) => h('option', { value: m.modelId }, m.modelName || m.modelCode)));
@@ -150,25 +177,44 @@ const start = async () => {
     updateCapabilities();
   };
 
-  /** Loads what depends on who is signed in; asks for a token first when there is none. */
+  /**
+   * Loads what depends on who is signed in; asks for a token first when there is none.
+   * `data-ready` says it is done, for the first load and each one after a sign-in.
+   */
   const loadAll = async () => {
+    document.body.dataset.ready = 'false';
     connection = currentConnection(defaults);
-    if (!connection.token) return connectionDialog.open('请填写访问令牌（Bearer token）');
+    if (!connection.token) {
+      connectionDialog.open('请填写访问令牌（Bearer token）');
+      document.body.dataset.ready = 'true';
+      return;
+    }
+    const adminTab = ADMIN_HASH.exec(location.hash)?.[1] as AdminTab | undefined;
     try {
-      const [modelList, chatConfig] = await Promise.all([api.models(), api.config()]);
+      const [modelList, chatConfig, access] = await Promise.all([api.models(), api.config(), probeAccess(api)]);
       models = modelList;
       renderModels();
       applyConfig(chatConfig);
-      await refreshSessions();
+      admin.setAccess(access);
+      await Promise.all([refreshSessions(), myUsage.refresh()]);
       const hashed = SESSION_HASH.exec(location.hash)?.[1];
       if (hashed) await openSession(hashed);
       else newChat();
+      if (adminTab) admin.open(adminTab);
     } catch (err) {
       failed(err);
     }
+    document.body.dataset.ready = 'true';
   };
 
-  const connectionDialog = createConnectionDialog({ current: () => connection, changed: () => void loadAll() });
+  const connectionDialog = createConnectionDialog({
+    current: () => connection,
+    changed() {
+      // The open session was the last account's: another one may not read it.
+      if (SESSION_HASH.test(location.hash)) setSessionHash(null);
+      void loadAll();
+    },
+  });
 
   modelSelect.addEventListener('change', () => {
     localStorage.setItem(MODEL_KEY, modelSelect.value);
@@ -176,12 +222,12 @@ const start = async () => {
   });
   byId('new-chat').addEventListener('click', newChat);
   byId('open-config').addEventListener('click', () => configDialog.open());
+  byId('open-admin').addEventListener('click', () => admin.open());
   byId('open-connection').addEventListener('click', () => connectionDialog.open());
   toggleSidebar.addEventListener('click', () => setSidebarOpen(!sidebarEl.classList.contains('open')));
   scrim.addEventListener('click', () => setSidebarOpen(false));
 
   await loadAll();
-  document.body.dataset.ready = 'true';
 };
 
 void start();

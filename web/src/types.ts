@@ -6,8 +6,19 @@
 import type * as z from 'zod/mini';
 import type { chatRequestSchema } from '../../lambdas/core/chat/1-accept/request-schema.ts';
 import type { chatConfigInputSchema } from '../../lambdas/core/configs/schema.ts';
+import type { quotaInputSchema, quotaListQuerySchema, quotaUpdateSchema } from '../../lambdas/core/quotas/schema.ts';
+import type { ledgerExportSchema, usageSummaryQuerySchema } from '../../lambdas/core/usage/query-schema.ts';
 import type { RunMetrics, UploadTicket } from '../../lambdas/core/wire/types.ts';
-import type { chatConfigSchema, modelSchema, modelTestResultSchema, sessionDetailSchema, sessionListItemSchema } from '../../lambdas/core/wire/responses.ts';
+import type {
+  chatConfigSchema,
+  modelSchema,
+  modelTestResultSchema,
+  myUsageSchema,
+  quotaSchema,
+  sessionDetailSchema,
+  sessionListItemSchema,
+  usageSummarySchema,
+} from '../../lambdas/core/wire/responses.ts';
 import type { streamLineSchema } from '../../lambdas/core/wire/stream-lines.ts';
 
 export type { RunMetrics, UploadTicket };
@@ -48,3 +59,28 @@ export type StreamRequest = z.input<ReturnType<typeof chatRequestSchema>>;
 
 /** One NDJSON line of the chat stream (snake_case keys, as on the wire). */
 export type StreamEvent = z.output<typeof streamLineSchema>;
+
+/** A paged list's answer: `rows` and `total` at the envelope's top level. */
+export interface Page<T> {
+  rows: T[];
+  total: number;
+}
+
+/** `GET /ai/usage/summary`: its query and its `data`. */
+export type UsageSummaryQuery = z.input<typeof usageSummaryQuerySchema>;
+export type UsageSummary = z.output<typeof usageSummarySchema>;
+export type UsageRow = UsageSummary['rows'][number];
+export type UsageFigures = UsageSummary['total'];
+
+/** `POST /ai/usage/export`: the ledger's filters. */
+export type LedgerFilter = z.input<typeof ledgerExportSchema>;
+
+/** `GET /ai/usage/my`: the caller's own use and the quotas that apply to them. */
+export type MyUsage = z.output<typeof myUsageSchema>;
+export type QuotaStanding = MyUsage['quotas'][number];
+
+/** A row of `GET /ai/quota/list`, and what the editor sends to add or change one. */
+export type Quota = z.output<typeof quotaSchema>;
+export type QuotaListQuery = z.input<typeof quotaListQuerySchema>;
+export type QuotaInput = z.input<typeof quotaInputSchema>;
+export type QuotaUpdate = z.input<typeof quotaUpdateSchema>;

@@ -1,3 +1,5 @@
+import { svg } from '../dom.ts';
+
 // Inline SVG icons (24px grid, stroked): no icon font or emoji font needed on the device.
 const PATHS = {
   menu: 'M4 6h16M4 12h16M4 18h16',
@@ -9,23 +11,14 @@ const PATHS = {
   send: 'M4 12l16-8-6 16-3-7-7-1z',
   stop: 'M7 7h10v10H7z',
   close: 'M6 6l12 12M18 6L6 18',
+  chart: 'M3 21h18M7 21v-7M12 21V7M17 21v-11',
+  back: 'M15 6l-6 6 6 6',
   pulse: 'M3 12h4l3-8 4 16 3-8h4',
 } as const;
 
 export type IconName = keyof typeof PATHS;
 
-const SVG_NS = 'http://www.w3.org/2000/svg';
-
-export const icon = (name: IconName) => {
-  const svg = document.createElementNS(SVG_NS, 'svg');
-  svg.setAttribute('viewBox', '0 0 24 24');
-  svg.setAttribute('aria-hidden', 'true');
-  svg.setAttribute('class', 'icon');
-  const path = document.createElementNS(SVG_NS, 'path');
-  path.setAttribute('d', PATHS[name]);
-  svg.append(path);
-  return svg;
-};
+export const icon = (name: IconName) => svg('svg', { viewBox: '0 0 24 24', 'aria-hidden': 'true', class: 'icon' }, svg('path', { d: PATHS[name] }));
 
 /** Fills every `<… data-icon="name">` placeholder in the page's HTML. */
 export const fillIcons = (root: ParentNode) => {

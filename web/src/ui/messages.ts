@@ -32,7 +32,10 @@ export interface AssistantView {
   appendReasoning(text: string): void;
   appendContent(text: string): void;
   setMetrics(metrics: RunMetrics): void;
-  setNote(text: string, kind: 'stopped' | 'error' | 'notice'): void;
+  /** How the reply ended, when not as it should (stopped, failed). */
+  setNote(text: string, kind: 'stopped' | 'error'): void;
+  /** Something to know that does not end the reply (a soft quota passed): kept beside whatever note the end brings. */
+  addNotice(text: string): void;
   finish(): void;
 }
 
@@ -45,7 +48,16 @@ export const assistantMessage = (initial: { content?: string; reasoning?: string
   const body = h('div', { class: 'msg-body markdown' });
   const metrics = h('div', { class: 'metrics', hidden: true });
   const note = h('div', { class: 'msg-note', hidden: true });
-  const el = h('article', { class: `msg msg-assistant${initial.streaming ? ' streaming' : ''}`, 'aria-label': '回复' }, reasoningBlock, body, note, metrics);
+  const notices = h('div', { class: 'msg-notices', role: 'status' });
+  const el = h(
+    'article',
+    { class: `msg msg-assistant${initial.streaming ? ' streaming' : ''}`, 'aria-label': '回复' },
+    reasoningBlock,
+    body,
+    notices,
+    note,
+    metrics,
+  );
 
   let frame = 0;
   const render = () => {
@@ -79,6 +91,9 @@ export const assistantMessage = (initial: { content?: string; reasoning?: string
       note.textContent = text;
       note.className = `msg-note ${kind}`;
       note.hidden = false;
+    },
+    addNotice(text) {
+      notices.append(h('p', { class: 'msg-note notice' }, text));
     },
     finish() {
       if (frame) cancelAnimationFrame(frame);
