@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ricMissing } from '../../test/support/lambda-runtime/ric.ts';
 import type { ExecutionEnvironment } from '../../test/support/lambda-runtime/execution-environment.ts';
 import { synth } from '../../test/support/synth.ts';
 import { createCpuQuota, cpuQuotaUnavailable, lambdaShare, PERIOD_US, type CpuQuota } from '../harness/cpu-quota.ts';
-import { deployedFunction, localEnvironment } from '../harness/deployed.ts';
+import { type DeployedFunction, deployedFunction, localEnvironment } from '../harness/deployed.ts';
 import { backToBack, directChat, firstContent } from '../harness/direct-client.ts';
 import { startRicStream, type RicStream } from '../harness/ric-stream.ts';
 import { distribution, median } from '../harness/stats.ts';
@@ -22,6 +23,8 @@ const FAST = { rate: 1000, chunks: 2000 };
 const STEADY = { rate: 100, chunks: 300 };
 const relayMessage = ({ rate, chunks }: { rate: number; chunks: number }) => `[[rate=${rate} chunks=${chunks}]] A long answer.`;
 const TARGET = { coldFullMs: 250, coldThrottledMs: 600, warmMs: 10, keepsUp: 0.95 };
+/** The floor: a pass-through streaming function (floor-function/index.mjs), no bundle, no dependencies. */
+const FLOOR_DIR = fileURLToPath(new URL('../harness/floor-function/', import.meta.url));
 
 /** INIT at a full vCPU, as Lambda is observed to run it, or held to the share like the invocations. */
 type InitMode = 'full' | 'throttled';
@@ -123,6 +126,7 @@ export const measureColdStart = async (context: BenchContext) => {
   const env = localEnvironment(stack.handlerEnv, deployed);
   const sizes = [...new Set([...SIZES, deployed.memoryMb])].sort((a, b) => a - b);
   const results: Record<number, Record<InitMode, EnvironmentRun[]>> = {};
+  const floor: EnvironmentRun[] = [];
   try {
     for (const mb of sizes) {
       const quota = createCpuQuota(`bench-coldstart-${process.pid}-${mb}`, lambdaShare(mb));
@@ -145,6 +149,24 @@ export const measureColdStart = async (context: BenchContext) => {
         `coldstart: ${mb} MB: cold +${p50(full.map((r) => r.coldAdded))} ms (INIT full), +${p50(results[mb].throttled.map((r) => r.coldAdded))} ms (throttled), warm +${p50(full.flatMap((r) => r.warmAdded))} ms`,
       );
     }
+    // The floor, at the default size with INIT at full CPU: the same client, harness and quota, none of the stack's work.
+    const floorFn: DeployedFunction = { ...deployed, assetDir: FLOOR_DIR, environment: {} };
+    const quota = createCpuQuota(`bench-coldstart-${process.pid}-floor`, lambdaShare(deployed.memoryMb));
+    try {
+      const ric = await startRicStream(floorFn, {
+        memoryMb: deployed.memoryMb,
+        env: { MODEL_BASE_URL: context.model.url, ...(deployed.nodeOptions ? { NODE_OPTIONS: deployed.nodeOptions } : {}) },
+        hooks: { initialized: (pid: number) => quota.add(pid) },
+      });
+      try {
+        for (let i = 0; i < ENVIRONMENTS; i++) floor.push(await runEnvironment(context, ric, quota, 'full'));
+      } finally {
+        await ric.stop();
+      }
+    } finally {
+      quota.remove();
+    }
+    progress(`coldstart: floor at ${deployed.memoryMb} MB: cold +${p50(floor.map((r) => r.coldAdded))} ms, warm +${p50(floor.flatMap((r) => r.warmAdded))} ms`);
   } finally {
     synthesized.dispose();
   }
@@ -179,10 +201,18 @@ export const measureColdStart = async (context: BenchContext) => {
     };
   });
   const d = summary[deployed.memoryMb]!;
+  const f = {
+    cold: distribution(floor.map((r) => r.coldAdded)),
+    warm: distribution(floor.flatMap((r) => r.warmAdded)),
+    init: distribution(floor.map((r) => r.initMs)),
+    relayRate: distribution(floor.map((r) => r.relayRate!)),
+    cpuPerChunkMs: distribution(floor.map((r) => r.cpuPerChunkMs!)),
+  };
   rows.push(
     {
       figure: `   cold first content added at ${deployed.memoryMb} MB, INIT at full CPU (${ENVIRONMENTS} fresh environments)`,
       value: spread(d.coldFull),
+      baseline: `floor ${spread(f.cold)}`,
       target: `p50 ≤ ${TARGET.coldFullMs} ms`,
       pass: d.coldFull.p50 <= TARGET.coldFullMs,
     },
@@ -195,6 +225,7 @@ export const measureColdStart = async (context: BenchContext) => {
     {
       figure: `   warm first content added at ${deployed.memoryMb} MB (${d.warm.n} sends)`,
       value: spread(d.warm),
+      baseline: `floor ${spread(f.warm)}`,
       target: `p50 ≤ ${TARGET.warmMs} ms`,
       pass: d.warm.p50 <= TARGET.warmMs,
     },
@@ -205,9 +236,22 @@ export const measureColdStart = async (context: BenchContext) => {
       target: `keeps up (≥ ${TARGET.keepsUp * 100}% of direct)`,
       pass: d.keptUp >= TARGET.keepsUp,
     },
+    {
+      figure: `   floor at ${deployed.memoryMb} MB: a pass-through function under the same runtime client, harness and quota, INIT full`,
+      value: `cold ${fmt(f.cold.p50, 'ms', 0)}; warm ${fmt(f.warm.p50)}; relay ${Math.round(f.relayRate.p50)} chunks/s, ${fmt(f.cpuPerChunkMs.p50, 'ms', 3)} CPU a chunk at ${STEADY.rate}/s`,
+      baseline: `INIT ${fmt(f.init.p50, 'ms', 0)}; the stack: cold ${fmt(d.coldFull.p50, 'ms', 0)}, warm ${fmt(d.warm.p50)}, ${fmt(d.cpuPerChunkMs.p50, 'ms', 3)} a chunk`,
+    },
   );
   return {
     rows,
-    data: { periodUs: PERIOD_US, environments: ENVIRONMENTS, warmSends: WARM_SENDS, defaultMb: deployed.memoryMb, sizes: summary, runs: results },
+    data: {
+      periodUs: PERIOD_US,
+      environments: ENVIRONMENTS,
+      warmSends: WARM_SENDS,
+      defaultMb: deployed.memoryMb,
+      sizes: summary,
+      runs: results,
+      floor: { ...f, runs: floor },
+    },
   };
 };
