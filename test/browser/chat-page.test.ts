@@ -79,15 +79,11 @@ describe('web chat page', () => {
     await chat.newChat();
     const order: string[] = [];
     let cancelBody: unknown;
-    let cancelAnswer: Promise<unknown> | undefined;
     page.on('request', (request) => {
       if (new URL(request.url()).pathname === '/ai/chat/cancel') {
         order.push('cancel sent');
         cancelBody = request.postDataJSON();
       }
-    });
-    page.on('response', (response) => {
-      if (new URL(response.url()).pathname === '/ai/chat/cancel') cancelAnswer = response.json();
     });
     const streamEnded = (request: Request) => isStream(request) && order.push('stream ended');
     page.on('requestfailed', streamEnded);
@@ -98,6 +94,8 @@ describe('web chat page', () => {
       const body = document.querySelector('#message-list .msg-assistant:last-of-type .msg-body') as HTMLElement | null;
       return (body?.innerText.split(/\s+/).length ?? 0) >= 5;
     });
+    // The stop answers once the run is stored, after the page has already hidden its spinner: waited for on its own.
+    const cancelAnswered = page.waitForResponse((response) => new URL(response.url()).pathname === '/ai/chat/cancel');
     await chat.stopButton.click();
     await chat.replyDone();
 
@@ -109,7 +107,7 @@ describe('web chat page', () => {
     expect(order).toContain('stream ended');
     expect(cancelBody).toEqual({ runId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     // The service knew the run: the page sent the id the stream announced.
-    expect(await cancelAnswer).toMatchObject({ code: 200, msg: '取消成功' });
+    expect(await (await cancelAnswered).json()).toMatchObject({ code: 200, msg: '取消成功' });
 
     // The stop answers once the stream function stored the stopped run (its next status
     // poll saw the cancel; Lambda never tells it the client left): a reload right away finds it.
