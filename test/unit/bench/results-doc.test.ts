@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { BenchResults } from '../../../bench/report.ts';
-import { PERFORMANCE_DOC, readResults, resultsSection, withResultsSection } from '../../../bench/results-doc.ts';
+import { PERFORMANCE_DOC, README, readResults, resultsSection, summarySection, withResultsSection, withSummarySection } from '../../../bench/results-doc.ts';
 
 /** docs/performance.md shows bench/results.json's run, generated rather than pasted. */
 describe('the performance doc’s table', () => {
@@ -10,6 +10,13 @@ describe('the performance doc’s table', () => {
     const section = resultsSection(readResults());
     expect(doc).toContain(section);
     expect(withResultsSection(doc, section)).toBe(doc);
+  });
+
+  it('is summed up in the README: each figure with a target, from the same run', () => {
+    const readme = readFileSync(README, 'utf8');
+    const section = summarySection(readResults());
+    expect(readme).toContain(section);
+    expect(withSummarySection(readme, section)).toBe(readme);
   });
 
   const results: BenchResults = {
@@ -39,5 +46,13 @@ describe('the performance doc’s table', () => {
     expect(updated.endsWith('\nafter\n')).toBe(true);
     expect(updated).toContain('| 2. b ');
     expect(() => withResultsSection('no markers', resultsSection(results))).toThrow(/lacks the markers/);
+  });
+
+  it('sums up only the figures that have a target, with their result', () => {
+    const section = summarySection(results);
+    expect(section).toContain('| 1. a | 3 ms | ≤ 5 ms | pass |');
+    expect(section).toContain('| 2. b | 9 ms | ≤ 5 ms | MISS |');
+    expect(summarySection({ ...results, rows: [{ figure: 'info', value: '1' }] })).not.toContain('| info');
+    expect(() => withSummarySection('no markers', section)).toThrow(/lacks the markers/);
   });
 });
