@@ -29,9 +29,7 @@ export const resultsSection = (results: BenchResults): string => `${RESULTS.begi
 
 /** What the README shows between its markers: the run's machine, then each figure that has a target, met or not. */
 export const summarySection = (results: BenchResults): string => {
-  const rows = results.rows
-    .filter((row) => row.target)
-    .map((row) => `| ${row.figure.trim()} | ${row.value} | ${row.target} | ${row.pass ? 'pass' : 'MISS'} |`);
+  const rows = results.rows.filter((row) => row.target).map((row) => `| ${row.figure.trim()} | ${row.value} | ${row.target} | ${row.pass ? 'pass' : 'MISS'} |`);
   return [SUMMARY.begin, runLine(results), '', '| figure | measured | target | |', '| --- | --- | --- | --- |', ...rows, SUMMARY.end].join('\n');
 };
 
