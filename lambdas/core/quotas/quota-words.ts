@@ -1,6 +1,6 @@
 import type { Identity } from '../auth/identity.ts';
 import type { StoredModel } from '../models/schema.ts';
-import { microsText } from '../usage/ledger-csv.ts';
+import { microsText } from '../usage/prices.ts';
 import type { QuotaWords } from '../wire/messages.ts';
 import type { Quota } from './schema.ts';
 

@@ -1,15 +1,9 @@
 import type { LedgerRow } from './ledger-read.ts';
+import { microsText } from './prices.ts';
 
 /** Outcomes and sources as the export's readers read them. */
 const OUTCOME_LABEL: Record<LedgerRow['outcome'], string> = { completed: '完成', cancelled: '已停止', failed: '失败' };
 const SOURCE_LABEL: Record<LedgerRow['source'], string> = { provider: '服务商', estimated: '估算' };
-
-/** Millionths as a decimal with all six places: exact, whatever the amount. */
-export const microsText = (micros: number): string => {
-  const sign = micros < 0 ? '-' : '';
-  const abs = Math.abs(micros);
-  return `${sign}${Math.floor(abs / 1_000_000)}.${(abs % 1_000_000).toString().padStart(6, '0')}`;
-};
 
 const COLUMNS: [string, (row: LedgerRow) => string | number | null][] = [
   ['运行ID', (r) => r.runId],

@@ -21,6 +21,13 @@ export interface StoredPrice {
 export type PublicPrice = z.output<typeof modelPriceSchema>;
 
 const MICROS = 1_000_000;
+
+/** Millionths as a decimal with all six places: exact, whatever the amount. */
+export const microsText = (micros: number): string => {
+  const sign = micros < 0 ? '-' : '';
+  const abs = Math.abs(micros);
+  return `${sign}${Math.floor(abs / MICROS)}.${(abs % MICROS).toString().padStart(6, '0')}`;
+};
 /** Per million tokens: far above any model's price, and its micros well inside a safe integer. */
 const MAX_PRICE = 1_000_000;
 export const MAX_PRICE_VERSIONS = 50;

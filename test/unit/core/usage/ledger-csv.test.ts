@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ledgerCsv, microsText } from '../../../../lambdas/core/usage/ledger-csv.ts';
+import { ledgerCsv } from '../../../../lambdas/core/usage/ledger-csv.ts';
+import { microsText } from '../../../../lambdas/core/usage/prices.ts';
 import type { LedgerRow } from '../../../../lambdas/core/usage/ledger-read.ts';
 
 const row = (overrides: Partial<LedgerRow> = {}): LedgerRow => ({
