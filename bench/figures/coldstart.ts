@@ -103,6 +103,28 @@ const runEnvironment = async ({ stack, direct }: BenchContext, ric: RicStream, q
   return run;
 };
 
+/** Fresh environments of `fn` at the share of `memoryMb`, with INIT at full CPU or held too, each measured by runEnvironment. */
+const measureEnvironments = async (
+  context: BenchContext,
+  fn: DeployedFunction,
+  { memoryMb, env, mode, name }: { memoryMb: number; env: Record<string, string>; mode: InitMode; name: string },
+): Promise<EnvironmentRun[]> => {
+  const quota = createCpuQuota(`bench-coldstart-${process.pid}-${name}`, lambdaShare(memoryMb));
+  try {
+    const hooks = mode === 'full' ? { initialized: (pid: number) => quota.add(pid) } : { spawned: (pid: number) => quota.add(pid) };
+    const ric = await startRicStream(fn, { memoryMb, env, hooks });
+    try {
+      const runs: EnvironmentRun[] = [];
+      for (let i = 0; i < ENVIRONMENTS; i++) runs.push(await runEnvironment(context, ric, quota, mode));
+      return runs;
+    } finally {
+      await ric.stop();
+    }
+  } finally {
+    quota.remove();
+  }
+};
+
 const p50 = (values: number[]) => Math.round(median(values) * 10) / 10;
 
 /**
@@ -129,21 +151,8 @@ export const measureColdStart = async (context: BenchContext) => {
   const floor: EnvironmentRun[] = [];
   try {
     for (const mb of sizes) {
-      const quota = createCpuQuota(`bench-coldstart-${process.pid}-${mb}`, lambdaShare(mb));
-      try {
-        results[mb] = { full: [], throttled: [] };
-        for (const mode of ['full', 'throttled'] as const) {
-          const hooks = mode === 'full' ? { initialized: (pid: number) => quota.add(pid) } : { spawned: (pid: number) => quota.add(pid) };
-          const ric = await startRicStream(deployed, { memoryMb: mb, env, hooks });
-          try {
-            for (let i = 0; i < ENVIRONMENTS; i++) results[mb][mode].push(await runEnvironment(context, ric, quota, mode));
-          } finally {
-            await ric.stop();
-          }
-        }
-      } finally {
-        quota.remove();
-      }
+      const at = (mode: InitMode) => measureEnvironments(context, deployed, { memoryMb: mb, env, mode, name: `${mb}-${mode}` });
+      results[mb] = { full: await at('full'), throttled: await at('throttled') };
       const full = results[mb].full;
       progress(
         `coldstart: ${mb} MB: cold +${p50(full.map((r) => r.coldAdded))} ms (INIT full), +${p50(results[mb].throttled.map((r) => r.coldAdded))} ms (throttled), warm +${p50(full.flatMap((r) => r.warmAdded))} ms`,
@@ -151,21 +160,8 @@ export const measureColdStart = async (context: BenchContext) => {
     }
     // The floor, at the default size with INIT at full CPU: the same client, harness and quota, none of the stack's work.
     const floorFn: DeployedFunction = { ...deployed, assetDir: FLOOR_DIR, environment: {} };
-    const quota = createCpuQuota(`bench-coldstart-${process.pid}-floor`, lambdaShare(deployed.memoryMb));
-    try {
-      const ric = await startRicStream(floorFn, {
-        memoryMb: deployed.memoryMb,
-        env: { MODEL_BASE_URL: context.model.url, ...(deployed.nodeOptions ? { NODE_OPTIONS: deployed.nodeOptions } : {}) },
-        hooks: { initialized: (pid: number) => quota.add(pid) },
-      });
-      try {
-        for (let i = 0; i < ENVIRONMENTS; i++) floor.push(await runEnvironment(context, ric, quota, 'full'));
-      } finally {
-        await ric.stop();
-      }
-    } finally {
-      quota.remove();
-    }
+    const floorEnv = { MODEL_BASE_URL: context.model.url, ...(deployed.nodeOptions ? { NODE_OPTIONS: deployed.nodeOptions } : {}) };
+    floor.push(...(await measureEnvironments(context, floorFn, { memoryMb: deployed.memoryMb, env: floorEnv, mode: 'full', name: 'floor' })));
     progress(`coldstart: floor at ${deployed.memoryMb} MB: cold +${p50(floor.map((r) => r.coldAdded))} ms, warm +${p50(floor.flatMap((r) => r.warmAdded))} ms`);
   } finally {
     synthesized.dispose();
