@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import type { TokenUsage } from '../llm/types.ts';
-import { wireInstant, wireTime } from '../time.ts';
+import { instantOfWireTime, wireTime } from '../time.ts';
 import type { modelPriceSchema } from '../wire/responses.ts';
 
 /**
@@ -54,7 +54,7 @@ export const priceInputSchema = z.object({
   effectiveFrom: z.nullish(
     z.pipe(
       z.string().check(z.regex(WIRE_TIME, 'prices.effectiveFrom: 格式为 yyyy-MM-dd HH:mm:ss')),
-      z.transform((text: string) => wireInstant(text.replace(' ', 'T'))),
+      z.transform((text: string) => instantOfWireTime(text.replace(' ', 'T'))),
     ),
   ),
 });

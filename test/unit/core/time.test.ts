@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readSettings } from '../../../lambdas/core/settings.ts';
 import { instantOfWireTime, isTimeZone, localTimeIn, useTimeZone, wireTime, wireTimeOfUtc } from '../../../lambdas/core/time.ts';
@@ -53,6 +54,76 @@ describe('wire times: local time of the configured zone, no offset', () => {
     expect(instantOfWireTime('2026-11-25T00:00:00')).toBe(utc('2026-11-24T16:00:00'));
     for (const instant of [utc('2026-02-28T16:00:00'), utc('2026-12-31T23:59:59')]) expect(instantOfWireTime(wireTime(instant))).toBe(instant);
     expect(instantOfWireTime('yesterday')).toBeNaN();
+  });
+});
+
+describe('wire times agree with Intl, without loading it', () => {
+  const ZONES = [
+    'Asia/Shanghai',
+    'America/New_York',
+    'Europe/London',
+    'Australia/Lord_Howe',
+    'Asia/Kathmandu',
+    'Pacific/Chatham',
+    'America/St_Johns',
+    'America/Sao_Paulo',
+    'Asia/Kolkata',
+    'Etc/GMT-8',
+    'UTC',
+  ];
+  const intlTime = (zone: string) => {
+    const format = new Intl.DateTimeFormat('sv-SE', { timeZone: zone, dateStyle: 'short', timeStyle: 'medium' });
+    return (instant: number) => format.format(instant).replace(' ', 'T');
+  };
+
+  it('at any instant of 1980–2040, in zones with daylight saving, half and quarter hours', () => {
+    const ours = new Map(ZONES.map((zone) => [zone, localTimeIn(zone)]));
+    const theirs = new Map(ZONES.map((zone) => [zone, intlTime(zone)]));
+    fc.assert(
+      fc.property(fc.constantFrom(...ZONES), fc.integer({ min: utc('1980-01-01T00:00:00'), max: utc('2040-12-31T23:59:59') }), (zone, instant) => {
+        expect(ours.get(zone)!(instant)).toBe(theirs.get(zone)!(instant));
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('minute by minute through a day the clocks change, read back to the instant it names', () => {
+    for (const [zone, day] of [
+      ['America/New_York', '2026-03-08'],
+      ['America/New_York', '2026-11-01'],
+      ['Australia/Lord_Howe', '2026-04-04'],
+    ] as const) {
+      const ours = localTimeIn(zone);
+      const theirs = intlTime(zone);
+      useTimeZone(zone);
+      for (let instant = utc(`${day}T00:00:00`); instant < utc(`${day}T23:59:59`); instant += 60_000) {
+        expect(ours(instant), `${zone} ${new Date(instant).toISOString()}`).toBe(theirs(instant));
+        const back = instantOfWireTime(ours(instant));
+        expect(ours(back)).toBe(ours(instant));
+      }
+    }
+    useTimeZone('Asia/Shanghai');
+  });
+
+  it('leaves the process time zone as it found it', () => {
+    const before = process.env.TZ;
+    try {
+      for (const tz of [undefined, ':UTC', 'Europe/Paris']) {
+        if (tz === undefined) delete process.env.TZ;
+        else process.env.TZ = tz;
+        localTimeIn('America/New_York')(utc('2031-05-05T05:05:05'));
+        expect(process.env.TZ).toBe(tz);
+      }
+    } finally {
+      if (before === undefined) delete process.env.TZ;
+      else process.env.TZ = before;
+    }
+  });
+
+  it('takes a name Intl resolves (alias, other letter case) as the zone it names', () => {
+    expect(localTimeIn('asia/shanghai')(utc('2026-11-24T12:00:00'))).toBe('2026-11-24T20:00:00');
+    expect(localTimeIn('Asia/Calcutta')(utc('2026-11-24T12:00:00'))).toBe('2026-11-24T17:30:00');
+    expect(() => localTimeIn('Mars/Olympus_Mons')).toThrow(RangeError);
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { coverRange, daysBetween, periodEnd, periodOf } from '../../../../lambdas/core/usage/periods.ts';
 import { dayRange } from '../../../../lambdas/core/usage/range.ts';
-import { useTimeZone, wireInstant } from '../../../../lambdas/core/time.ts';
+import { instantOfWireTime, useTimeZone } from '../../../../lambdas/core/time.ts';
 
 const utc = (text: string) => Date.parse(`${text}Z`);
 
@@ -46,7 +46,7 @@ describe('wire times back to instants', () => {
       useTimeZone(zone);
       for (const at of [utc('2026-01-15T12:00:00'), utc('2026-07-15T03:30:00'), utc('2026-03-08T07:00:00')]) {
         const local = new Intl.DateTimeFormat('sv-SE', { timeZone: zone, dateStyle: 'short', timeStyle: 'medium' }).format(at).replace(' ', 'T');
-        expect(wireInstant(local), `${zone} ${local}`).toBe(at);
+        expect(instantOfWireTime(local), `${zone} ${local}`).toBe(at);
       }
     }
     useTimeZone('Asia/Shanghai');
