@@ -108,6 +108,7 @@ export class AiChatStack extends Stack {
     images.allowRead(stream);
     auth.allowRead(stream);
     this.keptRuns.allowKeeping(stream);
+    this.chatStream.allowWarmAhead(this.restApi.handler);
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       api: this.restApi.api,

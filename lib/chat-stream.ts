@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Alias, FunctionUrlAuthType, HttpMethod, InvokeMode, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { REQUEST_HEADERS } from './rest-api.ts';
 import { ServiceFunction, type FunctionDefaults } from './service-function.ts';
@@ -40,6 +41,7 @@ export const STREAM_MEMORY_MB = 512;
 export class ChatStream extends Construct {
   readonly handler: ServiceFunction;
   readonly url: FunctionUrl;
+  private readonly provisioned: boolean;
 
   constructor(scope: Construct, id: string, props: ChatStreamProps) {
     super(scope, id);
@@ -53,6 +55,7 @@ export class ChatStream extends Construct {
       reservedConcurrentExecutions: props.reservedConcurrency,
     });
     const fn = this.handler.function;
+    this.provisioned = Boolean(props.provisionedConcurrency);
     const target = props.provisionedConcurrency
       ? new Alias(this, 'Live', { aliasName: 'live', version: fn.currentVersion, provisionedConcurrentExecutions: props.provisionedConcurrency })
       : fn;
@@ -66,5 +69,18 @@ export class ChatStream extends Construct {
         maxAge: Duration.hours(1),
       },
     });
+  }
+
+  /**
+   * Lets `caller` (the api) ask for a ready instance when a user opens the chat page
+   * (lambdas/core/warm-ahead.ts): the function's name in its environment and the right
+   * to invoke it, unqualified, as the URL serves it. With provisioned concurrency the
+   * instances are ready already, and nothing is granted.
+   */
+  allowWarmAhead(caller: ServiceFunction): void {
+    if (this.provisioned) return;
+    const fn = this.handler.function;
+    caller.function.addEnvironment('STREAM_FUNCTION_NAME', fn.functionName);
+    caller.allow(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] }));
   }
 }

@@ -12,6 +12,7 @@ import { memoizeAsync } from '../core/memo.ts';
 import { logger } from '../core/observability/logger.ts';
 import { createRequestLog } from '../core/observability/request-log.ts';
 import { getStreamRuntime } from './runtime.ts';
+import { isWarmAheadEvent } from '../core/warm-ahead.ts';
 import { REFUSAL_MSG } from '../core/wire/messages.ts';
 
 interface StreamResponse {
@@ -63,6 +64,8 @@ export const handler = middy<APIGatewayProxyEventV2, StreamResponse>({
 })
   .use(injectLambdaContext(logger, { logEvent: false }))
   .handler(async (event, context) => {
+    // The api's ask for a ready instance (core/warm-ahead.ts): INIT, which it was for, is done.
+    if (isWarmAheadEvent(event)) return { statusCode: 204, headers: {}, body: '' };
     const request = requestFromEvent(event);
     if (request.method !== 'POST' || !STREAM_PATHS.has(request.path)) return json(fail(404, REFUSAL_MSG.notFound), 404);
     const log = createRequestLog();

@@ -7,6 +7,7 @@ import { createDocumentClient, type DocumentClient } from './db/client.ts';
 import type { ImageReader, ImageStore } from './images/image-store.ts';
 import { readSettings, type Settings } from './settings.ts';
 import { useTimeZone } from './time.ts';
+import type { StreamWarmer } from './warm-ahead.ts';
 
 export interface Tables {
   models: string;
@@ -27,6 +28,8 @@ export interface Runtime<Images extends ImageReader = ImageStore> {
   cipher: KeyCipher;
   verifyToken: TokenVerifier;
   images: Images;
+  /** Asks the stream function for a ready instance (warm-ahead.ts): the api's (api/runtime.ts), where STREAM_FUNCTION_NAME is set. */
+  streamWarmer?: StreamWarmer;
 }
 
 const createCipher = (settings: Settings): KeyCipher => {

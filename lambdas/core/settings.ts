@@ -113,6 +113,16 @@ const settingsSchema = z.object({
     z._default(z.enum(['true', 'false']), 'false'),
     z.transform((v: 'true' | 'false') => v === 'true'),
   ),
+  /**
+   * The stream function the api asks to start an instance when a user opens the chat
+   * page (core/warm-ahead.ts); unset (the stack leaves it out when provisioned
+   * concurrency keeps instances ready, and locally), nothing is asked.
+   */
+  STREAM_FUNCTION_NAME: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'a function name'))),
+  /** Lambda's API: a local stand-in's URL in tests; absent in AWS, where the region's endpoint is used. */
+  LAMBDA_ENDPOINT: optionalUrl,
+  /** An api instance asks at most this often, whoever opens the page. */
+  WARM_AHEAD_EVERY_MS: intFrom(60_000),
   /** IANA zone of every time on the wire, as RuoYi sends its server's local time. */
   TIME_ZONE: z._default(z.string().check(z.refine(isTimeZone, 'not an IANA time zone')), 'Asia/Shanghai'),
 });

@@ -27,7 +27,11 @@ export const modelRoutes: readonly AnyRoute[] = [
     method: 'GET',
     path: '/ai/model/all',
     summary: "Enabled models in the caller's data scope, ordered by modelSort (the chat page's picker)",
-    handle: async ({ runtime, identity }) => ok(await enabledModels(runtime, identity)),
+    // The chat page's first request: the stream function is asked for a ready instance meanwhile (core/warm-ahead.ts).
+    handle: async ({ runtime, identity }) => {
+      const [models] = await Promise.all([enabledModels(runtime, identity), runtime.streamWarmer?.nudge()]);
+      return ok(models);
+    },
   }),
   route({
     method: 'GET',

@@ -130,8 +130,8 @@ export const credentialsFromEnv = (env: NodeJS.ProcessEnv = process.env): Creden
   return { accessKeyId: AWS_ACCESS_KEY_ID, secretAccessKey: AWS_SECRET_ACCESS_KEY, sessionToken: AWS_SESSION_TOKEN };
 };
 
-/** DynamoDB Local takes any credentials. */
-const LOCAL_CREDENTIALS: Credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+/** Local stand-ins (DynamoDB Local, the local queue, Lambda's API in tests) take any credentials. */
+export const LOCAL_CREDENTIALS: Credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 /** A refusal's details (the items of a cancelled transaction) come back unmarshalled too. */
 const withPlainDetails = (err: unknown): unknown => {

@@ -76,17 +76,17 @@ const parseAnswer = (text: string): Record<string, unknown> =>
 const networkError = (cause: unknown): DynamoDbError =>
   new DynamoDbError('NetworkError', `DynamoDB call failed: ${(cause as Error).message}`, undefined, true, {}, { cause });
 
-interface Answer {
+export interface Answer {
   status: number;
   text: string;
   typeHeader?: string;
 }
 
-/** One attempt; the whole answer must be in within `timeoutMs`, or the connection is dropped. */
-const post = (url: URL, agent: http.Agent, headers: Record<string, string>, body: string, timeoutMs: number): Promise<Answer> =>
+/** One attempt, to the URL's path; the whole answer must be in within `timeoutMs`, or the connection is dropped. */
+export const post = (url: URL, agent: http.Agent, headers: Record<string, string>, body: string, timeoutMs: number): Promise<Answer> =>
   new Promise((resolve, reject) => {
     const transport = url.protocol === 'https:' ? https : http;
-    const req = transport.request({ hostname: url.hostname, port: url.port, path: '/', method: 'POST', headers, agent }, (res) => {
+    const req = transport.request({ hostname: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, method: 'POST', headers, agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', (err) => fail(err));

@@ -107,6 +107,8 @@ export interface ChatStreamHarness {
   modelServer: ModelServer;
   /** The kept-runs queue the handler falls back to; no drain runs on it unless a test starts one. */
   keptRuns: LocalKeptRuns;
+  /** Invokes the handler with any event, as Lambda would (not only a function URL's). */
+  invoke(event: unknown, timeoutMs?: number): { capture: Capture; done: Promise<unknown> };
   /** Starts a call; `done` settles when the invocation ends. */
   open(body: unknown, options?: SendOptions): { capture: Capture; done: Promise<unknown> };
   /** A whole call. */
@@ -130,22 +132,19 @@ export const setUpChatStream = async (env: Record<string, string> = {}, keptRuns
   const runtime = await getStreamRuntime();
   const stream = handler as unknown as StreamHandler;
 
-  const open = (body: unknown, options: SendOptions = {}) => {
+  const invoke = (event: unknown, timeoutMs = 15 * 60_000) => {
     const capture = new Capture();
-    const event = httpApiEvent({
-      method: options.method ?? 'POST',
-      path: options.path ?? '/',
-      authorization: options.authorization,
-      body,
-    });
-    const done = stream(event, capture, localContext('chat-stream', options.timeoutMs ?? 15 * 60_000));
+    const done = stream(event as APIGatewayProxyEventV2, capture, localContext('chat-stream', timeoutMs));
     return { capture, done };
   };
+  const open = (body: unknown, options: SendOptions = {}) =>
+    invoke(httpApiEvent({ method: options.method ?? 'POST', path: options.path ?? '/', authorization: options.authorization, body }), options.timeoutMs);
 
   return {
     runtime,
     modelServer,
     keptRuns,
+    invoke,
     open,
     async send(body, options) {
       const { capture, done } = open(body, options);

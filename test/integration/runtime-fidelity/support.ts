@@ -8,6 +8,7 @@ import { createImageStore } from '../../../lambdas/core/images/create-image-stor
 import { METRICS_NAMESPACE } from '../../../lambdas/core/observability/metrics.ts';
 import { createRuntime, type Runtime } from '../../../lambdas/core/runtime.ts';
 import { createHttpFront, type FrontKind } from '../../support/lambda-runtime/http-front.ts';
+import { createInvokeApi, type InvokeApi } from '../../support/lambda-runtime/invoke-api.ts';
 import { LambdaFunction, type FunctionConfig } from '../../support/lambda-runtime/lambda-function.ts';
 import { ricModule } from '../../support/lambda-runtime/ric.ts';
 import { startLocalKeptRuns } from '../../../local/kept-runs.ts';
@@ -21,6 +22,8 @@ export interface Deployment {
   streamUrl: string;
   apiUrl: string;
   modelServer: ModelServer;
+  /** Lambda's Invoke API, through which the api asks the stream function for a ready instance (warm-ahead). */
+  invokeApi: InvokeApi;
   /** The tables the functions use, read directly to check what they stored. */
   runtime: Runtime;
   /** The same stream bundle deployed again with another timeout, behind a URL of its own. */
@@ -67,6 +70,13 @@ export const deploy = async (options: DeployOptions = {}): Promise<Deployment> =
     ...options.env,
   });
   const runtime = await createRuntime(shared, createImageStore);
+  const functions: LambdaFunction[] = [];
+  const fronts: Server[] = [];
+  const invokeFunctions: Record<string, LambdaFunction> = {};
+  const invokeApi = createInvokeApi(invokeFunctions);
+  fronts.push(invokeApi.server);
+  // The api asks the stream function for a ready instance through Lambda's API, as lib/chat-stream.ts (allowWarmAhead) sets it up.
+  const warmAhead = { STREAM_FUNCTION_NAME: 'ai-chat-stream-test', LAMBDA_ENDPOINT: await listen(invokeApi.server) };
   const config = (name: 'api' | 'stream', timeoutMs: number): FunctionConfig => ({
     name: `ai-chat-${name}-test`,
     taskRoot: join(dir, name),
@@ -74,10 +84,8 @@ export const deploy = async (options: DeployOptions = {}): Promise<Deployment> =
     timeoutMs,
     memoryMb: 1024,
     region: 'us-east-1',
-    env: { ...shared, POWERTOOLS_SERVICE_NAME: `ai-chat-${name}-test` },
+    env: { ...shared, POWERTOOLS_SERVICE_NAME: `ai-chat-${name}-test`, ...(name === 'api' ? warmAhead : {}) },
   });
-  const functions: LambdaFunction[] = [];
-  const fronts: Server[] = [];
   const front = async (fn: LambdaFunction, kind: FrontKind) => {
     functions.push(fn);
     fronts.push(createHttpFront(fn, kind));
@@ -85,12 +93,14 @@ export const deploy = async (options: DeployOptions = {}): Promise<Deployment> =
   };
   const stream = await front(new LambdaFunction(config('stream', STREAM_TIMEOUT_MS), ric), 'function-url');
   const api = await front(new LambdaFunction(config('api', API_TIMEOUT_MS), ric), 'http-api');
+  invokeFunctions[stream.fn.config.name] = stream.fn;
   return {
     stream: stream.fn,
     api: api.fn,
     streamUrl: stream.url,
     apiUrl: api.url,
     modelServer,
+    invokeApi,
     runtime,
     streamWithTimeout: (timeoutMs) => front(new LambdaFunction(config('stream', timeoutMs), ric), 'function-url'),
     async stop() {

@@ -338,7 +338,7 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
 
     it('read the settings they need from the environment, and never a plain secret or the host allowlist', () => {
       for (const [fn, service, own] of [
-        [ids.apiFn, 'ai-chat-api-dev', { AUDIT_TABLE: { Ref: ids.audit } }],
+        [ids.apiFn, 'ai-chat-api-dev', { AUDIT_TABLE: { Ref: ids.audit }, STREAM_FUNCTION_NAME: { Ref: ids.streamFn } }],
         [ids.streamFn, 'ai-chat-stream-dev', {}],
       ] as const) {
         const env = fnEnv(t, fn);
@@ -385,6 +385,7 @@ describe('the stack with default context (dev, HS256 secret created)', () => {
           ...pairs(['kms:Encrypt', 'kms:Decrypt'], `${ids.key}.Arn`),
           ...pairs(['s3:PutObject', 's3:GetObject'], `${ids.images}.Arn/${IMAGE_KEY_PREFIX}*`),
           ...pairs(['secretsmanager:GetSecretValue'], ids.secret),
+          ...pairs(['lambda:InvokeFunction'], `${ids.streamFn}.Arn`),
         ].sort(),
       );
     });
@@ -819,6 +820,13 @@ describe('provisioned concurrency for the stream (streamProvisionedConcurrency)'
     });
     t.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunctionUrl', FunctionName: { Ref: alias }, FunctionUrlAuthType: 'NONE' });
     t.hasOutput('ChatStreamUrl', { Value: { 'Fn::GetAtt': [logicalIdOf(t, 'AWS::Lambda::Url', 'ChatStream'), 'FunctionUrl'] } });
+  });
+
+  it('leaves warm-ahead out: the instances are ready, and the api may not invoke the stream', () => {
+    const t = s.template;
+    const api = logicalIdOf(t, 'AWS::Lambda::Function', 'ApiHandler');
+    expect(fnEnv(t, api).STREAM_FUNCTION_NAME).toBeUndefined();
+    expect(JSON.stringify(t.findResources('AWS::IAM::Policy'))).not.toContain('lambda:InvokeFunction"');
   });
 
   it('passes cdk-nag', () => {

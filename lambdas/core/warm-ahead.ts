@@ -1,0 +1,80 @@
+import http from 'node:http';
+import https from 'node:https';
+import { credentialsFromEnv, LOCAL_CREDENTIALS } from './db/client.ts';
+import { type Credentials, post, regionEndpoint } from './db/dynamodb-http.ts';
+import { signRequest } from './db/sigv4.ts';
+import { logger } from './observability/logger.ts';
+
+/** What the stream function is invoked with: no request, only "have an instance ready". */
+export const WARM_AHEAD_EVENT = { warmAhead: true } as const;
+
+export const isWarmAheadEvent = (event: unknown): boolean => (event as { warmAhead?: unknown } | null)?.warmAhead === true;
+
+/** Lambda answers an `Event` invoke once it has queued it; a page waits no longer than this for that answer. */
+const INVOKE_TIMEOUT_MS = 500;
+
+export interface StreamWarmer {
+  /** Asks, unless this instance asked within the interval; never throws (a failure is a warning in the log). */
+  nudge(): Promise<void>;
+}
+
+export interface StreamWarmerOptions {
+  functionName: string;
+  region: string;
+  /** A local stand-in for Lambda's API; absent in AWS. */
+  endpoint?: string;
+  everyMs: number;
+  /** The function's own (Lambda's environment), or any for a stand-in. */
+  credentials?: () => Credentials;
+  now?: () => number;
+}
+
+/**
+ * Warm-ahead: when a user opens the chat page (its first request, GET /ai/model/all),
+ * the api invokes the stream function asynchronously with WARM_AHEAD_EVENT, which the
+ * function answers at once. If no instance of it is idle, Lambda starts one for that
+ * invocation, and its INIT (the imports, the secret, the connections, the warm-up of
+ * chat-stream/handler.ts) runs while the user reads the page and types, at INIT's full
+ * vCPU; the send then finds the instance warm. A quiet company's first chat of the
+ * morning is where a cold start would otherwise land. An instance already idle takes
+ * the invocation in a millisecond and stays the one the send gets.
+ *
+ * Lambda's Invoke API (`X-Amz-Invocation-Type: Event`, answered 202) over the same
+ * signed wire as DynamoDB's calls (db/dynamodb-http.ts), not the SDK's Lambda client:
+ * the api function would load and compile that client for this one call.
+ */
+export const createStreamWarmer = (options: StreamWarmerOptions): StreamWarmer => {
+  const base = options.endpoint ?? regionEndpoint(options.region, 'lambda');
+  const url = new URL(`/2015-03-31/functions/${options.functionName}/invocations`, base);
+  const agent = new (url.protocol === 'https:' ? https.Agent : http.Agent)({ keepAlive: true });
+  const credentials = options.credentials ?? (options.endpoint ? () => LOCAL_CREDENTIALS : () => credentialsFromEnv());
+  const now = options.now ?? Date.now;
+  const body = JSON.stringify(WARM_AHEAD_EVENT);
+  let askedAt = Number.NEGATIVE_INFINITY;
+
+  const invoke = async () => {
+    const headers = signRequest(
+      {
+        method: 'POST',
+        path: url.pathname,
+        headers: { host: url.host, 'content-type': 'application/json', 'content-length': String(body.length), 'x-amz-invocation-type': 'Event' },
+        body,
+      },
+      credentials(),
+      options.region,
+      'lambda',
+    );
+    const answer = await post(url, agent, headers, body, INVOKE_TIMEOUT_MS);
+    if (answer.status !== 202) throw Object.assign(new Error(`Lambda answered ${answer.status}`), { name: answer.typeHeader ?? `HttpStatus${answer.status}` });
+  };
+
+  return {
+    async nudge() {
+      if (now() - askedAt < options.everyMs) return;
+      askedAt = now();
+      await invoke().catch((err: unknown) =>
+        logger.warn('warm-ahead: the stream function was not asked to start an instance', { errorName: (err as Error)?.name }),
+      );
+    },
+  };
+};
