@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { verifyHs256 } from '../auth/jwt.ts';
 import { preloadOpenAi } from '../llm/client.ts';
 import { streamChatCompletions } from '../llm/chat-completions.ts';
@@ -32,7 +34,8 @@ const CANNED_REPLY = `${[
 /**
  * The token check, the body's parse, and a model call through the `openai` client and
  * the stream reader into a run's reply sink and its stream, on made-up inputs: the
- * client's fetch answers the canned reply itself, and the stream's lines go nowhere.
+ * client's fetch answers the canned reply itself, and the stream's lines are piped
+ * nowhere.
  */
 const primeHotPaths = async (deps: ChatDeps): Promise<void> => {
   try {
@@ -45,13 +48,15 @@ const primeHotPaths = async (deps: ChatDeps): Promise<void> => {
   const fetch = async () => new Response(CANNED_REPLY, { headers: { 'content-type': 'text/event-stream' } });
   const client = new OpenAI({ apiKey: PLACEHOLDER_API_KEY, baseURL: 'http://warm-up.invalid/v1', fetch, maxRetries: 0, logLevel: 'off' });
   const stream = new RunStream();
-  stream.body.resume();
+  // Piped as middy pipes a reply into Lambda's response stream: node loads pipeline's code on its first call, some 5 ms.
+  const piped = pipeline(stream.body, new Writable({ write: (_chunk, _encoding, done) => done() }));
   const stop = createRunStop(stream);
   const sink = createReplySink({ deps, progress: { content: [], reasoning: [] }, stream, stop }, false);
   stream.meta(randomUUID());
   const request = { model: 'warm-up', messages: [{ role: 'user' as const, text: 'Warm up.' }], reasoning: false };
   await streamChatCompletions(client, request, { maxTokensParam: 'max_completion_tokens', includeUsage: true }, Promise.resolve(true), sink, stop.signal);
   stream.end();
+  await piped;
 };
 
 /**
