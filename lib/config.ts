@@ -23,7 +23,7 @@ const origin = z.string().refine((value) => {
 }, 'must be an exact origin such as https://admin.example.com (scheme and host, no path, no wildcard)');
 
 /** AWS services the functions call that an interface endpoint can keep off the NAT. */
-export const INTERFACE_ENDPOINTS = ['kms', 'secretsmanager'] as const;
+export const INTERFACE_ENDPOINTS = ['kms', 'secretsmanager', 'lambda'] as const;
 
 const refuseAllowlistHost = (host: string, issues: z.RefinementCtx) => {
   const refusal = allowlistRefusal(host);

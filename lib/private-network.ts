@@ -27,13 +27,14 @@ const GATEWAY_SERVICES = { DynamoDb: GatewayVpcEndpointAwsService.DYNAMODB, S3: 
 const INTERFACE_SERVICES: Record<NetworkConfig['interfaceEndpoints'][number], { id: string; service: InterfaceVpcEndpointAwsService }> = {
   kms: { id: 'Kms', service: InterfaceVpcEndpointAwsService.KMS },
   secretsmanager: { id: 'SecretsManager', service: InterfaceVpcEndpointAwsService.SECRETS_MANAGER },
+  lambda: { id: 'Lambda', service: InterfaceVpcEndpointAwsService.LAMBDA },
 };
 
 /**
  * The functions' place in an existing VPC, imported by id only (no lookup: the synth
  * stays offline), and the endpoints that keep their AWS traffic off the NAT: gateway
  * endpoints for DynamoDB and S3 on the subnets' route tables, and optionally interface
- * endpoints for KMS and Secrets Manager in the subnets, open on 443 to the functions'
+ * endpoints for KMS, Secrets Manager and Lambda (the api's warm-ahead) in the subnets, open on 443 to the functions'
  * security groups only. Model providers are still reached over the internet, through
  * the VPC's NAT (or a proxy): the stack adds no route for them. Endpoints are L1
  * resources because the imported subnets carry no availability zone, which the L2

@@ -66,7 +66,7 @@ describe('in an existing VPC, with gateway and interface endpoints', () => {
   let s: Synthesized;
   let t: Template;
   beforeAll(() => {
-    s = synth(inVpc({ vpcInterfaceEndpoints: 'kms,secretsmanager' }));
+    s = synth(inVpc({ vpcInterfaceEndpoints: 'kms,secretsmanager,lambda' }));
     t = s.template;
   });
 
@@ -99,10 +99,10 @@ describe('in an existing VPC, with gateway and interface endpoints', () => {
     }
   });
 
-  it('adds KMS and Secrets Manager interface endpoints with private DNS in the functions’ subnets', () => {
+  it('adds KMS, Secrets Manager and Lambda interface endpoints with private DNS in the functions’ subnets', () => {
     const group = logicalIdOf(t, 'AWS::EC2::SecurityGroup', 'NetworkInterfaceEndpoints');
     const interfaces = endpoints(t).filter((e) => e.VpcEndpointType === 'Interface');
-    expect(interfaces.map(serviceOf).sort()).toEqual(['kms Interface', 'secretsmanager Interface']);
+    expect(interfaces.map(serviceOf).sort()).toEqual(['kms Interface', 'lambda Interface', 'secretsmanager Interface']);
     for (const endpoint of interfaces) {
       expect(endpoint).toEqual({
         VpcId: VPC,
