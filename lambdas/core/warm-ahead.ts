@@ -3,7 +3,6 @@ import https from 'node:https';
 import { credentialsFromEnv, LOCAL_CREDENTIALS } from './db/client.ts';
 import { type Credentials, post, regionEndpoint } from './db/dynamodb-http.ts';
 import { signRequest } from './db/sigv4.ts';
-import { logger } from './observability/logger.ts';
 
 /** What the stream function is invoked with: no request, only "have an instance ready". */
 export const WARM_AHEAD_EVENT = { warmAhead: true } as const;
@@ -14,7 +13,11 @@ export const isWarmAheadEvent = (event: unknown): boolean => (event as { warmAhe
 const INVOKE_TIMEOUT_MS = 500;
 
 export interface StreamWarmer {
-  /** Asks, unless this instance asked within the interval; never throws (a failure is a warning in the log). */
+  /**
+   * Asks, unless this instance asked within the interval (a failed ask counts: Lambda is
+   * not asked again until the interval is over). Rejects with Lambda's refusal, or a
+   * network error, within INVOKE_TIMEOUT_MS.
+   */
   nudge(): Promise<void>;
 }
 
@@ -72,9 +75,7 @@ export const createStreamWarmer = (options: StreamWarmerOptions): StreamWarmer =
     async nudge() {
       if (now() - askedAt < options.everyMs) return;
       askedAt = now();
-      await invoke().catch((err: unknown) =>
-        logger.warn('warm-ahead: the stream function was not asked to start an instance', { errorName: (err as Error)?.name }),
-      );
+      await invoke();
     },
   };
 };

@@ -5,6 +5,8 @@ import { addModel, editModel, enabledModels, listModels, modelDetail, parseModel
 import { route, type AnyRoute } from '../router.ts';
 import { AUDIT_MSG, OK_MSG } from '../../core/wire/messages.ts';
 import { BUSINESS_TYPE } from '../../core/audit/operation.ts';
+import { logger } from '../../core/observability/logger.ts';
+import type { Runtime } from '../../core/runtime.ts';
 
 const MODEL_ID_ERROR = 'modelId: 必须是正整数';
 const modelParams = z.object({
@@ -12,6 +14,12 @@ const modelParams = z.object({
     .number({ error: MODEL_ID_ERROR })
     .check(z.int(MODEL_ID_ERROR), z.positive(MODEL_ID_ERROR), z.maximum(Number.MAX_SAFE_INTEGER, MODEL_ID_ERROR)),
 });
+
+/** Asks the stream function for a ready instance (core/warm-ahead.ts); the page's answer never waits on a failure, only on the bounded ask. */
+const warmAhead = (runtime: Runtime) =>
+  runtime.streamWarmer
+    ?.nudge()
+    .catch((err: unknown) => logger.warn('warm-ahead: the stream function was not asked to start an instance', { errorName: (err as Error)?.name }));
 
 /** `/ai/model/*`: the admin pages' CRUD and the chat page's picker. */
 export const modelRoutes: readonly AnyRoute[] = [
@@ -29,7 +37,7 @@ export const modelRoutes: readonly AnyRoute[] = [
     summary: "Enabled models in the caller's data scope, ordered by modelSort (the chat page's picker)",
     // The chat page's first request: the stream function is asked for a ready instance meanwhile (core/warm-ahead.ts).
     handle: async ({ runtime, identity }) => {
-      const [models] = await Promise.all([enabledModels(runtime, identity), runtime.streamWarmer?.nudge()]);
+      const [models] = await Promise.all([enabledModels(runtime, identity), warmAhead(runtime)]);
       return ok(models);
     },
   }),

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { readRunState } from '../../../lambdas/core/sessions/run-status.ts';
 import { loadRuns } from '../../../lambdas/core/sessions/run-store.ts';
 import { ADMIN, bearer, CHAT_USER } from '../../support/tokens.ts';
-import { call, deploy, type ClientResponse, type Deployment } from './support.ts';
+import { call, deploy, offlineModelForm, type ClientResponse, type Deployment } from './support.ts';
 import { RUN_MSG, UPSTREAM_MSG } from '../../../lambdas/core/wire/messages.ts';
 import { ricMissing } from '../../support/lambda-runtime/ric.ts';
 
@@ -45,20 +45,7 @@ beforeAll(async () => {
   user = await bearer(CHAT_USER(71));
   const admin = await bearer(ADMIN);
   // The model is added the way an admin adds it: through the api function.
-  const model = {
-    modelCode: 'offline-echo',
-    modelName: 'Offline test model',
-    provider: 'OpenAI',
-    modelSort: 0,
-    baseUrl: d.modelServer.url,
-    maxTokens: 1024,
-    temperature: 0.7,
-    supportReasoning: 'Y',
-    supportImages: 'N',
-    modelType: 'chat',
-    status: '0',
-  };
-  expect((await api('/ai/model', { body: model, authorization: admin })).json.code).toBe(200);
+  expect((await api('/ai/model', { body: offlineModelForm(d.modelServer.url), authorization: admin })).json.code).toBe(200);
   await idle(d.api);
   const list = await api('/ai/model/list?pageSize=100', { method: 'GET', authorization: admin });
   modelId = (list.json.rows as { modelId: number; modelCode: string }[]).find((row) => row.modelCode === 'offline-echo')!.modelId;

@@ -114,6 +114,21 @@ export const deploy = async (options: DeployOptions = {}): Promise<Deployment> =
   };
 };
 
+/** The model an admin adds through the api function's form: the offline model server's echo model. */
+export const offlineModelForm = (baseUrl: string) => ({
+  modelCode: 'offline-echo',
+  modelName: 'Offline test model',
+  provider: 'OpenAI',
+  modelSort: 0,
+  baseUrl,
+  maxTokens: 1024,
+  temperature: 0.7,
+  supportReasoning: 'Y',
+  supportImages: 'N',
+  modelType: 'chat',
+  status: '0',
+});
+
 /** A response read as a client reads it: every chunk as it arrived, and how the body ended. */
 export interface ClientResponse {
   status: number;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { WARM_AHEAD_EVENT } from '../../../lambdas/core/warm-ahead.ts';
 import { ricMissing } from '../../support/lambda-runtime/ric.ts';
 import { ADMIN, bearer, CHAT_USER } from '../../support/tokens.ts';
-import { call, deploy, type Deployment } from './support.ts';
+import { call, deploy, offlineModelForm, type Deployment } from './support.ts';
 
 /**
  * Warm-ahead (lambdas/core/warm-ahead.ts) end to end: the chat page's first request to
@@ -26,20 +26,7 @@ beforeAll(async () => {
   d = await deploy();
   user = await bearer(CHAT_USER(72));
   const admin = await bearer(ADMIN);
-  const model = {
-    modelCode: 'offline-echo',
-    modelName: 'Offline test model',
-    provider: 'OpenAI',
-    modelSort: 0,
-    baseUrl: d.modelServer.url,
-    maxTokens: 1024,
-    temperature: 0.7,
-    supportReasoning: 'N',
-    supportImages: 'N',
-    modelType: 'chat',
-    status: '0',
-  };
-  const added = await call(`${d.apiUrl}/ai/model`, { body: model, authorization: admin });
+  const added = await call(`${d.apiUrl}/ai/model`, { body: offlineModelForm(d.modelServer.url), authorization: admin });
   expect(await added.ended).toBe('complete');
   expect(JSON.parse(added.chunks.join('')).code).toBe(200);
 }, 180_000);
