@@ -59,13 +59,18 @@ const primeHotPaths = async (deps: ChatDeps): Promise<void> => {
   await piped;
 };
 
+/** `work`, or nothing once the warm-up's time is up: the rest finishes (or fails) unwaited. */
+const withinWarmUp = (work: Promise<unknown>) => Promise.race([work, new Promise<void>((resolve) => setTimeout(resolve, WARM_UP_MS).unref())]);
+
 /**
  * The first chat's own work, done before it comes: Lambda runs INIT with a full vCPU,
  * the first invocation at the function's share (29% of one at 512 MB). The `openai`
- * chunk is loaded, the KMS client built, DynamoDB's connections opened with reads that
- * find nothing (signing, the wire and parsing run once on the way), and the request's
- * hot code run once on made-up inputs. Nothing is written, no provider is contacted and
- * nothing is logged; whatever fails here is left for the first chat, which reports it.
+ * chunk is loaded, the KMS client built, the quotas read into the instance's copy (the
+ * first chat's check would wait for that read), DynamoDB's connections opened with reads
+ * that find nothing (signing, the wire and parsing run once on the way), and the
+ * request's hot code run once on made-up inputs. Nothing is written, no provider is
+ * contacted and nothing is logged; whatever fails here is left for the first chat, which
+ * reports it.
  */
 export const warmUp = async (deps: ChatDeps): Promise<void> => {
   const { runtime } = deps;
@@ -73,6 +78,7 @@ export const warmUp = async (deps: ChatDeps): Promise<void> => {
   await Promise.allSettled([
     primeHotPaths(deps),
     runtime.cipher.warm?.(),
+    withinWarmUp(deps.quotas.current()),
     ...Array.from({ length: DB_CONNECTIONS }, () => db.get({ TableName: runtime.tables.models, Key: { modelId: NO_MODEL } })),
   ]);
 };

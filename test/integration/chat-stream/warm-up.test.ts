@@ -69,11 +69,17 @@ describe('the warm-up at INIT', () => {
     const written = await output(() => warmUp(deps)).finally(() => logger.setLogLevel('SILENT'));
 
     expect(operations.length).toBeGreaterThan(0);
-    expect(new Set(operations)).toEqual(new Set(['GetItem']));
+    // Reads only: the model that cannot exist, and the quotas into the instance's copy.
+    expect(new Set(operations)).toEqual(new Set(['GetItem', 'Query']));
     expect(warm).toHaveBeenCalledOnce();
     expect(await tableItems([env.MODELS_TABLE!, env.CONFIGS_TABLE!, env.SESSIONS_TABLE!])).toEqual([0, 0, 0]);
     expect(modelServer.stats.requests).toEqual([]);
     expect(written).toEqual([]);
+
+    // The first chat's quota check finds the instance's copy: it waits for no read.
+    operations.length = 0;
+    await deps.quotas.current();
+    expect(operations).toEqual([]);
   });
 
   it('leaves a DynamoDB it cannot reach to the first chat, without failing', async () => {
