@@ -1,8 +1,5 @@
-import http from 'node:http';
-import https from 'node:https';
-import { credentialsFromEnv, LOCAL_CREDENTIALS } from './db/client.ts';
-import { type Credentials, post, regionEndpoint } from './db/dynamodb-http.ts';
-import { signRequest } from './db/sigv4.ts';
+import { credentialsFor } from './db/client.ts';
+import { type Credentials, keepAliveAgent, regionEndpoint, signedPost } from './db/dynamodb-http.ts';
 
 /** What the stream function is invoked with: no request, only "have an instance ready". */
 export const WARM_AHEAD_EVENT = { warmAhead: true } as const;
@@ -49,25 +46,16 @@ export interface StreamWarmerOptions {
 export const createStreamWarmer = (options: StreamWarmerOptions): StreamWarmer => {
   const base = options.endpoint ?? regionEndpoint(options.region, 'lambda');
   const url = new URL(`/2015-03-31/functions/${options.functionName}/invocations`, base);
-  const agent = new (url.protocol === 'https:' ? https.Agent : http.Agent)({ keepAlive: true });
-  const credentials = options.credentials ?? (options.endpoint ? () => LOCAL_CREDENTIALS : () => credentialsFromEnv());
+  const agent = keepAliveAgent(url);
+  const credentials = options.credentials ?? credentialsFor(options.endpoint);
   const now = options.now ?? Date.now;
   const body = JSON.stringify(WARM_AHEAD_EVENT);
   let askedAt = Number.NEGATIVE_INFINITY;
 
   const invoke = async () => {
-    const headers = signRequest(
-      {
-        method: 'POST',
-        path: url.pathname,
-        headers: { host: url.host, 'content-type': 'application/json', 'content-length': String(body.length), 'x-amz-invocation-type': 'Event' },
-        body,
-      },
-      credentials(),
-      options.region,
-      'lambda',
-    );
-    const answer = await post(url, agent, headers, body, INVOKE_TIMEOUT_MS);
+    const signing = { service: 'lambda', region: options.region, credentials: credentials() };
+    const headers = { 'content-type': 'application/json', 'x-amz-invocation-type': 'Event' };
+    const answer = await signedPost(url, agent, signing, headers, body, INVOKE_TIMEOUT_MS);
     if (answer.status !== 202) throw Object.assign(new Error(`Lambda answered ${answer.status}`), { name: answer.typeHeader ?? `HttpStatus${answer.status}` });
   };
 

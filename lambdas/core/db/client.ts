@@ -131,7 +131,10 @@ export const credentialsFromEnv = (env: NodeJS.ProcessEnv = process.env): Creden
 };
 
 /** Local stand-ins (DynamoDB Local, the local queue, Lambda's API in tests) take any credentials. */
-export const LOCAL_CREDENTIALS: Credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const LOCAL_CREDENTIALS: Credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/** The credentials a call signs with: any for a local stand-in at `endpoint`, the function's own (Lambda's environment) in AWS. */
+export const credentialsFor = (endpoint: string | undefined): (() => Credentials) => (endpoint ? () => LOCAL_CREDENTIALS : () => credentialsFromEnv());
 
 /** A refusal's details (the items of a cancelled transaction) come back unmarshalled too. */
 const withPlainDetails = (err: unknown): unknown => {
@@ -145,7 +148,7 @@ export const createDocumentClient = (options: DbClientOptions = {}): DocumentCli
   const wire = createWire({
     region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
     endpoint: options.endpoint,
-    credentials: options.endpoint ? () => LOCAL_CREDENTIALS : () => credentialsFromEnv(),
+    credentials: credentialsFor(options.endpoint),
   });
   const wrappers: ((next: Send) => Send)[] = [];
   const callBudgetMs = options.callBudgetMs ?? DEFAULT_CALL_BUDGET_MS;

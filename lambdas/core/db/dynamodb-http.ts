@@ -76,14 +76,14 @@ const parseAnswer = (text: string): Record<string, unknown> =>
 const networkError = (cause: unknown): DynamoDbError =>
   new DynamoDbError('NetworkError', `DynamoDB call failed: ${(cause as Error).message}`, undefined, true, {}, { cause });
 
-export interface Answer {
+interface Answer {
   status: number;
   text: string;
   typeHeader?: string;
 }
 
 /** One attempt, to the URL's path; the whole answer must be in within `timeoutMs`, or the connection is dropped. */
-export const post = (url: URL, agent: http.Agent, headers: Record<string, string>, body: string, timeoutMs: number): Promise<Answer> =>
+const post = (url: URL, agent: http.Agent, headers: Record<string, string>, body: string, timeoutMs: number): Promise<Answer> =>
   new Promise((resolve, reject) => {
     const transport = url.protocol === 'https:' ? https : http;
     const req = transport.request({ hostname: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, method: 'POST', headers, agent }, (res) => {
@@ -108,6 +108,28 @@ export const post = (url: URL, agent: http.Agent, headers: Record<string, string
     req.end(body);
   });
 
+/** A keep-alive agent for `url`'s protocol: connections are reused across the calls of a warm instance. */
+export const keepAliveAgent = (url: URL, options: http.AgentOptions = {}): http.Agent =>
+  new (url.protocol === 'https:' ? https.Agent : http.Agent)({ keepAlive: true, ...options });
+
+export interface Signing {
+  /** The service's signing name (`dynamodb`, `sqs`, `lambda`). */
+  service: string;
+  region: string;
+  credentials: Credentials;
+}
+
+/** One POST of `body` to `url`, SigV4-signed (host and content-length added to `headers`), answered within `timeoutMs`. */
+export const signedPost = (url: URL, agent: http.Agent, signing: Signing, headers: Record<string, string>, body: string, timeoutMs: number) => {
+  const signed = signRequest(
+    { method: 'POST', path: url.pathname, headers: { host: url.host, 'content-length': String(Buffer.byteLength(body)), ...headers }, body },
+    signing.credentials,
+    signing.region,
+    signing.service,
+  );
+  return post(url, agent, signed, body, timeoutMs);
+};
+
 /**
  * DynamoDB's JSON API over node's HTTP, signed with SigV4: what the SDK client does for
  * the calls this service makes, without its protocol machinery (which a cold start would
@@ -123,27 +145,17 @@ export const post = (url: URL, agent: http.Agent, headers: Record<string, string
 export const createWire = (options: WireOptions): WireCall => {
   const service = options.service ?? DYNAMODB;
   const url = new URL(options.endpoint ?? regionEndpoint(options.region, service.name));
-  const agent = new (url.protocol === 'https:' ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: 50 });
-  const host = url.port ? `${url.hostname}:${url.port}` : url.hostname;
+  const agent = keepAliveAgent(url, { maxSockets: 50 });
 
   const attempt = async (operation: string, body: string, deadline: number) => {
-    const headers = signRequest(
-      {
-        method: 'POST',
-        path: '/',
-        headers: {
-          host,
-          'content-type': 'application/x-amz-json-1.0',
-          'x-amz-target': `${service.target}.${operation}`,
-          'content-length': String(Buffer.byteLength(body)),
-        },
-        body,
-      },
-      options.credentials(),
-      options.region,
-      service.name,
+    const answer = await signedPost(
+      url,
+      agent,
+      { service: service.name, region: options.region, credentials: options.credentials() },
+      { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `${service.target}.${operation}` },
+      body,
+      Math.min(ATTEMPT_TIMEOUT_MS, deadline - Date.now()),
     );
-    const answer = await post(url, agent, headers, body, Math.min(ATTEMPT_TIMEOUT_MS, deadline - Date.now()));
     if (answer.status !== 200) throw errorOf(answer.status, answer.text, answer.typeHeader);
     return parseAnswer(answer.text);
   };

@@ -3,7 +3,7 @@ import type { Credentials } from './dynamodb-http.ts';
 
 export interface SignedRequest {
   method: string;
-  /** Already in canonical form: this service only sends `POST /`. */
+  /** Already in canonical form: `/` for the JSON APIs, Lambda's invoke path with a plain function name. */
   path: string;
   headers: Record<string, string>;
   body: string;

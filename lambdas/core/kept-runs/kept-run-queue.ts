@@ -1,4 +1,4 @@
-import { credentialsFromEnv, LOCAL_CREDENTIALS } from '../db/client.ts';
+import { credentialsFor } from '../db/client.ts';
 import { createWire, SQS } from '../db/dynamodb-http.ts';
 
 /** The queue kept runs are sent to: SQS in AWS, the local stack's stand-in locally (local/sqs-server.ts). */
@@ -24,7 +24,7 @@ export const createSqsKeptRunQueue = (options: SqsQueueOptions): KeptRunQueue =>
     region: options.region,
     endpoint: options.endpoint,
     service: SQS,
-    credentials: options.endpoint ? () => LOCAL_CREDENTIALS : () => credentialsFromEnv(),
+    credentials: credentialsFor(options.endpoint),
   });
   return {
     async send(body, deadline) {
