@@ -5,8 +5,14 @@ import { startModelServer, type ModelServer } from '../../../local/model-server.
 type Handler = (event: { body: string; isBase64Encoded: boolean }, stream: PassThrough) => Promise<void>;
 
 let model: ModelServer;
-let handler: Handler;
+const handlers = new Map<string, Handler>();
 const preludes: unknown[] = [];
+
+/** Plain JavaScript as the harness loads it, and the `openai` one as its bundle's source; each handler typed here. */
+const FLOORS = {
+  'the floor function': '../../../bench/harness/floor-function/index.mjs',
+  'the floor function through openai': '../../../bench/harness/floor-function/through-openai.ts',
+};
 
 beforeAll(async () => {
   model = await startModelServer();
@@ -21,9 +27,7 @@ beforeAll(async () => {
       },
     },
   };
-  // Plain JavaScript, as the harness loads it: imported by URL, its handler typed here.
-  const floor = new URL('../../../bench/harness/floor-function/index.mjs', import.meta.url).href;
-  ({ handler } = (await import(floor)) as { handler: Handler });
+  for (const [name, path] of Object.entries(FLOORS)) handlers.set(name, ((await import(new URL(path, import.meta.url).href)) as { handler: Handler }).handler);
 });
 
 afterAll(async () => {
@@ -31,12 +35,12 @@ afterAll(async () => {
   await model.close();
 });
 
-const relay = async (message: string, base64 = false) => {
+const relay = async (floor: string, message: string, base64 = false) => {
   const out = new PassThrough();
   const text: string[] = [];
   out.on('data', (chunk: Buffer) => text.push(chunk.toString('utf8')));
   const body = JSON.stringify({ modelId: 1, message });
-  await handler({ body: base64 ? Buffer.from(body).toString('base64') : body, isBase64Encoded: base64 }, out);
+  await handlers.get(floor)!({ body: base64 ? Buffer.from(body).toString('base64') : body, isBase64Encoded: base64 }, out);
   return text
     .join('')
     .split('\n')
@@ -44,9 +48,9 @@ const relay = async (message: string, base64 = false) => {
     .map((line) => JSON.parse(line) as { type: string; content?: string });
 };
 
-describe("figure 10's floor function", () => {
+describe.each(Object.keys(FLOORS))("figure 10's floors: %s", (floor) => {
   it('relays every delta of the model as a content line, then closes with metrics', async () => {
-    const lines = await relay('[[interval=0 chunks=40]] A long answer.');
+    const lines = await relay(floor, '[[interval=0 chunks=40]] A long answer.');
     expect(lines.at(-1)).toEqual({ type: 'metrics', metrics: {} });
     const content = lines.slice(0, -1);
     expect(content.every((l) => l.type === 'content')).toBe(true);
@@ -56,7 +60,7 @@ describe("figure 10's floor function", () => {
   });
 
   it('reads a body the function URL sent as base64', async () => {
-    const lines = await relay('[[interval=0]] Hello', true);
+    const lines = await relay(floor, '[[interval=0]] Hello', true);
     expect(
       lines
         .filter((l) => l.type === 'content')
