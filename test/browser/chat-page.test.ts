@@ -261,8 +261,16 @@ describe('web chat page', () => {
     expect(await page.locator('#test-model').isDisabled()).toBe(false);
   });
 
-  it('shows the envelope message of a refused request (bad token) and signs in again', async () => {
+  it('shows the envelope message of a refused request (bad token), with nothing of the last account left, and signs in again', async () => {
     const expected = await fetch(`${stack.url}/ai/model/all`, { headers: { authorization: 'Bearer not-a-jwt' } }).then((r) => r.json());
+    // The demo user's account, with a conversation open and its own use shown.
+    await page.locator('#open-connection').click();
+    await page.locator('#conn-reset').click();
+    await expect.poll(() => chat.sessions.count()).toBeGreaterThan(0);
+    await chat.sessionRow(0).click();
+    await expect.poll(() => page.locator('#message-list > *').count()).toBeGreaterThan(0);
+    await page.locator('#my-usage').waitFor();
+
     await page.locator('#open-connection').click();
     await page.locator('#conn-token').fill('not-a-jwt');
     await page.locator('#connection-form button[type="submit"]').click();
@@ -270,6 +278,10 @@ describe('web chat page', () => {
     const reason = page.locator('#conn-reason');
     await reason.waitFor({ state: 'visible' });
     expect(await reason.innerText()).toContain((expected as { msg: string }).msg);
+    // Refused: the page shows nothing of the demo user's any more.
+    expect(await chat.sessions.count()).toBe(0);
+    expect(await page.locator('#message-list > *').count()).toBe(0);
+    expect(await page.locator('#my-usage').isHidden()).toBe(true);
     await page.locator('#conn-reset').click();
     await expect.poll(() => chat.sessions.count()).toBeGreaterThan(0);
     expect(await page.locator('#connection-dialog').isVisible()).toBe(false);

@@ -112,9 +112,12 @@ describe('usage pages', () => {
     await usage.openAdmin.click();
     expect(await usage.tab('usage').isVisible()).toBe(true);
     expect(await usage.tab('quotas').isHidden()).toBe(true);
+    await usage.figure('每日 Token').locator('svg').waitFor();
     await usage.signIn(deptUserToken);
     expect(await usage.openAdmin.isHidden()).toBe(true);
     expect(await usage.adminView.isHidden()).toBe(true);
+    // Not even hidden: the reader's figures left the page with the reader.
+    expect(await page.locator('#usage-totals > *, #panel-usage .chart-slot > *').count()).toBe(0);
   });
 
   it('renders the usage view from real numbers after some chats (totals, by day, by model, users, departments)', async () => {

@@ -207,11 +207,24 @@ const start = async () => {
     document.body.dataset.ready = 'true';
   };
 
+  /**
+   * Another account signs in: what the last one was shown (its conversation, its sessions,
+   * its own use, the admin pages' figures) goes at once, not when the next one's load
+   * succeeds; a refused token leaves nothing of it on the page. A reply still streaming
+   * stays until it is stopped, as it does for a new chat.
+   */
+  const forgetAccount = () => {
+    if (!chat.running()) chat.show(null);
+    sidebar.render([]);
+    if (SESSION_HASH.test(location.hash)) setSessionHash(null);
+    myUsage.clear();
+    admin.clear();
+  };
+
   const connectionDialog = createConnectionDialog({
     current: () => connection,
     changed() {
-      // The open session was the last account's: another one may not read it.
-      if (SESSION_HASH.test(location.hash)) setSessionHash(null);
+      forgetAccount();
       void loadAll();
     },
   });

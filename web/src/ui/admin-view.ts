@@ -75,6 +75,11 @@ export const createAdminView = (options: AdminViewOptions) => {
       view.hidden = true;
       chatView.hidden = false;
     },
+    /** Another account signs in: what the last one was shown goes. */
+    clear() {
+      usage.clear();
+      quotas.clear();
+    },
     isOpen: () => !view.hidden,
   };
 };

@@ -72,6 +72,11 @@ export const createMyUsage = (options: MyUsageOptions) => {
   };
 
   return {
+    /** Another account signs in: the last one's figures go before the next one's come. */
+    clear() {
+      body.replaceChildren();
+      panel.hidden = true;
+    },
     async refresh() {
       try {
         render(await options.api.myUsage());

@@ -81,9 +81,14 @@ export const createQuotaEditor = (options: QuotaEditorOptions) => {
     );
   };
 
-  const load = async () => {
+  /** Counts loads and clears: an answer is shown only if nothing came after its request. */
+  let loads = 0;
+
+  const load = async (): Promise<void> => {
+    const mine = ++loads;
     try {
       const page = await options.api.quotas({ pageNum, pageSize: PAGE_SIZE });
+      if (mine !== loads) return;
       const pages = Math.max(1, Math.ceil(page.total / PAGE_SIZE));
       if (pageNum > pages) {
         pageNum = pages;
@@ -95,8 +100,17 @@ export const createQuotaEditor = (options: QuotaEditorOptions) => {
       prev.disabled = pageNum <= 1;
       next.disabled = pageNum >= pages;
     } catch (err) {
-      options.failed(err);
+      if (mine === loads) options.failed(err);
     }
+  };
+
+  /** Nothing of the last account's list stays, not even behind the next account's load. */
+  const clear = () => {
+    loads += 1;
+    pageNum = 1;
+    rowsEl.replaceChildren();
+    empty.hidden = true;
+    pageText.textContent = '';
   };
 
   const showProblem = (text: string) => {
@@ -201,5 +215,5 @@ export const createQuotaEditor = (options: QuotaEditorOptions) => {
     void load();
   });
 
-  return { load };
+  return { load, clear };
 };

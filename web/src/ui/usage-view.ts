@@ -146,20 +146,37 @@ export const createUsageView = (options: UsageViewOptions) => {
 
   const range = () => ({ beginTime: begin.value || undefined, endTime: end.value || undefined });
 
+  /** Counts loads and clears: an answer is shown only if nothing came after its request. */
+  let loads = 0;
+
   const load = async () => {
+    const mine = ++loads;
     status.textContent = '加载中…';
     try {
       const summary = (groupBy: 'day' | 'model' | 'user' | 'dept') => options.api.usageSummary({ groupBy, ...range() });
       const [day, model, user, dept] = await Promise.all([summary('day'), summary('model'), summary('user'), summary('dept')]);
+      if (mine !== loads) return;
       shown = { day, model, user, dept };
       begin.value = day.beginTime;
       end.value = day.endTime;
       status.textContent = `${day.beginTime} 至 ${day.endTime}`;
       render(shown);
     } catch (err) {
+      if (mine !== loads) return;
       status.textContent = errorText(err);
       options.failed(err);
     }
+  };
+
+  /** Nothing of the last account's figures stays, not even behind the next account's load. */
+  const clear = () => {
+    loads += 1;
+    shown = null;
+    begin.value = '';
+    end.value = '';
+    status.textContent = '';
+    byId('usage-totals').replaceChildren();
+    for (const slot of byId('panel-usage').querySelectorAll('.chart-slot')) slot.replaceChildren();
   };
 
   /** The ledger of the range as CSV (`POST /ai/usage/export`), saved through a link to the file. */
@@ -193,5 +210,5 @@ export const createUsageView = (options: UsageViewOptions) => {
     resizing = window.setTimeout(() => shown && !form.closest('[hidden]') && render(shown), 200);
   });
 
-  return { load };
+  return { load, clear };
 };
