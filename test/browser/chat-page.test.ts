@@ -282,6 +282,7 @@ describe('web chat page', () => {
     expect(await chat.sessions.count()).toBe(0);
     expect(await page.locator('#message-list > *').count()).toBe(0);
     expect(await page.locator('#my-usage').isHidden()).toBe(true);
+    expect(await page.locator('#model-select option[value]:not([value=""])').count()).toBe(0);
     await page.locator('#conn-reset').click();
     await expect.poll(() => chat.sessions.count()).toBeGreaterThan(0);
     expect(await page.locator('#connection-dialog').isVisible()).toBe(false);

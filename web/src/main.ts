@@ -208,12 +208,15 @@ const start = async () => {
   };
 
   /**
-   * Another account signs in: what the last one was shown (its conversation, its sessions,
-   * its own use, the admin pages' figures) goes at once, not when the next one's load
-   * succeeds; a refused token leaves nothing of it on the page. A reply still streaming
-   * stays until it is stopped, as it does for a new chat.
+   * Another account signs in: what the last one was shown (its models, chat config,
+   * conversation, sessions, own use, the admin pages' figures) goes at once, not when the
+   * next one's load succeeds; a refused token leaves nothing of it on the page. A reply
+   * still streaming stays until it is stopped, as it does for a new chat.
    */
   const forgetAccount = () => {
+    models = [];
+    renderModels();
+    config = null;
     if (!chat.running()) chat.show(null);
     sidebar.render([]);
     if (SESSION_HASH.test(location.hash)) setSessionHash(null);
