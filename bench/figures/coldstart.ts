@@ -36,7 +36,10 @@ const THINK_MS = 2_000;
 const FLOOR_DIR = fileURLToPath(new URL('../harness/floor-function/', import.meta.url));
 /** The same through the `openai` client, bundled as the stack's functions are. */
 const OPENAI_FLOOR_ENTRY = 'bench/harness/floor-function/through-openai.ts';
-const FLOORS = { plain: 'floor', openai: 'floor through `openai`' } as const;
+const FLOORS = {
+  plain: { name: 'floor', what: 'a pass-through function' },
+  openai: { name: 'floor through `openai`', what: 'the same, calling the model through the client the stack uses' },
+} as const;
 type Floor = keyof typeof FLOORS;
 
 /** INIT at a full vCPU, as Lambda is observed to run it, or held to the share like the invocations. */
@@ -234,7 +237,7 @@ export const measureColdStart = async (context: BenchContext) => {
         );
       floors[floor] = { full: await at('full'), throttled: await at('throttled') };
       progress(
-        `coldstart: ${FLOORS[floor]} at ${deployed.memoryMb} MB: cold +${p50(floors[floor].full.map((r) => r.coldAdded))} ms (INIT full), +${p50(floors[floor].throttled.map((r) => r.coldAdded))} ms (throttled)`,
+        `coldstart: ${FLOORS[floor].name} at ${deployed.memoryMb} MB: cold +${p50(floors[floor].full.map((r) => r.coldAdded))} ms (INIT full), +${p50(floors[floor].throttled.map((r) => r.coldAdded))} ms (throttled)`,
       );
     }
     for (const mode of ['full', 'throttled'] as const) {
@@ -297,7 +300,7 @@ export const measureColdStart = async (context: BenchContext) => {
       pass: d.keptUp >= TARGET.keepsUp,
     },
     ...(Object.keys(FLOORS) as Floor[]).map((floor) => ({
-      figure: `   ${FLOORS[floor]} at ${deployed.memoryMb} MB: ${floor === 'plain' ? 'a pass-through function' : 'the same, calling the model through the client the stack uses'} under the same runtime client, harness and quota`,
+      figure: `   ${FLOORS[floor].name} at ${deployed.memoryMb} MB: ${FLOORS[floor].what} under the same runtime client, harness and quota`,
       value: figuresText(f[floor]),
       baseline: `INIT ${fmt(f[floor].initFull.p50, 'ms', 0)} / ${fmt(f[floor].initThrottled.p50, 'ms', 0)} throttled; peak RSS ${fmt(f[floor].peakRssMb, 'MB', 0)}`,
     })),

@@ -1,5 +1,6 @@
 import { type Api, ApiError } from '../api.ts';
 import { byId, h } from '../dom.ts';
+import { createLoadOrder } from '../load-order.ts';
 import { costText, countText } from '../format.ts';
 import type { MyUsage, QuotaStanding } from '../types.ts';
 import { errorText } from './notices.ts';
@@ -71,16 +72,22 @@ export const createMyUsage = (options: MyUsageOptions) => {
     panel.hidden = false;
   };
 
+  const loads = createLoadOrder();
+
   return {
-    /** Another account signs in: the last one's figures go before the next one's come. */
+    /** Another account signs in: the last one's figures go before the next one's come, and a refresh still out for it renders nothing. */
     clear() {
+      loads.clear();
       body.replaceChildren();
       panel.hidden = true;
     },
     async refresh() {
+      const current = loads.begin();
       try {
-        render(await options.api.myUsage());
+        const usage = await options.api.myUsage();
+        if (current()) render(usage);
       } catch (err) {
+        if (!current()) return;
         // Its own use is a side panel: a failure there is said there, not as an alert after every reply.
         if (err instanceof ApiError && (err.code === 401 || err.code === 403)) panel.hidden = true;
         else {

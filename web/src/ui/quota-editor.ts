@@ -1,5 +1,6 @@
 import { type Api, ApiError } from '../api.ts';
 import { byId, h } from '../dom.ts';
+import { createLoadOrder } from '../load-order.ts';
 import { moneyInput, parseMoney } from '../format.ts';
 import type { ChatModel, Quota, QuotaInput } from '../types.ts';
 import { confirmAction } from './confirm.ts';
@@ -81,14 +82,13 @@ export const createQuotaEditor = (options: QuotaEditorOptions) => {
     );
   };
 
-  /** Counts loads and clears: an answer is shown only if nothing came after its request. */
-  let loads = 0;
+  const loads = createLoadOrder();
 
   const load = async (): Promise<void> => {
-    const mine = ++loads;
+    const current = loads.begin();
     try {
       const page = await options.api.quotas({ pageNum, pageSize: PAGE_SIZE });
-      if (mine !== loads) return;
+      if (!current()) return;
       const pages = Math.max(1, Math.ceil(page.total / PAGE_SIZE));
       if (pageNum > pages) {
         pageNum = pages;
@@ -100,13 +100,13 @@ export const createQuotaEditor = (options: QuotaEditorOptions) => {
       prev.disabled = pageNum <= 1;
       next.disabled = pageNum >= pages;
     } catch (err) {
-      if (mine === loads) options.failed(err);
+      if (current()) options.failed(err);
     }
   };
 
   /** Nothing of the last account's list stays, not even behind the next account's load. */
   const clear = () => {
-    loads += 1;
+    loads.clear();
     pageNum = 1;
     rowsEl.replaceChildren();
     empty.hidden = true;

@@ -1,5 +1,6 @@
 import type { Api } from '../api.ts';
 import { byId, h } from '../dom.ts';
+import { createLoadOrder } from '../load-order.ts';
 import { compactText, costText, countText, moneyText } from '../format.ts';
 import type { UsageFigures, UsageRow, UsageSummary } from '../types.ts';
 import { barChart, columnChart, type Table } from './charts.ts';
@@ -146,23 +147,22 @@ export const createUsageView = (options: UsageViewOptions) => {
 
   const range = () => ({ beginTime: begin.value || undefined, endTime: end.value || undefined });
 
-  /** Counts loads and clears: an answer is shown only if nothing came after its request. */
-  let loads = 0;
+  const loads = createLoadOrder();
 
   const load = async () => {
-    const mine = ++loads;
+    const current = loads.begin();
     status.textContent = '加载中…';
     try {
       const summary = (groupBy: 'day' | 'model' | 'user' | 'dept') => options.api.usageSummary({ groupBy, ...range() });
       const [day, model, user, dept] = await Promise.all([summary('day'), summary('model'), summary('user'), summary('dept')]);
-      if (mine !== loads) return;
+      if (!current()) return;
       shown = { day, model, user, dept };
       begin.value = day.beginTime;
       end.value = day.endTime;
       status.textContent = `${day.beginTime} 至 ${day.endTime}`;
       render(shown);
     } catch (err) {
-      if (mine !== loads) return;
+      if (!current()) return;
       status.textContent = errorText(err);
       options.failed(err);
     }
@@ -170,7 +170,7 @@ export const createUsageView = (options: UsageViewOptions) => {
 
   /** Nothing of the last account's figures stays, not even behind the next account's load. */
   const clear = () => {
-    loads += 1;
+    loads.clear();
     shown = null;
     begin.value = '';
     end.value = '';
